@@ -1,0 +1,62 @@
+//! The `preflight` command line.
+
+mod lint;
+mod rules;
+
+use crate::report::ColorChoice;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Clean.
+    pub const OK: u8 = 0;
+    /// Findings or drift at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Usage error, unreadable input, or a database that could not be checked.
+    pub const INPUT: u8 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "preflight",
+    version,
+    about = "Stops database-migration disasters before and after a deploy.",
+    long_about = "preflight lints the release steps of deploy specs for migration commands that record \
+migrations without running them (`alembic stamp head`), destroy data or roll back, and verifies live \
+databases against what their migration ledger claims."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// When to colour human output (respects NO_COLOR).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint release steps in spec files, directories, or stdin (`-`).
+    Lint(lint::LintArgs),
+    /// List the rule catalogue, or show one rule.
+    Rules(rules::RulesArgs),
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::INPUT } else { exit::OK });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Lint(args) => lint::run(args, cli.color),
+        Command::Rules(args) => rules::run(args),
+    }
+}

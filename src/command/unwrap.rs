@@ -1,0 +1,642 @@
+//! Unwrapping launchers until the program that does the work is in front.
+
+use super::shell::{self, Branch, Link, SimpleCommand, MAX_NESTING};
+use super::{Invocation, ShellState, Word, shell_join};
+
+/// Parses `text` as a shell script (in `text`'s own coordinates), lifts every
+/// span to the coordinates of `text`'s source, and appends its invocations.
+pub(super) fn splice_script(text: &Word, level: u32, state: ShellState, out: &mut Vec<Invocation>) {
+    let mut script = shell::parse_nested(&text.text, level);
+    script.map_spans(&|r| text.source_range(r));
+    let mut state = state;
+    for cmd in &script.commands {
+        resolve_command(cmd, level, &mut state, false, out);
+    }
+}
+
+/// Resolves one simple command (and the scripts it launches) into invocations.
+pub(super) fn resolve_command(
+    cmd: &SimpleCommand,
+    level: u32,
+    state: &mut ShellState,
+    substituted: bool,
+    out: &mut Vec<Invocation>,
+) {
+    // Command substitutions run first, in a subshell of their own.
+    for sub in &cmd.substitutions {
+        let mut sub_state = *state;
+        for inner in &sub.commands {
+            resolve_command(inner, level, &mut sub_state, true, out);
+        }
+    }
+
+    let mut env: Vec<(String, String)> = cmd.assignments.iter().filter_map(split_assignment).collect();
+    let mut via: Vec<&'static str> = Vec::new();
+    let mut rest: &[Word] = &cmd.words;
+
+    let program = loop {
+        let Some(first) = rest.first() else {
+            return; // only assignments: nothing runs
+        };
+        let name = program_name(&first.text);
+        let args = &rest[1..];
+        match name {
+            "set" if level_allows_state(args) => {
+                apply_set(args, state);
+                break name;
+            }
+            "env" => {
+                via.push("env");
+                rest = skip_env(args, &mut env);
+            }
+            "exec" => {
+                via.push("exec");
+                rest = skip_options(args, &["-a"]);
+            }
+            "command" | "builtin" => {
+                if args.first().is_some_and(|w| w.text == "-v" || w.text == "-V") {
+                    return; // `command -v alembic` looks a program up, runs nothing
+                }
+                rest = skip_options(args, &[]);
+            }
+            "nohup" | "stdbuf" | "xargs" | "tini" | "dumb-init" | "catatonit" | "ddtrace-run" => {
+                rest = skip_options(args, &["-s", "-p", "-I", "-n", "-L", "-d", "-E"]);
+            }
+            "time" => rest = skip_options(args, &[]),
+            "nice" | "ionice" => rest = skip_options(args, &["-n", "-c", "--adjustment"]),
+            "timeout" => {
+                let after = skip_options(args, &["-s", "--signal", "-k", "--kill-after"]);
+                rest = after.get(1..).unwrap_or(&[]); // the duration
+            }
+            "sudo" | "doas" => {
+                via.push("sudo");
+                rest = skip_options(args, &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"]);
+            }
+            "su-exec" | "gosu" => rest = args.get(1..).unwrap_or(&[]),
+            "chpst" => rest = skip_options(args, &["-u", "-U", "-e", "-n", "-l", "-L"]),
+            "runuser" | "newrelic-admin" | "wait-for-it" | "wait-for" | "doppler" | "op"
+            | "chamber" | "aws-vault" | "infisical" | "dotenv" | "dotenvx" | "envconsul"
+            | "opentelemetry-instrument" => {
+                let Some(after) = after_dashdash(args).or_else(|| after_run_program(name, args)) else {
+                    break name;
+                };
+                rest = after;
+            }
+            "dockerize" => rest = skip_options(args, &["-wait", "-timeout", "-template", "-stdout", "-stderr", "-wait-retry-interval"]),
+            "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh" | "busybox" => {
+                let (args, shell_name) = if name == "busybox" {
+                    match args.first().map(|w| program_name(&w.text)) {
+                        Some(s @ ("sh" | "ash" | "bash")) => (&args[1..], s),
+                        _ => break name,
+                    }
+                } else {
+                    (args, name)
+                };
+                let _ = shell_name;
+                match shell_invocation(args) {
+                    ShellCall::Script { script, errexit, pipefail } => {
+                        if level + 1 >= MAX_NESTING {
+                            break name;
+                        }
+                        let start = out.len();
+                        let inner = ShellState { errexit, pipefail };
+                        splice_script(script, level + 1, inner, out);
+                        inherit_context(&mut out[start..], cmd, level);
+                        for inv in &mut out[start..] {
+                            inv.via.insert(0, "sh -c");
+                            inv.env.splice(0..0, env.iter().cloned());
+                            inv.substituted |= substituted;
+                        }
+                        return;
+                    }
+                    ShellCall::Stdin { errexit, pipefail } => {
+                        if let Some(hd) = cmd.heredocs.first() {
+                            if level + 1 < MAX_NESTING {
+                                let start = out.len();
+                                splice_script(&hd.body, level + 1, ShellState { errexit, pipefail }, out);
+                                inherit_context(&mut out[start..], cmd, level);
+                                for inv in &mut out[start..] {
+                                    inv.via.insert(0, "sh <<EOF");
+                                }
+                                return;
+                            }
+                        }
+                        break name;
+                    }
+                    ShellCall::File(file) => {
+                        // `sh ./migrate.sh`: the script's content is not visible here.
+                        rest = file;
+                        break program_name(&rest[0].text);
+                    }
+                    ShellCall::Opaque => break name,
+                }
+            }
+            n if is_python(n) => match python_target(args) {
+                PythonTarget::Module(module, after) => {
+                    via.push("python -m");
+                    let program = match module {
+                        "alembic.config" | "alembic" => "alembic",
+                        "django" => "django-admin",
+                        "flask" => "flask",
+                        other => other,
+                    };
+                    return push(cmd, program, after, env, via, level, state, substituted, out);
+                }
+                PythonTarget::Script(after) => {
+                    via.push("python");
+                    rest = after;
+                }
+                PythonTarget::Other => break name,
+            },
+            "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba" if first_is(args, "run") => {
+                via.push("run");
+                rest = skip_options(&args[1..], &["-n", "--name", "-p", "--prefix", "-e", "--environment"]);
+            }
+            "hatch" if first_is(args, "run") => {
+                rest = &args[1..];
+                if rest.first().is_some_and(|w| w.text.ends_with(':') || w.text.contains(":")) && rest.len() > 1 {
+                    rest = &rest[1..]; // `hatch run env:cmd` style with a separate env word
+                }
+            }
+            "uv" if first_is(args, "run") => {
+                via.push("uv run");
+                rest = skip_options(
+                    &args[1..],
+                    &["--with", "--extra", "--group", "--project", "--directory", "--python", "-p", "--env-file", "--package", "--index", "--with-requirements", "--only-group", "--no-group"],
+                );
+            }
+            "uvx" | "pipx" => {
+                let args = if name == "pipx" && first_is(args, "run") { &args[1..] } else { args };
+                rest = skip_options(args, &["--from", "--with", "--python", "-p", "--spec"]);
+            }
+            "bundle" | "bundler" if first_is(args, "exec") => {
+                via.push("bundle exec");
+                rest = &args[1..];
+            }
+            "npx" | "bunx" | "pnpx" => {
+                if let Some(script) = flag_word(args, &["-c", "--call"]) {
+                    return splice_inline(script, cmd, level, state, env, out);
+                }
+                via.push("npx");
+                rest = skip_options(args, &["-p", "--package", "--node-options"]);
+            }
+            "npm" | "pnpm" | "yarn" | "bun" => match package_manager_target(name, args) {
+                PackageTarget::Bin(after) => {
+                    via.push("npm exec");
+                    rest = after;
+                }
+                PackageTarget::Script(after) => {
+                    return push(cmd, "npm-run", after, env, via, level, state, substituted, out);
+                }
+                PackageTarget::Other => break name,
+            },
+            "node" | "ts-node" | "tsx" | "bun-node" => match node_script(args) {
+                Some((program, after)) => {
+                    return push(cmd, program, after, env, via, level, state, substituted, out);
+                }
+                None => break name,
+            },
+            "php" => match args.iter().position(|w| !w.text.starts_with('-')) {
+                Some(i) if program_name(&args[i].text) == "artisan" => {
+                    return push(cmd, "artisan", &args[i + 1..], env, via, level, state, substituted, out);
+                }
+                _ => break name,
+            },
+            "dotnet" => match args.first().map(|w| w.text.as_str()) {
+                Some("ef") => return push(cmd, "dotnet-ef", &args[1..], env, via, level, state, substituted, out),
+                Some("tool") if args.get(1).is_some_and(|w| w.text == "run") && args.get(2).is_some_and(|w| w.text == "dotnet-ef") => {
+                    return push(cmd, "dotnet-ef", &args[3..], env, via, level, state, substituted, out);
+                }
+                _ => break name,
+            },
+            "docker" | "podman" | "nerdctl" | "docker-compose" | "kubectl" | "oc" => {
+                match container_command(name, args) {
+                    Some(after) if !after.is_empty() => {
+                        via.push("container");
+                        rest = after;
+                    }
+                    _ => break name,
+                }
+            }
+            _ => break name,
+        }
+    };
+
+    let program = program.to_owned();
+    let args = rest.get(1..).unwrap_or(&[]);
+    push(cmd, &program, args, env, via, level, state, substituted, out);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    cmd: &SimpleCommand,
+    program: &str,
+    args: &[Word],
+    env: Vec<(String, String)>,
+    via: Vec<&'static str>,
+    level: u32,
+    state: &ShellState,
+    substituted: bool,
+    out: &mut Vec<Invocation>,
+) {
+    let display = shell_join(
+        cmd.assignments
+            .iter()
+            .chain(cmd.words.iter())
+            .map(|w| w.text.as_str()),
+    );
+    out.push(Invocation {
+        program: program.to_owned(),
+        args: args.to_vec(),
+        env,
+        via,
+        display,
+        span: cmd.span.clone(),
+        link: cmd.link,
+        branch: cmd.branch,
+        negated: cmd.negated,
+        errexit: state.errexit,
+        pipefail: state.pipefail,
+        substituted,
+        shell_level: level,
+        index: 0,
+    });
+}
+
+/// `npx -c 'script'`: the string is a shell script.
+fn splice_inline(
+    script: &Word,
+    cmd: &SimpleCommand,
+    level: u32,
+    state: &ShellState,
+    env: Vec<(String, String)>,
+    out: &mut Vec<Invocation>,
+) {
+    if level + 1 >= MAX_NESTING {
+        return;
+    }
+    let start = out.len();
+    splice_script(script, level + 1, *state, out);
+    inherit_context(&mut out[start..], cmd, level);
+    for inv in &mut out[start..] {
+        inv.env.splice(0..0, env.iter().cloned());
+    }
+}
+
+/// Commands of a nested script take the place of the command that launched
+/// it: the first inherits its link, all inherit its branch and negation.
+fn inherit_context(spliced: &mut [Invocation], outer: &SimpleCommand, _level: u32) {
+    if let Some(first) = spliced.first_mut() {
+        if first.link == Link::First {
+            first.link = outer.link;
+        }
+    }
+    for inv in spliced.iter_mut() {
+        if inv.branch == Branch::Plain {
+            inv.branch = outer.branch;
+        }
+        inv.negated ^= outer.negated;
+    }
+}
+
+fn level_allows_state(_args: &[Word]) -> bool {
+    true
+}
+
+/// `set -e`, `set -euo pipefail`, `set +e`, `set -o errexit` …
+fn apply_set(args: &[Word], state: &mut ShellState) {
+    let mut iter = args.iter().map(|w| w.text.as_str()).peekable();
+    while let Some(a) = iter.next() {
+        let (on, flags) = match a.as_bytes().first() {
+            Some(b'-') => (true, &a[1..]),
+            Some(b'+') => (false, &a[1..]),
+            _ => break,
+        };
+        if flags == "o" {
+            match iter.next() {
+                Some("errexit") => state.errexit = on,
+                Some("pipefail") => state.pipefail = on,
+                _ => {}
+            }
+            continue;
+        }
+        if flags.is_empty() || flags == "-" {
+            break;
+        }
+        for c in flags.chars() {
+            match c {
+                'e' => state.errexit = on,
+                'o' => match iter.next() {
+                    Some("errexit") => state.errexit = on,
+                    Some("pipefail") => state.pipefail = on,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+}
+
+enum ShellCall<'a> {
+    /// `sh -c SCRIPT`
+    Script { script: &'a Word, errexit: bool, pipefail: bool },
+    /// `sh` reading its script from stdin (a heredoc, a pipe)
+    Stdin { errexit: bool, pipefail: bool },
+    /// `sh FILE args…`
+    File(&'a [Word]),
+    Opaque,
+}
+
+fn shell_invocation(args: &[Word]) -> ShellCall<'_> {
+    let mut errexit = false;
+    let mut pipefail = false;
+    let mut wants_script = false;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t == "-o" || t == "+o" {
+            match args.get(i + 1).map(|w| w.text.as_str()) {
+                Some("errexit") => errexit = t == "-o",
+                Some("pipefail") => pipefail = t == "-o",
+                _ => {}
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(flags) = t.strip_prefix('-').filter(|f| !f.is_empty() && !f.starts_with('-')) {
+            if flags.contains('c') {
+                wants_script = true;
+            }
+            if flags.contains('e') {
+                errexit = true;
+            }
+            i += 1;
+            continue;
+        }
+        if t.starts_with("--") {
+            i += 1; // --login, --norc, --noprofile
+            continue;
+        }
+        if t.starts_with('+') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if wants_script {
+        return match args.get(i) {
+            Some(script) => ShellCall::Script { script, errexit, pipefail },
+            None => ShellCall::Opaque,
+        };
+    }
+    match args.get(i..) {
+        Some(file) if !file.is_empty() => ShellCall::File(file),
+        _ => ShellCall::Stdin { errexit, pipefail },
+    }
+}
+
+fn is_python(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("python").or_else(|| name.strip_prefix("pypy")) else {
+        return name == "py";
+    };
+    rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+enum PythonTarget<'a> {
+    Module(&'a str, &'a [Word]),
+    /// `python script.py args` — rest starts with the script
+    Script(&'a [Word]),
+    Other,
+}
+
+fn python_target(args: &[Word]) -> PythonTarget<'_> {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        match t {
+            "-m" => {
+                return match args.get(i + 1) {
+                    Some(m) => PythonTarget::Module(m.text.as_str(), &args[i + 2..]),
+                    None => PythonTarget::Other,
+                };
+            }
+            "-c" | "-" => return PythonTarget::Other,
+            "-W" | "-X" | "--check-hash-based-pycs" => i += 2,
+            _ if t.starts_with("-m") && t.len() > 2 => {
+                return PythonTarget::Module(&t[2..], &args[i + 1..]);
+            }
+            _ if t.starts_with('-') => {
+                if t.len() > 2 && t[1..].contains('c') && !t.starts_with("--") {
+                    return PythonTarget::Other;
+                }
+                i += 1;
+            }
+            _ => return PythonTarget::Script(&args[i..]),
+        }
+    }
+    PythonTarget::Other
+}
+
+enum PackageTarget<'a> {
+    /// Runs a package binary: rest starts with the binary.
+    Bin(&'a [Word]),
+    /// Runs a package.json script: rest starts with the script name.
+    Script(&'a [Word]),
+    Other,
+}
+
+const PACKAGE_MANAGER_COMMANDS: &[&str] = &[
+    "install", "i", "add", "remove", "rm", "uninstall", "ci", "update", "up", "upgrade", "build",
+    "test", "start", "publish", "pack", "link", "unlink", "init", "create", "config", "set",
+    "info", "why", "list", "ls", "outdated", "audit", "cache", "login", "logout", "version",
+    "prune", "rebuild", "dedupe", "import", "install-test", "patch", "store", "setup", "env",
+    "--version", "-v", "--help", "-h",
+];
+
+fn package_manager_target<'a>(pm: &str, args: &'a [Word]) -> PackageTarget<'a> {
+    // Global options before the command (`yarn --cwd api knex …`, `pnpm -C api …`).
+    let args = skip_leading_options(args, &["--cwd", "-C", "--dir", "--filter", "-F", "--prefix", "--workspace", "-w"]);
+    let Some(first) = args.first() else {
+        return PackageTarget::Other;
+    };
+    match first.text.as_str() {
+        "exec" | "x" | "dlx" => {
+            let rest = skip_options(&args[1..], &["-c", "--package", "-p"]);
+            if rest.is_empty() { PackageTarget::Other } else { PackageTarget::Bin(rest) }
+        }
+        "run" | "run-script" | "rum" | "urn" => {
+            let rest = skip_options(&args[1..], &["--workspace", "-w"]);
+            if rest.is_empty() { PackageTarget::Other } else { PackageTarget::Script(rest) }
+        }
+        "workspace" if pm == "yarn" => package_manager_target(pm, args.get(2..).unwrap_or(&[])),
+        "start" | "test" => PackageTarget::Script(args),
+        t if PACKAGE_MANAGER_COMMANDS.contains(&t) || t.starts_with('-') => PackageTarget::Other,
+        _ if pm == "npm" => PackageTarget::Other,
+        // `yarn knex migrate:latest`, `pnpm prisma migrate deploy`, `bun x`: a
+        // binary or a script of the same name; known tools are binaries.
+        t if super::is_known_tool(t) => PackageTarget::Bin(args),
+        _ => PackageTarget::Script(args),
+    }
+}
+
+/// `node ./node_modules/typeorm/cli.js …` → (`typeorm`, args after the script).
+fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
+    let i = args.iter().position(|w| !w.text.starts_with('-'))?;
+    let path = args[i].text.as_str();
+    let known: &[(&str, &'static str)] = &[
+        ("typeorm", "typeorm"),
+        ("knex", "knex"),
+        ("sequelize-cli", "sequelize"),
+        ("sequelize", "sequelize"),
+        ("prisma", "prisma"),
+        ("node-pg-migrate", "node-pg-migrate"),
+        ("db-migrate", "db-migrate"),
+    ];
+    let after_modules = path.rsplit("node_modules/").next().filter(|_| path.contains("node_modules/"));
+    let package = match after_modules {
+        Some(p) if p.starts_with(".bin/") => p.trim_start_matches(".bin/"),
+        Some(p) => p.split('/').next().unwrap_or(p),
+        None => return None,
+    };
+    let program = known.iter().find(|(k, _)| *k == package).map(|(_, p)| *p)?;
+    Some((program, &args[i + 1..]))
+}
+
+/// `docker compose run --rm web alembic upgrade head` → `alembic upgrade head`.
+fn container_command<'a>(tool: &str, args: &'a [Word]) -> Option<&'a [Word]> {
+    let mut args = args;
+    if matches!(tool, "kubectl" | "oc") {
+        return match args.first().map(|w| w.text.as_str()) {
+            Some("exec" | "run" | "debug") => after_dashdash(args),
+            _ => None,
+        };
+    }
+    if tool != "docker-compose" && first_is(args, "compose") {
+        args = &args[1..];
+    }
+    let args = skip_leading_options(args, &["-f", "--file", "-p", "--project-name", "--env-file", "--profile", "--project-directory"]);
+    let sub = args.first()?.text.as_str();
+    if !matches!(sub, "run" | "exec") {
+        return None;
+    }
+    let value_options = [
+        "-e", "--env", "-v", "--volume", "-w", "--workdir", "-u", "--user", "--name", "--network",
+        "--net", "--entrypoint", "-p", "--publish", "--env-file", "--mount", "-l", "--label",
+        "--platform", "--add-host", "-m", "--memory", "--cpus", "--pull", "--restart", "-h",
+        "--hostname", "--link", "--log-driver", "--log-opt", "--dns", "--cap-add", "--cap-drop",
+        "--security-opt", "--tmpfs", "--ulimit", "--device", "--gpus", "--health-cmd", "--index",
+    ];
+    let rest = skip_options(&args[1..], &value_options);
+    // The first positional is the image, container or service; the rest is the command.
+    rest.get(1..)
+}
+
+/// Skips leading `-x`/`--flag` options; options in `value_options` take the next word.
+fn skip_options<'a>(args: &'a [Word], value_options: &[&str]) -> &'a [Word] {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if t == "--" {
+            return &args[i + 1..];
+        }
+        if !t.starts_with('-') || t == "-" {
+            break;
+        }
+        if !t.contains('=') && value_options.contains(&t) {
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    args.get(i..).unwrap_or(&[])
+}
+
+fn skip_leading_options<'a>(args: &'a [Word], value_options: &[&str]) -> &'a [Word] {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if !t.starts_with('-') || t == "-" || t == "--" {
+            break;
+        }
+        i += if !t.contains('=') && value_options.contains(&t) { 2 } else { 1 };
+    }
+    args.get(i..).unwrap_or(&[])
+}
+
+/// `env [-i] [-u NAME] [-C DIR] [NAME=value]… cmd`
+fn skip_env<'a>(args: &'a [Word], env: &mut Vec<(String, String)>) -> &'a [Word] {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text.as_str();
+        if t == "--" {
+            i += 1;
+            continue;
+        }
+        if matches!(t, "-u" | "--unset" | "-C" | "--chdir" | "-S" | "--split-string") {
+            i += 2;
+            continue;
+        }
+        if t.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        if let Some(kv) = split_assignment(&args[i]) {
+            env.push(kv);
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    args.get(i..).unwrap_or(&[])
+}
+
+fn split_assignment(w: &Word) -> Option<(String, String)> {
+    let (k, v) = w.text.split_once('=')?;
+    let valid = k.chars().next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+    valid.then(|| (k.to_owned(), v.to_owned()))
+}
+
+fn after_dashdash(args: &[Word]) -> Option<&[Word]> {
+    let i = args.iter().position(|w| w.text == "--")?;
+    Some(&args[i + 1..])
+}
+
+/// `newrelic-admin run-program cmd…`, `opentelemetry-instrument [--opt v]… cmd…`
+fn after_run_program<'a>(name: &str, args: &'a [Word]) -> Option<&'a [Word]> {
+    match name {
+        "newrelic-admin" => first_is(args, "run-program").then(|| &args[1..]),
+        "opentelemetry-instrument" => {
+            let mut i = 0;
+            while i < args.len() && args[i].text.starts_with("--") {
+                i += if args[i].text.contains('=') { 1 } else { 2 };
+            }
+            args.get(i..)
+        }
+        _ => None,
+    }
+}
+
+fn flag_word<'a>(args: &'a [Word], flags: &[&str]) -> Option<&'a Word> {
+    let i = args.iter().position(|w| flags.contains(&w.text.as_str()))?;
+    args.get(i + 1)
+}
+
+fn first_is(args: &[Word], s: &str) -> bool {
+    args.first().is_some_and(|w| w.text == s)
+}
+
+/// The name of a program as invoked: path, version suffix of npm packages
+/// (`prisma@5`) and `.exe` stripped.
+pub(crate) fn program_name(word: &str) -> &str {
+    let base = word.rsplit('/').next().unwrap_or(word);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    match base.rfind('@') {
+        Some(i) if i > 0 => &base[..i],
+        _ => base,
+    }
+}

@@ -1,0 +1,17 @@
+//! preflight: stops database-migration disasters before and after a deploy.
+//!
+//! See `ARCHITECTURE.md` for how the modules fit together. Each module is one
+//! concept of the design: spec sources (`source`), release steps
+//! (`release_step`), command analysis (`command`), rules (`rules`), the lint
+//! engine (`lint`) and the output formats (`report`).
+
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod lint;
+pub mod location;
+pub mod release_step;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,135 @@
+//! Django: `django_migrations` has one row per applied migration and no
+//! checksum; `--fake` writes rows without running the operations.
+
+use super::{Action, Classified, Rule, RuleKind, Severity, Tool};
+use crate::command::Invocation;
+
+pub(super) static FAKE: Rule = Rule {
+    id: "django/fake",
+    tool: Tool::Django,
+    kind: RuleKind::Stamp,
+    severity: Severity::Error,
+    title: "`migrate --fake` marks migrations applied without running their SQL",
+    message: "marks migrations as applied in `django_migrations` without running them",
+    explanation: "`manage.py migrate --fake` \"marks the migrations up to the target one as applied, but \
+without actually running the SQL\"; with a lower target it fakes un-applying. `--fake-initial` fakes an \
+app's initial migration whenever tables with the same *names* exist, without comparing columns. In a \
+release step the ledger then runs ahead of the schema: later migrations and the application fail on \
+tables or columns that were never created.",
+    fix: "Run `manage.py migrate` without `--fake`. If a database was migrated by hand, fake the exact \
+migrations once, interactively, after checking the schema with `preflight verify`.",
+    examples: &["python manage.py migrate --fake", "python manage.py migrate --fake-initial", "django-admin migrate shop 0007 --fake"],
+};
+
+pub(super) static PRUNE: Rule = Rule {
+    id: "django/prune",
+    tool: Tool::Django,
+    kind: RuleKind::Stamp,
+    severity: Severity::Warning,
+    title: "`migrate --prune` deletes ledger rows in a release step",
+    message: "deletes rows from `django_migrations` for migrations missing on disk",
+    explanation: "`migrate --prune` (Django 4.1+) removes `django_migrations` rows whose migration files no \
+longer exist. It changes no schema, but it rewrites history on every deploy: an image built from an \
+older commit silently forgets migrations the database really has.",
+    fix: "Prune once, by hand, after squashing migrations; keep it out of release steps.",
+    examples: &["python manage.py migrate --prune"],
+};
+
+pub(super) static ROLLBACK: Rule = Rule {
+    id: "django/rollback",
+    tool: Tool::Django,
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`migrate <app> zero` (or an explicit target) rolls migrations back",
+    message: "rolls migrations back, dropping what they created",
+    explanation: "`manage.py migrate <app> zero` unapplies every migration of the app, dropping its tables. \
+An explicit older target (`migrate shop 0003`) unapplies everything after it. In a release step that is \
+data loss on every deploy, and a target pinned in a spec goes stale as soon as a newer migration ships.",
+    fix: "Let the release step run `manage.py migrate` to the latest state; revert schema changes with a \
+new migration.",
+    examples: &["python manage.py migrate shop zero", "python manage.py migrate shop 0003_previous"],
+};
+
+pub(super) static FLUSH: Rule = Rule {
+    id: "django/flush",
+    tool: Tool::Django,
+    kind: RuleKind::Destroy,
+    severity: Severity::Error,
+    title: "`flush` or `reset_db` deletes all data",
+    message: "deletes all data from the database",
+    explanation: "`manage.py flush` removes all data from every table (the schema stays); django-extensions' \
+`reset_db` drops and recreates the whole database. Neither belongs in a step that runs around deploys.",
+    fix: "Remove the command from the release step.",
+    examples: &["python manage.py flush --noinput", "python manage.py reset_db --noinput"],
+};
+
+pub(super) static PRINT_ONLY: Rule = Rule {
+    id: "django/print-only",
+    tool: Tool::Django,
+    kind: RuleKind::PrintOnly,
+    severity: Severity::Warning,
+    title: "`sqlmigrate` / `migrate --plan` only print; nothing is applied",
+    message: "only prints the migration plan or SQL; nothing is applied",
+    explanation: "`sqlmigrate` prints the SQL of one migration and `migrate --plan` lists the operations \
+`migrate` would run; neither changes the database. As the only migration command of a release step they \
+leave every migration pending while the deploy goes ahead.",
+    fix: "Run `manage.py migrate` in the release step.",
+    examples: &["python manage.py migrate --plan", "python manage.py sqlmigrate shop 0007"],
+};
+
+pub(super) static RUN_SYNCDB: Rule = Rule {
+    id: "django/run-syncdb",
+    tool: Tool::Django,
+    kind: RuleKind::Unsafe,
+    severity: Severity::Warning,
+    title: "`migrate --run-syncdb` creates tables outside migrations",
+    message: "creates tables for apps without migrations, outside the ledger",
+    explanation: "`--run-syncdb` creates tables straight from the models of apps that have no migrations. \
+Those tables are never recorded and never altered afterwards, so the schema drifts from the models with \
+every change.",
+    fix: "Add migrations to the app (`makemigrations`) and drop `--run-syncdb`.",
+    examples: &["python manage.py migrate --run-syncdb"],
+};
+
+pub(super) static RULES: &[&Rule] = &[&FAKE, &PRUNE, &ROLLBACK, &FLUSH, &PRINT_ONLY, &RUN_SYNCDB];
+
+const VALUE_OPTIONS: &[&str] = &["--settings", "--pythonpath", "--database", "-v", "--verbosity"];
+
+pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
+    if !matches!(inv.program.as_str(), "manage.py" | "django-admin" | "django-admin.py") {
+        return None;
+    }
+    let pos = inv.positionals(VALUE_OPTIONS);
+    let sub = pos.first()?.text.as_str();
+    let c = |a| Classified::new(Tool::Django, a);
+    Some(match sub {
+        "migrate" => {
+            if inv.has_flag(&["--check"]) {
+                c(Action::ReadOnly)
+            } else if inv.has_flag(&["--plan"]) {
+                c(Action::PrintOnly).hit(&PRINT_ONLY)
+            } else if inv.has_flag(&["--fake"]) {
+                c(Action::Stamp).hit(&FAKE)
+            } else if inv.has_flag(&["--fake-initial"]) {
+                c(Action::Stamp).hit_with(&FAKE, "`--fake-initial` compares table names only")
+            } else if pos.get(2).is_some_and(|w| w.text == "zero") {
+                c(Action::Rollback).hit(&ROLLBACK)
+            } else if pos.len() >= 3 {
+                c(Action::Apply).maybe(&ROLLBACK, Severity::Warning, "an explicit target unapplies every later migration once newer ones exist")
+            } else {
+                let mut cl = c(Action::Apply);
+                if inv.has_flag(&["--prune"]) {
+                    cl = cl.hit(&PRUNE);
+                }
+                if inv.has_flag(&["--run-syncdb"]) {
+                    cl = cl.hit(&RUN_SYNCDB);
+                }
+                cl
+            }
+        }
+        "flush" | "reset_db" => c(Action::Destroy).hit(&FLUSH),
+        "sqlmigrate" | "sqlflush" | "sqlsequencereset" => c(Action::PrintOnly).hit(&PRINT_ONLY),
+        "showmigrations" => c(Action::ReadOnly),
+        _ => c(Action::Other),
+    })
+}

@@ -1,0 +1,398 @@
+//! The rule catalogue: one file per migration tool, plus `release` for rules
+//! about release steps as a whole.
+//!
+//! A tool module knows its programs and subcommands. It classifies each
+//! invocation into an [`Action`] (does it apply migrations, record them
+//! without running them, destroy data, …) and names the rules it breaks.
+//! Context — the phase, a fallback after a failed upgrade, a bootstrap
+//! script — is applied by the lint engine, which may change a rule's
+//! severity and adds it to the message.
+
+mod alembic;
+mod atlas;
+mod dbmate;
+mod diesel;
+pub mod docs;
+mod django;
+mod ecto;
+mod efcore;
+mod flask_migrate;
+mod flyway;
+mod golang_migrate;
+mod goose;
+mod knex;
+mod laravel;
+mod liquibase;
+mod node_pg_migrate;
+mod prisma;
+mod rails;
+pub mod release;
+mod sequelize;
+mod sqitch;
+mod sqlx;
+mod typeorm;
+
+use crate::command::Invocation;
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The migration tool a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tool {
+    Alembic,
+    FlaskMigrate,
+    Django,
+    Rails,
+    Prisma,
+    Flyway,
+    Liquibase,
+    GolangMigrate,
+    Sqlx,
+    Dbmate,
+    Goose,
+    Knex,
+    Sequelize,
+    Typeorm,
+    NodePgMigrate,
+    EfCore,
+    Laravel,
+    Ecto,
+    Diesel,
+    Sqitch,
+    Atlas,
+    /// Rules about a release step as a whole, for any tool.
+    Release,
+}
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Alembic => "Alembic",
+            Tool::FlaskMigrate => "Flask-Migrate",
+            Tool::Django => "Django",
+            Tool::Rails => "Rails (ActiveRecord)",
+            Tool::Prisma => "Prisma Migrate",
+            Tool::Flyway => "Flyway",
+            Tool::Liquibase => "Liquibase",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Sqlx => "sqlx-cli",
+            Tool::Dbmate => "dbmate",
+            Tool::Goose => "goose",
+            Tool::Knex => "Knex",
+            Tool::Sequelize => "Sequelize",
+            Tool::Typeorm => "TypeORM",
+            Tool::NodePgMigrate => "node-pg-migrate",
+            Tool::EfCore => "Entity Framework Core",
+            Tool::Laravel => "Laravel",
+            Tool::Ecto => "Ecto",
+            Tool::Diesel => "Diesel",
+            Tool::Sqitch => "Sqitch",
+            Tool::Atlas => "Atlas",
+            Tool::Release => "Release steps",
+        }
+    }
+
+    /// The tool's documentation, for rule pages.
+    pub fn docs_url(self) -> &'static str {
+        match self {
+            Tool::Alembic => "https://alembic.sqlalchemy.org/en/latest/api/commands.html",
+            Tool::FlaskMigrate => "https://flask-migrate.readthedocs.io/en/latest/",
+            Tool::Django => "https://docs.djangoproject.com/en/stable/ref/django-admin/#migrate",
+            Tool::Rails => "https://guides.rubyonrails.org/active_record_migrations.html",
+            Tool::Prisma => "https://www.prisma.io/docs/orm/reference/prisma-cli-reference",
+            Tool::Flyway => "https://documentation.red-gate.com/fd/commands-277579284.html",
+            Tool::Liquibase => "https://docs.liquibase.com/commands/home.html",
+            Tool::GolangMigrate => "https://github.com/golang-migrate/migrate/tree/master/cmd/migrate",
+            Tool::Sqlx => "https://github.com/launchbadge/sqlx/blob/main/sqlx-cli/README.md",
+            Tool::Dbmate => "https://github.com/amacneil/dbmate#commands",
+            Tool::Goose => "https://pressly.github.io/goose/documentation/",
+            Tool::Knex => "https://knexjs.org/guide/migrations.html",
+            Tool::Sequelize => "https://sequelize.org/docs/v6/other-topics/migrations/",
+            Tool::Typeorm => "https://typeorm.io/docs/migrations/executing",
+            Tool::NodePgMigrate => "https://salsita.github.io/node-pg-migrate/cli",
+            Tool::EfCore => "https://learn.microsoft.com/ef/core/cli/dotnet",
+            Tool::Laravel => "https://laravel.com/docs/migrations",
+            Tool::Ecto => "https://hexdocs.pm/ecto_sql/Mix.Tasks.Ecto.Migrate.html",
+            Tool::Diesel => "https://diesel.rs/guides/getting-started",
+            Tool::Sqitch => "https://sqitch.org/docs/manual/sqitch-deploy/",
+            Tool::Atlas => "https://atlasgo.io/cli-reference",
+            Tool::Release => "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md",
+        }
+    }
+
+    /// Directory name of the tool's rule pages.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tool::Alembic => "alembic",
+            Tool::FlaskMigrate => "flask-migrate",
+            Tool::Django => "django",
+            Tool::Rails => "rails",
+            Tool::Prisma => "prisma",
+            Tool::Flyway => "flyway",
+            Tool::Liquibase => "liquibase",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Sqlx => "sqlx",
+            Tool::Dbmate => "dbmate",
+            Tool::Goose => "goose",
+            Tool::Knex => "knex",
+            Tool::Sequelize => "sequelize",
+            Tool::Typeorm => "typeorm",
+            Tool::NodePgMigrate => "node-pg-migrate",
+            Tool::EfCore => "efcore",
+            Tool::Laravel => "laravel",
+            Tool::Ecto => "ecto",
+            Tool::Diesel => "diesel",
+            Tool::Sqitch => "sqitch",
+            Tool::Atlas => "atlas",
+            Tool::Release => "release",
+        }
+    }
+}
+
+/// What kind of hazard a rule describes; the lint engine applies context by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// Records migrations as applied (or unapplied) without running them.
+    Stamp,
+    /// Drops or wipes schema or data.
+    Destroy,
+    /// Moves the schema backwards.
+    Rollback,
+    /// Prints or plans SQL and applies nothing.
+    PrintOnly,
+    /// A risky option or environment override.
+    Unsafe,
+    /// About the release step as a whole.
+    Step,
+}
+
+/// A rule of the catalogue. Every field is shown on the rule's documentation page.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, `<tool>/<name>`.
+    pub id: &'static str,
+    pub tool: Tool,
+    pub kind: RuleKind,
+    /// Default severity; context may lower or raise it (see the docs page).
+    pub severity: Severity,
+    /// One line, used as the page title.
+    pub title: &'static str,
+    /// Completes a message after the command: "`alembic stamp head` {message}".
+    pub message: &'static str,
+    /// What goes wrong, in a paragraph.
+    pub explanation: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+    /// Commands that trigger the rule.
+    pub examples: &'static [&'static str],
+}
+
+impl Rule {
+    /// Path of the rule's documentation page, relative to the repository root.
+    pub fn doc_path(&self) -> String {
+        format!("docs/rules/{}.md", self.id)
+    }
+}
+
+/// What an invocation does to the database, across tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Applies pending migrations (`alembic upgrade head`, `prisma migrate deploy`).
+    Apply,
+    /// Runs something that probably applies migrations (`npm run migrate`).
+    ApplyIndirect,
+    /// Records migrations without running them.
+    Stamp,
+    /// Creates tables without migrations (`create_all`, schema load).
+    CreateSchema,
+    Destroy,
+    Rollback,
+    PrintOnly,
+    /// Reads state only (`alembic current`, `migrate --check`).
+    ReadOnly,
+    /// Anything else the tool does.
+    Other,
+}
+
+/// A rule an invocation breaks, with an optional detail for the message.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: &'static Rule,
+    /// Extra words for the message, e.g. which of several Rake tasks.
+    pub detail: Option<String>,
+    /// A severity other than the rule's default, when the tool knows the
+    /// hazard is only possible (a pinned target that may be a rollback).
+    pub severity: Option<Severity>,
+}
+
+impl Hit {
+    pub fn new(rule: &'static Rule) -> Hit {
+        Hit { rule, detail: None, severity: None }
+    }
+
+    pub fn with(rule: &'static Rule, detail: impl Into<String>) -> Hit {
+        Hit {
+            rule,
+            detail: Some(detail.into()),
+            severity: None,
+        }
+    }
+}
+
+/// A tool's reading of one invocation.
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub tool: Tool,
+    pub action: Action,
+    pub hits: Vec<Hit>,
+}
+
+impl Classified {
+    pub fn new(tool: Tool, action: Action) -> Classified {
+        Classified {
+            tool,
+            action,
+            hits: Vec::new(),
+        }
+    }
+
+    pub fn hit(mut self, rule: &'static Rule) -> Classified {
+        self.hits.push(Hit::new(rule));
+        self
+    }
+
+    pub fn hit_with(mut self, rule: &'static Rule, detail: impl Into<String>) -> Classified {
+        self.hits.push(Hit::with(rule, detail));
+        self
+    }
+
+    /// A hit whose hazard is only possible: reported at a lower severity.
+    pub fn maybe(mut self, rule: &'static Rule, severity: Severity, detail: impl Into<String>) -> Classified {
+        let mut hit = Hit::with(rule, detail);
+        hit.severity = Some(severity);
+        self.hits.push(hit);
+        self
+    }
+}
+
+type Classifier = fn(&Invocation) -> Option<Classified>;
+
+/// Tool classifiers in the order they are tried; each returns `None` quickly
+/// for programs it does not own.
+const CLASSIFIERS: &[Classifier] = &[
+    alembic::classify,
+    flask_migrate::classify,
+    django::classify,
+    rails::classify,
+    prisma::classify,
+    flyway::classify,
+    liquibase::classify,
+    golang_migrate::classify,
+    sqlx::classify,
+    dbmate::classify,
+    goose::classify,
+    knex::classify,
+    sequelize::classify,
+    typeorm::classify,
+    node_pg_migrate::classify,
+    efcore::classify,
+    laravel::classify,
+    ecto::classify,
+    diesel::classify,
+    sqitch::classify,
+    atlas::classify,
+    release::classify_indirect,
+];
+
+/// Classifies an invocation with the first tool that recognises it.
+pub fn classify(inv: &Invocation) -> Option<Classified> {
+    if inv.is_help() {
+        return None;
+    }
+    CLASSIFIERS.iter().find_map(|c| c(inv))
+}
+
+/// Every rule, grouped by tool, in a stable order.
+pub fn catalogue() -> Vec<&'static Rule> {
+    let groups: &[&[&'static Rule]] = &[
+        alembic::RULES,
+        flask_migrate::RULES,
+        django::RULES,
+        rails::RULES,
+        prisma::RULES,
+        flyway::RULES,
+        liquibase::RULES,
+        golang_migrate::RULES,
+        sqlx::RULES,
+        dbmate::RULES,
+        goose::RULES,
+        knex::RULES,
+        sequelize::RULES,
+        typeorm::RULES,
+        node_pg_migrate::RULES,
+        efcore::RULES,
+        laravel::RULES,
+        ecto::RULES,
+        diesel::RULES,
+        sqitch::RULES,
+        atlas::RULES,
+        release::RULES,
+    ];
+    groups.iter().flat_map(|g| g.iter().copied()).collect()
+}
+
+/// Looks a rule up by id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    catalogue().into_iter().find(|r| r.id == id)
+}
+
+/// Helpers shared by the tool modules.
+pub(crate) mod util {
+    use crate::command::Invocation;
+
+    /// The first positional argument (the subcommand of most CLIs).
+    pub fn subcommand<'a>(inv: &'a Invocation, value_options: &'a [&'a str]) -> Option<&'a str> {
+        inv.positionals(value_options).first().map(|w| w.text.as_str())
+    }
+
+    /// True for the values people use for "on".
+    pub fn truthy(v: &str) -> bool {
+        matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on" | "y")
+    }
+
+    /// True for the values people use for "off".
+    pub fn falsy(v: &str) -> bool {
+        matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off" | "n")
+    }
+}
+
+#[cfg(test)]
+mod tests;

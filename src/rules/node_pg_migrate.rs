@@ -1,0 +1,86 @@
+//! node-pg-migrate: the `pgmigrations(id, name, run_on)` table.
+
+use super::{Action, Classified, Rule, RuleKind, Severity, Tool};
+use crate::command::Invocation;
+
+pub(super) static FAKE: Rule = Rule {
+    id: "node-pg-migrate/fake",
+    tool: Tool::NodePgMigrate,
+    kind: RuleKind::Stamp,
+    severity: Severity::Error,
+    title: "`--fake` marks migrations as run without running them",
+    message: "marks migrations as run in `pgmigrations` without running them",
+    explanation: "`node-pg-migrate up --fake` will \"mark migrations as run without actually performing them \
+(use with caution!)\"; on `down` it removes rows without running the down migration.",
+    fix: "Run `node-pg-migrate up` without `--fake`.",
+    examples: &["node-pg-migrate up --fake"],
+};
+
+pub(super) static DOWN: Rule = Rule {
+    id: "node-pg-migrate/down",
+    tool: Tool::NodePgMigrate,
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`node-pg-migrate down` / `redo` moves the schema backwards",
+    message: "runs down migrations, moving the schema backwards",
+    explanation: "`down [N]` rolls back migrations and `redo` rolls back and reapplies them. In a release step \
+they run on every deploy.",
+    fix: "Release steps run `node-pg-migrate up`; fix forward with a new migration.",
+    examples: &["node-pg-migrate down 2", "npm run migrate -- redo"],
+};
+
+pub(super) static DRY_RUN: Rule = Rule {
+    id: "node-pg-migrate/dry-run",
+    tool: Tool::NodePgMigrate,
+    kind: RuleKind::PrintOnly,
+    severity: Severity::Warning,
+    title: "`--dry-run` prints SQL and applies nothing",
+    message: "only prints the SQL it would run; nothing is applied",
+    explanation: "With `--dry-run` node-pg-migrate prints the SQL and does not run it. As the only migration \
+command of a release step it leaves every migration pending.",
+    fix: "Drop `--dry-run`.",
+    examples: &["node-pg-migrate up --dry-run"],
+};
+
+pub(super) static UNSAFE: Rule = Rule {
+    id: "node-pg-migrate/unsafe-flags",
+    tool: Tool::NodePgMigrate,
+    kind: RuleKind::Unsafe,
+    severity: Severity::Warning,
+    title: "`--no-lock` / `--no-check-order` disable node-pg-migrate's safety checks",
+    message: "disables a safety check of node-pg-migrate",
+    explanation: "`--no-lock` lets two runs migrate at once (two replicas, two deploys); \
+`--no-check-order` applies migrations older than already-applied ones, so databases end up built in \
+different orders.",
+    fix: "Remove the flag; renumber out-of-order migrations instead.",
+    examples: &["node-pg-migrate up --no-lock", "node-pg-migrate up --no-check-order"],
+};
+
+pub(super) static RULES: &[&Rule] = &[&FAKE, &DOWN, &DRY_RUN, &UNSAFE];
+
+pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
+    if !matches!(inv.program.as_str(), "node-pg-migrate" | "pg-migrate") {
+        return None;
+    }
+    let sub = inv
+        .positionals(&["-m", "--migrations-dir", "-t", "--migrations-table", "-s", "--schema", "-d", "--database-url-var", "-f", "--config-file", "-j", "--migration-file-language", "--tsconfig", "--envPath"])
+        .first()
+        .map(|w| w.text.as_str())
+        .unwrap_or("up");
+    let c = |a| Classified::new(Tool::NodePgMigrate, a);
+    let mut cl = match sub {
+        _ if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly).hit(&DRY_RUN),
+        "up" if inv.has_flag(&["--fake"]) => c(Action::Stamp).hit(&FAKE),
+        "up" => c(Action::Apply),
+        "down" | "redo" if inv.has_flag(&["--fake"]) => c(Action::Stamp).hit(&FAKE),
+        "down" | "redo" => c(Action::Rollback).hit_with(&DOWN, format!("`{sub}`")),
+        _ => c(Action::Other),
+    };
+    if inv.has_flag(&["--no-lock"]) {
+        cl = cl.hit_with(&UNSAFE, "`--no-lock`");
+    }
+    if inv.has_flag(&["--no-check-order"]) {
+        cl = cl.hit_with(&UNSAFE, "`--no-check-order`");
+    }
+    Some(cl)
+}

@@ -1,0 +1,82 @@
+//! sqlx-cli: `_sqlx_migrations` with a SHA-384 checksum and a success flag.
+
+use super::{Action, Classified, Rule, RuleKind, Severity, Tool};
+use crate::command::Invocation;
+
+pub(super) static DATABASE_RESET: Rule = Rule {
+    id: "sqlx/database-reset",
+    tool: Tool::Sqlx,
+    kind: RuleKind::Destroy,
+    severity: Severity::Error,
+    title: "`sqlx database drop` / `reset` drops the database",
+    message: "drops the database",
+    explanation: "`sqlx database drop` drops the database (`-f` terminates connections first) and \
+`sqlx database reset` drops, recreates and migrates it. With `-y` there is no prompt.",
+    fix: "Release steps run `sqlx migrate run`.",
+    examples: &["sqlx database reset -y", "sqlx database drop -y -f"],
+};
+
+pub(super) static REVERT: Rule = Rule {
+    id: "sqlx/revert",
+    tool: Tool::Sqlx,
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`sqlx migrate revert` moves the schema backwards",
+    message: "reverts migrations, moving the schema backwards",
+    explanation: "`sqlx migrate revert` runs the down script of the latest migration; with \
+`--target-version 0` it reverts all of them.",
+    fix: "Release steps run `sqlx migrate run`; fix forward with a new migration.",
+    examples: &["sqlx migrate revert --target-version 0"],
+};
+
+pub(super) static DRY_RUN: Rule = Rule {
+    id: "sqlx/dry-run",
+    tool: Tool::Sqlx,
+    kind: RuleKind::PrintOnly,
+    severity: Severity::Warning,
+    title: "`sqlx migrate run --dry-run` applies nothing",
+    message: "only lists the migrations it would run; nothing is applied",
+    explanation: "`--dry-run` lists the migrations to be run without applying them. As the only migration \
+command of a release step it leaves every migration pending.",
+    fix: "Drop `--dry-run`.",
+    examples: &["sqlx migrate run --dry-run"],
+};
+
+pub(super) static IGNORE_MISSING: Rule = Rule {
+    id: "sqlx/ignore-missing",
+    tool: Tool::Sqlx,
+    kind: RuleKind::Unsafe,
+    severity: Severity::Warning,
+    title: "`--ignore-missing` accepts applied migrations that no longer exist",
+    message: "ignores applied migrations that are missing from the migrations directory",
+    explanation: "Without the flag, sqlx refuses to run when the database has applied migrations the \
+binary does not know (`VersionMissing`), which catches deploying an older build against a newer \
+database. `--ignore-missing` turns that check off.",
+    fix: "Remove `--ignore-missing`; deploy a build that contains every applied migration.",
+    examples: &["sqlx migrate run --ignore-missing"],
+};
+
+pub(super) static RULES: &[&Rule] = &[&DATABASE_RESET, &REVERT, &DRY_RUN, &IGNORE_MISSING];
+
+pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
+    if !matches!(inv.program.as_str(), "sqlx" | "cargo-sqlx") {
+        return None;
+    }
+    let pos = inv.positionals(&["--source", "--database-url", "-D", "--target-version", "--connect-timeout"]);
+    let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
+    let c = |a| Classified::new(Tool::Sqlx, a);
+    let mut cl = match words.as_slice() {
+        ["migrate", "run", ..] if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly).hit(&DRY_RUN),
+        ["migrate", "run", ..] => c(Action::Apply),
+        ["migrate", "revert", ..] if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly),
+        ["migrate", "revert", ..] => c(Action::Rollback).hit(&REVERT),
+        ["migrate", "info", ..] => c(Action::ReadOnly),
+        ["database", "drop" | "reset", ..] => c(Action::Destroy).hit(&DATABASE_RESET),
+        ["database", "setup", ..] => c(Action::Apply),
+        _ => c(Action::Other),
+    };
+    if inv.has_flag(&["--ignore-missing"]) {
+        cl = cl.hit(&IGNORE_MISSING);
+    }
+    Some(cl)
+}

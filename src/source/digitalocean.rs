@@ -1,0 +1,137 @@
+//! DigitalOcean App Platform specs: `.do/app.yaml`, `.do/deploy.template.yaml`
+//! (the spec under `spec:`), `doctl apps spec get` output (YAML or JSON), and
+//! Apps API responses (`{"app": {"spec": …}}`, `{"apps": […]}`).
+//!
+//! Jobs carry the phase in `kind` (`PRE_DEPLOY`, `POST_DEPLOY`,
+//! `FAILED_DEPLOY`, `SCHEDULED`; `UNSPECIFIED` completes to `POST_DEPLOY`);
+//! services and workers may migrate in their `run_command`.
+
+use super::read;
+use crate::release_step::{App, Extracted, Phase, Problem, ReleaseStep};
+use crate::yaml::Node;
+
+const COMPONENT_KEYS: &[&str] = &["services", "workers", "jobs", "static_sites", "functions"];
+
+fn is_app_spec(node: &Node) -> bool {
+    node.as_map().is_some()
+        && node.get("apiVersion").is_none()
+        && (COMPONENT_KEYS.iter().any(|k| node.get(k).is_some())
+            || (node.get("databases").is_some() && (node.get("name").is_some() || node.get("region").is_some())))
+}
+
+/// The app specs in a document, with the app's name when the document is an
+/// API response.
+fn app_specs(root: &Node) -> Vec<&Node> {
+    if is_app_spec(root) {
+        return vec![root];
+    }
+    if let Some(spec) = root.get("spec").filter(|s| is_app_spec(s)) {
+        return vec![spec];
+    }
+    if let Some(spec) = root.path(&["app", "spec"]).filter(|s| is_app_spec(s)) {
+        return vec![spec];
+    }
+    if let Some(apps) = root.get("apps").and_then(Node::as_seq) {
+        return apps
+            .iter()
+            .filter_map(|a| a.get("spec"))
+            .filter(|s| is_app_spec(s))
+            .collect();
+    }
+    Vec::new()
+}
+
+pub fn detect(root: &Node) -> bool {
+    !app_specs(root).is_empty()
+}
+
+pub fn extract(root: &Node, doc: &str) -> Extracted {
+    let mut out = Extracted::default();
+    for spec in app_specs(root) {
+        extract_app(spec, doc, &mut out);
+    }
+    out
+}
+
+/// The phase of a job `kind`.
+pub fn job_phase(kind: &str) -> Option<Phase> {
+    Some(match kind {
+        "PRE_DEPLOY" => Phase::PreDeploy,
+        // UNSPECIFIED "will auto-complete to POST_DEPLOY kind" (App Platform API).
+        "POST_DEPLOY" | "UNSPECIFIED" | "" => Phase::PostDeploy,
+        "FAILED_DEPLOY" => Phase::FailedDeploy,
+        "SCHEDULED" => Phase::Scheduled,
+        _ => return None,
+    })
+}
+
+fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
+    let problems = &mut out.problems;
+    let app_name = read::string_field(spec, "name", "the app", problems).unwrap_or_else(|| "app".into());
+    let app_index = out.apps.len();
+    let app_env = read::env_list(read::list_field(spec, "envs", "the app", problems), "key");
+
+    let databases = read::list_field(spec, "databases", "the app", problems);
+    let sql_database = databases.iter().find(|db| {
+        // Redis, Kafka, MongoDB and OpenSearch have no migration ledger.
+        matches!(db.get("engine").and_then(Node::as_str).unwrap_or("PG"), "PG" | "MYSQL" | "UNSET" | "")
+    });
+    out.apps.push(App {
+        name: app_name.clone(),
+        has_database: sql_database.is_some(),
+        database_at: spec.entry("databases").map_or(spec.span.start, |(k, _)| k.span.start),
+    });
+
+    for job in read::list_field(spec, "jobs", "the app", problems) {
+        let name = read::string_field(job, "name", "a job", problems).unwrap_or_else(|| "(unnamed)".into());
+        let what = format!("job `{name}`");
+        let kind = read::string_field(job, "kind", &what, problems).unwrap_or_else(|| "UNSPECIFIED".into());
+        let Some(phase) = job_phase(&kind) else {
+            problems.push(Problem {
+                message: format!(
+                    "`kind` of {what} is `{kind}`; App Platform knows PRE_DEPLOY, POST_DEPLOY, FAILED_DEPLOY, SCHEDULED and UNSPECIFIED"
+                ),
+                at: job.get("kind").map_or(job.span.start, |k| k.span.start),
+            });
+            continue;
+        };
+        let command = read::command_field(job, "run_command", &what, doc, problems);
+        let mut env = app_env.clone();
+        env.extend(read::env_list(read::list_field(job, "envs", &what, problems), "key"));
+        out.steps.push(ReleaseStep {
+            phase,
+            object: format!("{} job `{name}`", if kind.is_empty() { "UNSPECIFIED" } else { &kind }),
+            object_key: format!("{app_name}/jobs/{name}"),
+            at: job.get("name").map_or(job.span.start, |n| n.span.start),
+            command: command.map(crate::command::CommandText::Shell),
+            env,
+            directives: Vec::new(),
+            app: Some(app_index),
+        });
+    }
+
+    for (key, label) in [("services", "service"), ("workers", "worker")] {
+        for component in read::list_field(spec, key, "the app", problems) {
+            let name = read::string_field(component, "name", &format!("a {label}"), problems)
+                .unwrap_or_else(|| "(unnamed)".into());
+            let what = format!("{label} `{name}`");
+            // Without a run_command the component runs its image's default:
+            // that is how services normally start, not a release step.
+            let Some(command) = read::command_field(component, "run_command", &what, doc, problems) else {
+                continue;
+            };
+            let mut env = app_env.clone();
+            env.extend(read::env_list(read::list_field(component, "envs", &what, problems), "key"));
+            out.steps.push(ReleaseStep {
+                phase: Phase::Startup,
+                object: what,
+                object_key: format!("{app_name}/{key}/{name}"),
+                at: command.span.start,
+                command: Some(crate::command::CommandText::Shell(command)),
+                env,
+                directives: Vec::new(),
+                app: Some(app_index),
+            });
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Kubernetes manifests: Pods, Jobs, CronJobs and workload controllers, alone,
+//! in multi-document streams or in `List` objects (`kubectl get -o yaml`).
+//!
+//! The phase comes from Helm (`helm.sh/hook`) and Argo CD
+//! (`argocd.argoproj.io/hook`) hook annotations, then from the kind and the
+//! container type. `command` + `args` are an argv run without a shell.
+
+use super::read;
+use crate::command::{CommandText, Word};
+use crate::release_step::{EnvVar, Extracted, Phase, Problem, ReleaseStep};
+use crate::yaml::{Node, Value};
+
+/// Annotation that suppresses findings on an object: `<rule>[,<rule>]: <reason>`,
+/// one directive per line.
+pub const IGNORE_ANNOTATION: &str = "preflight.dev/ignore";
+
+pub fn detect(root: &Node) -> bool {
+    root.get("apiVersion").is_some() && root.get("kind").is_some()
+}
+
+pub fn extract(root: &Node, doc: &str) -> Extracted {
+    let mut out = Extracted::default();
+    visit(root, doc, 0, &mut out);
+    out
+}
+
+fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
+    let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
+        return;
+    };
+    if kind == "List" || kind.ends_with("List") {
+        if depth < 4 {
+            for item in read::list_field(obj, "items", "the List", &mut out.problems) {
+                visit(item, doc, depth + 1, out);
+            }
+        }
+        return;
+    }
+    let pod_spec_path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "Job" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        | "Rollout" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        "PodTemplate" => &["template", "spec"],
+        _ => return,
+    };
+    let Some(pod_spec) = obj.path(pod_spec_path) else {
+        return;
+    };
+    let metadata = obj.get("metadata");
+    let name = metadata
+        .and_then(|m| m.get("name").and_then(Node::as_str))
+        .map(str::to_owned)
+        .or_else(|| {
+            metadata
+                .and_then(|m| m.get("generateName").and_then(Node::as_str))
+                .map(|g| format!("{g}…"))
+        })
+        .unwrap_or_else(|| "(unnamed)".into());
+    let namespace = metadata.and_then(|m| m.get("namespace").and_then(Node::as_str));
+    let annotations = metadata.and_then(|m| m.get("annotations"));
+    let hook = annotations.and_then(hook_phase);
+
+    // Suppressions on the object and on its pod template.
+    let template_meta = match kind {
+        "CronJob" => obj.path(&["spec", "jobTemplate", "spec", "template", "metadata"]),
+        "Pod" => None,
+        _ => obj.path(&["spec", "template", "metadata"]),
+    };
+    let mut directives = Vec::new();
+    for ann in [annotations, template_meta.and_then(|m| m.get("annotations"))].into_iter().flatten() {
+        if let Some(v) = ann.get(IGNORE_ANNOTATION) {
+            if let Some(text) = v.as_str() {
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    directives.push((line.trim().to_owned(), v.span.start));
+                }
+            }
+        }
+    }
+
+    if hook == Some(None) {
+        return; // Argo CD `Skip`: never applied
+    }
+    let hook = hook.flatten();
+    let base = match kind {
+        "Pod" | "Job" => Phase::Job,
+        "CronJob" => Phase::Scheduled,
+        _ => Phase::Startup,
+    };
+    let ns_key = namespace.map(|n| format!("{n}/")).unwrap_or_default();
+    for (key, label) in [("initContainers", "init container"), ("containers", "container")] {
+        let what = format!("{kind} `{name}`");
+        for container in read::list_field(pod_spec, key, &what, &mut out.problems) {
+            let phase = match (hook, key) {
+                (Some(h), _) => h,
+                (None, "initContainers") if base == Phase::Startup => Phase::Init,
+                (None, _) => base,
+            };
+            let cname = container.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+            let object = format!("{kind} `{name}`, {label} `{cname}`");
+            let Some(command) = container_command(container, doc, &object, &mut out.problems) else {
+                if hook.is_some() && key == "containers" {
+                    // A hook Job that runs its image's default command.
+                    out.steps.push(step(phase, &object, format!("{kind}/{ns_key}{name}/{cname}"), None, container.span.start, Vec::new(), &directives));
+                }
+                continue;
+            };
+            let env = read::env_list(read::list_field(container, "env", &object, &mut out.problems), "name");
+            let at = container.span.start;
+            out.steps.push(step(phase, &object, format!("{kind}/{ns_key}{name}/{cname}"), Some(command), at, env, &directives));
+        }
+    }
+}
+
+fn step(
+    phase: Phase,
+    object: &str,
+    object_key: String,
+    command: Option<CommandText>,
+    at: usize,
+    env: Vec<EnvVar>,
+    directives: &[(String, usize)],
+) -> ReleaseStep {
+    ReleaseStep {
+        phase,
+        object: object.to_owned(),
+        object_key,
+        command,
+        at,
+        env,
+        directives: directives.to_vec(),
+        app: None,
+    }
+}
+
+/// `Some(Some(phase))` for a hook, `Some(None)` for Argo CD's `Skip`, `None`
+/// when the object is not a hook.
+fn hook_phase(annotations: &Node) -> Option<Option<Phase>> {
+    if let Some(helm) = annotations.get("helm.sh/hook").and_then(Node::as_str) {
+        let hooks: Vec<&str> = helm.split(',').map(str::trim).collect();
+        let has = |h: &str| hooks.contains(&h);
+        let phase = if has("pre-upgrade") {
+            Phase::PreDeploy
+        } else if has("post-upgrade") {
+            Phase::PostDeploy
+        } else if has("pre-install") || has("post-install") {
+            Phase::Install
+        } else if has("pre-rollback") || has("post-rollback") {
+            Phase::Rollback
+        } else if has("pre-delete") || has("post-delete") {
+            Phase::Delete
+        } else if has("test") || has("test-success") || has("test-failure") {
+            Phase::Test
+        } else {
+            return None;
+        };
+        return Some(Some(phase));
+    }
+    let argo = annotations.get("argocd.argoproj.io/hook").and_then(Node::as_str)?;
+    let hooks: Vec<&str> = argo.split(',').map(str::trim).collect();
+    let has = |h: &str| hooks.contains(&h);
+    Some(if has("PreSync") {
+        Some(Phase::PreDeploy)
+    } else if has("Sync") {
+        Some(Phase::Sync)
+    } else if has("PostSync") {
+        Some(Phase::PostDeploy)
+    } else if has("SyncFail") {
+        Some(Phase::FailedDeploy)
+    } else if has("PreDelete") || has("PostDelete") {
+        Some(Phase::Delete)
+    } else if has("Skip") {
+        None
+    } else {
+        return None;
+    })
+}
+
+/// Images whose entrypoint is a migration tool, so `args` alone are its arguments.
+const TOOL_IMAGES: &[(&str, &str)] = &[
+    ("flyway/flyway", "flyway"),
+    ("redgate/flyway", "flyway"),
+    ("migrate/migrate", "migrate"),
+    ("liquibase/liquibase", "liquibase"),
+    ("liquibase", "liquibase"),
+    ("amacneil/dbmate", "dbmate"),
+    ("arigaio/atlas", "atlas"),
+    ("sqitch/sqitch", "sqitch"),
+];
+
+fn image_tool(image: &str) -> Option<&'static str> {
+    // registry.example.com/flyway/flyway:10 → flyway/flyway
+    let without_tag = image.split('@').next().unwrap_or(image);
+    let without_tag = match without_tag.rfind(':') {
+        Some(i) if !without_tag[i..].contains('/') => &without_tag[..i],
+        _ => without_tag,
+    };
+    TOOL_IMAGES
+        .iter()
+        .find(|(repo, _)| without_tag == *repo || without_tag.ends_with(&format!("/{repo}")))
+        .map(|(_, tool)| *tool)
+}
+
+fn container_command(container: &Node, doc: &str, object: &str, problems: &mut Vec<Problem>) -> Option<CommandText> {
+    let command = argv_field(container, "command", object, doc, problems);
+    let args = argv_field(container, "args", object, doc, problems);
+    match (command, args) {
+        (None, None) => None,
+        (Some(mut c), a) => {
+            c.extend(a.unwrap_or_default());
+            (!c.is_empty()).then_some(CommandText::Argv(c))
+        }
+        (None, Some(a)) => {
+            // Only args: the image's entrypoint receives them. For images whose
+            // entrypoint is a migration tool the tool is known; otherwise the
+            // args are read as a command (`entrypoint.sh "$@"` is the norm).
+            let image = container.get("image");
+            match image.and_then(Node::as_str).and_then(image_tool) {
+                Some(tool) => {
+                    let at = image.map_or(container.span.start, |i| i.span.start);
+                    let mut argv = vec![Word::literal(tool, at)];
+                    // The synthetic word points at the image, but has no text there.
+                    argv[0].span = at..at + image.and_then(Node::as_str).map_or(0, str::len);
+                    argv.extend(a);
+                    Some(CommandText::Argv(argv))
+                }
+                None => (!a.is_empty()).then_some(CommandText::Argv(a)),
+            }
+        }
+    }
+}
+
+fn argv_field(container: &Node, key: &str, object: &str, doc: &str, problems: &mut Vec<Problem>) -> Option<Vec<Word>> {
+    let v = container.get(key)?;
+    if v.is_null() {
+        return None;
+    }
+    let Some(items) = v.as_seq() else {
+        let hint = if matches!(v.value, Value::Scalar(..)) {
+            " (Kubernetes rejects a string here; write `[\"sh\", \"-c\", \"…\"]`)"
+        } else {
+            ""
+        };
+        problems.push(Problem {
+            message: format!("`{key}` of {object} must be a list of strings, found {}{hint}", v.type_name()),
+            at: v.span.start,
+        });
+        return None;
+    };
+    let mut words = Vec::with_capacity(items.len());
+    for item in items {
+        match &item.value {
+            Value::Scalar(text, _) => words.push(crate::yaml::align_word(text, doc, item.span.clone())),
+            _ => {
+                problems.push(Problem {
+                    message: format!("`{key}` of {object} must be a list of strings, found {} in it", item.type_name()),
+                    at: item.span.start,
+                });
+                return None;
+            }
+        }
+    }
+    Some(words)
+}

@@ -1,0 +1,173 @@
+//! App spec sources: where deploy definitions come from, and how each format
+//! yields release steps.
+//!
+//! One module per format. YAML-based formats take a parsed document
+//! ([`crate::yaml::Node`]) and the document text (for spans); the others parse
+//! their own file. All of them return an [`Extracted`]: release steps, apps
+//! (for checks across steps) and per-object problems.
+
+pub mod digitalocean;
+pub mod files;
+pub mod fly;
+pub mod kubernetes;
+pub mod procfile;
+pub mod railway;
+pub mod render;
+
+use crate::release_step::Extracted;
+use crate::yaml::Node;
+use serde::Serialize;
+
+/// A deploy-spec format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    DigitalOcean,
+    Kubernetes,
+    Procfile,
+    Fly,
+    Render,
+    Railway,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::DigitalOcean => "DigitalOcean App Platform spec",
+            Format::Kubernetes => "Kubernetes manifest",
+            Format::Procfile => "Procfile",
+            Format::Fly => "fly.toml",
+            Format::Render => "Render Blueprint",
+            Format::Railway => "Railway config",
+        }
+    }
+}
+
+/// Recognises the format of one YAML/JSON document and extracts its release
+/// steps. `hint` comes from the file name (`render.yaml`, `railway.json`).
+/// Returns `None` for documents that are not deploy specs (Helm values,
+/// `Chart.yaml`, CI workflows, …).
+pub fn extract_document(root: &Node, doc: &str, hint: Option<Format>) -> Option<(Format, Extracted)> {
+    let format = match hint {
+        Some(f @ (Format::Render | Format::Railway)) => f,
+        _ => detect(root)?,
+    };
+    let extracted = match format {
+        Format::Kubernetes => kubernetes::extract(root, doc),
+        Format::DigitalOcean => digitalocean::extract(root, doc),
+        Format::Render => render::extract(root, doc),
+        Format::Railway => railway::extract_json(root, doc),
+        Format::Procfile | Format::Fly => return None,
+    };
+    Some((format, extracted))
+}
+
+fn detect(root: &Node) -> Option<Format> {
+    root.as_map()?;
+    if kubernetes::detect(root) {
+        Some(Format::Kubernetes)
+    } else if render::detect(root) {
+        Some(Format::Render)
+    } else if digitalocean::detect(root) {
+        Some(Format::DigitalOcean)
+    } else if railway::detect(root) {
+        Some(Format::Railway)
+    } else {
+        None
+    }
+}
+
+/// Cheap test on a document's raw text: can it hold a release step at all?
+/// Every release step sits under a key containing `ommand` (`command`,
+/// `run_command`, `preDeployCommand`, …) or `args`; apps without one are only
+/// interesting when they declare `databases` or `jobs`. Documents without
+/// any of these (Services, ConfigMaps, RBAC, …) are not parsed, which keeps
+/// large manifest streams fast.
+pub fn may_hold_release_steps(text: &str) -> bool {
+    use memchr::memmem;
+    let b = text.as_bytes();
+    ["ommand", "args", "databases", "jobs"]
+        .iter()
+        .any(|needle| memmem::find(b, needle.as_bytes()).is_some())
+}
+
+/// Raw Helm templates are Go templates, not YAML: they are recognised by their
+/// actions so the user gets a hint instead of a YAML syntax error.
+pub fn looks_like_helm_template(text: &str) -> bool {
+    use memchr::memmem;
+    let b = text.as_bytes();
+    memmem::find(b, b"{{").is_some()
+        && [".Values", ".Release", ".Chart", "{{-", "-}}", "include ", "template ", "{{/*", ".Capabilities", "toYaml"]
+            .iter()
+            .any(|n| memmem::find(b, n.as_bytes()).is_some())
+}
+
+/// Helpers for reading spec nodes.
+pub(crate) mod read {
+    use crate::command::Word;
+    use crate::release_step::{EnvVar, Problem};
+    use crate::yaml::{Node, Value};
+
+    /// A string field; problems are recorded when it is not a scalar.
+    pub fn string_field(node: &Node, key: &str, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+        let v = node.get(key)?;
+        match &v.value {
+            Value::Scalar(..) => v.as_str().map(str::to_owned),
+            _ => {
+                problems.push(Problem {
+                    message: format!("`{key}` of {what} must be a string, found {}", v.type_name()),
+                    at: v.span.start,
+                });
+                None
+            }
+        }
+    }
+
+    /// A command string field as a word located in the document.
+    pub fn command_field(node: &Node, key: &str, what: &str, doc: &str, problems: &mut Vec<Problem>) -> Option<Word> {
+        let v = node.get(key)?;
+        match &v.value {
+            Value::Scalar(..) => v.to_word(doc).filter(|w| !w.text.trim().is_empty()),
+            _ => {
+                problems.push(Problem {
+                    message: format!("`{key}` of {what} must be a string, found {}", v.type_name()),
+                    at: v.span.start,
+                });
+                None
+            }
+        }
+    }
+
+    /// A list field; a non-list value is a problem, a missing or null one is empty.
+    pub fn list_field<'a>(node: &'a Node, key: &str, what: &str, problems: &mut Vec<Problem>) -> &'a [Node] {
+        match node.get(key) {
+            None => &[],
+            Some(v) if v.is_null() => &[],
+            Some(v) => match v.as_seq() {
+                Some(items) => items,
+                None => {
+                    problems.push(Problem {
+                        message: format!("`{key}` of {what} must be a list, found {}", v.type_name()),
+                        at: v.span.start,
+                    });
+                    &[]
+                }
+            },
+        }
+    }
+
+    /// `name`/`value` (Kubernetes) or `key`/`value` (DigitalOcean) pairs with
+    /// literal values; secrets and references are skipped.
+    pub fn env_list(items: &[Node], name_key: &str) -> Vec<EnvVar> {
+        items
+            .iter()
+            .filter(|e| e.get("type").and_then(Node::as_str) != Some("SECRET"))
+            .filter_map(|e| {
+                Some(EnvVar {
+                    name: e.get(name_key)?.as_str()?.to_owned(),
+                    value: e.get("value")?.as_str()?.to_owned(),
+                })
+            })
+            .collect()
+    }
+}

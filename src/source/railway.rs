@@ -1,0 +1,103 @@
+//! Railway config-as-code: `railway.json` / `railway.toml` with
+//! `deploy.preDeployCommand` (a string or a list of commands) and
+//! `deploy.startCommand`. Code overrides the dashboard for each deployment.
+
+use super::read;
+use crate::command::CommandText;
+use crate::release_step::{Extracted, Phase, Problem, ReleaseStep};
+use crate::yaml::{Node, Value};
+use serde::Deserialize;
+use toml::Spanned;
+
+pub fn detect(root: &Node) -> bool {
+    let schema = root.get("$schema").and_then(Node::as_str).unwrap_or("");
+    schema.contains("railway")
+        || root
+            .get("deploy")
+            .is_some_and(|d| d.get("preDeployCommand").is_some() || d.get("startCommand").is_some())
+}
+
+/// `railway.json` (read through the YAML parser, a superset of JSON).
+pub fn extract_json(root: &Node, doc: &str) -> Extracted {
+    let mut out = Extracted::default();
+    let Some(deploy) = root.get("deploy") else {
+        return out;
+    };
+    if let Some(pre) = deploy.get("preDeployCommand") {
+        let items: Vec<&Node> = match &pre.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Scalar(..) => vec![pre],
+            Value::Map(_) => {
+                out.problems.push(Problem {
+                    message: "`deploy.preDeployCommand` must be a string or a list of strings, found a mapping".into(),
+                    at: pre.span.start,
+                });
+                Vec::new()
+            }
+        };
+        for item in items {
+            match item.to_word(doc) {
+                Some(w) if !w.text.trim().is_empty() => out.steps.push(step(Phase::PreDeploy, "`deploy.preDeployCommand`", w)),
+                Some(_) | None => {}
+            }
+        }
+    }
+    if let Some(w) = read::command_field(deploy, "startCommand", "`deploy`", doc, &mut out.problems) {
+        out.steps.push(step(Phase::Startup, "`deploy.startCommand`", w));
+    }
+    out
+}
+
+fn step(phase: Phase, object: &str, word: crate::command::Word) -> ReleaseStep {
+    ReleaseStep {
+        phase,
+        object: object.to_owned(),
+        object_key: format!("railway/{}", object.trim_matches('`')),
+        at: word.span.start,
+        command: Some(CommandText::Shell(word)),
+        env: Vec::new(),
+        directives: Vec::new(),
+        app: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct RailwayToml {
+    deploy: Option<TomlDeploy>,
+}
+
+#[derive(Deserialize)]
+struct TomlDeploy {
+    #[serde(rename = "preDeployCommand")]
+    pre_deploy_command: Option<OneOrMany>,
+    #[serde(rename = "startCommand")]
+    start_command: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Spanned<String>),
+    Many(Vec<Spanned<String>>),
+}
+
+/// `railway.toml`.
+pub fn extract_toml(text: &str) -> Result<Extracted, super::files::TomlError> {
+    let cfg: RailwayToml = toml::from_str(text).map_err(super::files::TomlError::from)?;
+    let mut out = Extracted::default();
+    let Some(deploy) = cfg.deploy else {
+        return Ok(out);
+    };
+    let pre = match deploy.pre_deploy_command {
+        Some(OneOrMany::One(c)) => vec![c],
+        Some(OneOrMany::Many(cs)) => cs,
+        None => Vec::new(),
+    };
+    for cmd in pre {
+        super::fly::push(&mut out, text, Phase::PreDeploy, "`deploy.preDeployCommand`".into(), "railway/deploy.preDeployCommand".into(), cmd);
+    }
+    if let Some(cmd) = deploy.start_command {
+        super::fly::push(&mut out, text, Phase::Startup, "`deploy.startCommand`".into(), "railway/deploy.startCommand".into(), cmd);
+    }
+    Ok(out)
+}
