@@ -10,6 +10,7 @@ pub mod command;
 pub mod config;
 pub mod lint;
 pub mod location;
+pub mod redact;
 pub mod release_step;
 pub mod report;
 pub mod rules;

@@ -233,6 +233,9 @@ impl TreeBuilder {
                     let at = key.span.end;
                     entries.push((key, null_at(at)));
                 }
+                if let Value::Map(entries) = &node.value {
+                    check_duplicate_keys(entries)?;
+                }
                 node.span.end = span.end.max(node.span.start);
                 let anchor = self.open_anchors.pop().unwrap_or(0);
                 if anchor != 0 {
@@ -295,6 +298,33 @@ impl TreeBuilder {
             },
         }
         Ok(())
+    }
+}
+
+/// Duplicate keys are an error: which of two `command:` keys runs depends on
+/// the consumer (kubectl rejects them, some parsers keep the last one).
+fn check_duplicate_keys(entries: &[(Node, Node)]) -> Result<(), YamlError> {
+    fn key(n: &Node) -> Option<&str> {
+        match &n.value {
+            Value::Scalar(s, _) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+    let dup = if entries.len() <= 16 {
+        entries.iter().enumerate().find_map(|(i, (k, _))| {
+            let name = key(k)?;
+            entries[..i].iter().any(|(p, _)| key(p) == Some(name)).then_some(k)
+        })
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        entries.iter().find_map(|(k, _)| (!seen.insert(key(k)?)).then_some(k))
+    };
+    match dup {
+        Some(k) if key(k) != Some("<<") => Err(YamlError {
+            message: format!("duplicate key `{}` in a mapping", key(k).unwrap_or("")),
+            offset: k.span.start,
+        }),
+        _ => Ok(()),
     }
 }
 

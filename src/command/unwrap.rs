@@ -7,6 +7,15 @@ use super::{Invocation, ShellState, Word, shell_join};
 /// span to the coordinates of `text`'s source, and appends its invocations.
 pub(super) fn splice_script(text: &Word, level: u32, state: ShellState, out: &mut Vec<Invocation>) {
     let mut script = shell::parse_nested(&text.text, level);
+    if text.dynamic && level > 0 {
+        // `sh -c "…$(cmd)…"`: the outer shell already ran `cmd` (it was
+        // resolved with the outer command); the inner shell runs its output,
+        // not its text. Resolving it again would count it twice, and nested
+        // that way the work doubles with every level.
+        for cmd in &mut script.commands {
+            cmd.substitutions.clear();
+        }
+    }
     script.map_spans(&|r| text.source_range(r));
     let mut state = state;
     for cmd in &script.commands {
@@ -375,6 +384,15 @@ fn shell_invocation(args: &[Word]) -> ShellCall<'_> {
                 errexit = true;
             }
             i += 1;
+            if flags.contains('o') {
+                // `-euo pipefail`: the option name is the next word.
+                match args.get(i).map(|w| w.text.as_str()) {
+                    Some("errexit") => errexit = true,
+                    Some("pipefail") => pipefail = true,
+                    _ => {}
+                }
+                i += 1;
+            }
             continue;
         }
         if t.starts_with("--") {

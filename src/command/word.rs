@@ -101,10 +101,6 @@ impl WordBuilder {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.text.is_empty() && !self.quoted
-    }
-
     pub(crate) fn finish(self, end: usize) -> Word {
         let mut map = self.map;
         if map.is_empty() {
@@ -130,13 +126,13 @@ mod tests {
         let src = r#""al"'em'bic"#;
         let mut b = Word::builder(0);
         b.push_str("al", 1);
-        b.push_str("em", 6);
-        b.push_str("bic", 9);
+        b.push_str("em", 5);
+        b.push_str("bic", 8);
         let w = b.finish(src.len());
         assert_eq!(w.text, "alembic");
         assert_eq!(w.source_offset(0), 1);
-        assert_eq!(w.source_offset(2), 6);
-        assert_eq!(w.source_offset(4), 9);
+        assert_eq!(w.source_offset(2), 5);
+        assert_eq!(w.source_offset(4), 8);
         assert_eq!(&src[w.source_range(4..7)], "bic");
     }
 }

@@ -6,6 +6,7 @@ pub mod suppress;
 
 use crate::config::{Allow, Config};
 use crate::location::{Located, Position, Unit};
+use crate::redact;
 use crate::release_step::{Extracted, Phase, ReleaseStep};
 use crate::rules::{Rule, Severity, release};
 use crate::source::files::{self, FileKind};
@@ -291,7 +292,7 @@ impl Linter {
             Ok(r) => r,
             Err(e) => {
                 report.errors.push(located_error(display, Some(unit.locate(e.offset..e.offset + 1)), format!("invalid YAML: {}", e.message)));
-                return (true, false);
+                return (false, false);
             }
         };
         let mut recognised = false;
@@ -449,6 +450,8 @@ fn finding(
     command: Option<String>,
     suppressed: Option<Suppression>,
 ) -> Finding {
+    // Specs may hold literal passwords (`-password=…`, URLs with credentials):
+    // everything shown from the spec goes through redaction.
     Finding {
         rule,
         severity,
@@ -457,13 +460,13 @@ fn finding(
         column: loc.start.column,
         end_line: loc.end.line,
         end_column: loc.end.column,
-        message,
+        message: redact::text(&message).into_owned(),
         object: ctx.step.map(|s| s.object.clone()).unwrap_or_default(),
         phase: ctx.step.map(|s| s.phase),
-        command,
+        command: command.map(|c| redact::text(&c).into_owned()),
         format: ctx.format,
         suppressed,
-        source_line: loc.source_line,
+        source_line: redact::text(&loc.source_line).into_owned(),
     }
 }
 
@@ -482,7 +485,7 @@ fn located_error(file: &str, loc: Option<Located>, message: String) -> InputErro
         file: file.to_owned(),
         line: loc.as_ref().map(|l| l.start.line),
         column: loc.as_ref().map(|l| l.start.column),
-        message,
-        source_line: loc.map(|l| l.source_line),
+        message: redact::text(&message).into_owned(),
+        source_line: loc.map(|l| redact::text(&l.source_line).into_owned()),
     }
 }

@@ -45,7 +45,7 @@ In a step that runs on every deploy this destroys data each time; rolling back c
 schema to go back first.",
     fix: "Remove the downgrade from the release step. Roll back schema changes with a new forward \
 revision, or run a downgrade once, by hand, with a backup.",
-    examples: &["alembic downgrade base", "flask db downgrade -1"],
+    examples: &["alembic downgrade base", "alembic -c alembic.ini downgrade -1"],
 };
 
 pub(super) static OFFLINE_SQL: Rule = Rule {

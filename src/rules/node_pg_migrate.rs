@@ -26,7 +26,7 @@ pub(super) static DOWN: Rule = Rule {
     explanation: "`down [N]` rolls back migrations and `redo` rolls back and reapplies them. In a release step \
 they run on every deploy.",
     fix: "Release steps run `node-pg-migrate up`; fix forward with a new migration.",
-    examples: &["node-pg-migrate down 2", "npm run migrate -- redo"],
+    examples: &["node-pg-migrate down 2", "npx node-pg-migrate redo"],
 };
 
 pub(super) static DRY_RUN: Rule = Rule {

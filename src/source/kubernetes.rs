@@ -98,8 +98,9 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
             };
             let cname = container.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
             let object = format!("{kind} `{name}`, {label} `{cname}`");
+            let problems_before = out.problems.len();
             let Some(command) = container_command(container, doc, &object, &mut out.problems) else {
-                if hook.is_some() && key == "containers" {
+                if hook.is_some() && key == "containers" && out.problems.len() == problems_before {
                     // A hook Job that runs its image's default command.
                     out.steps.push(step(phase, &object, format!("{kind}/{ns_key}{name}/{cname}"), None, container.span.start, Vec::new(), &directives));
                 }

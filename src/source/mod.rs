@@ -79,14 +79,14 @@ fn detect(root: &Node) -> Option<Format> {
 
 /// Cheap test on a document's raw text: can it hold a release step at all?
 /// Every release step sits under a key containing `ommand` (`command`,
-/// `run_command`, `preDeployCommand`, …) or `args`; apps without one are only
-/// interesting when they declare `databases` or `jobs`. Documents without
-/// any of these (Services, ConfigMaps, RBAC, …) are not parsed, which keeps
-/// large manifest streams fast.
+/// `run_command`, `preDeployCommand`, …), `args` or `containers`; apps
+/// without one are only interesting when they declare `databases` or `jobs`.
+/// Documents without any of these (Services, ConfigMaps, RBAC, …) are not
+/// parsed, which keeps large manifest streams fast.
 pub fn may_hold_release_steps(text: &str) -> bool {
     use memchr::memmem;
     let b = text.as_bytes();
-    ["ommand", "args", "databases", "jobs"]
+    ["ommand", "args", "ontainers", "databases", "jobs"]
         .iter()
         .any(|needle| memmem::find(b, needle.as_bytes()).is_some())
 }

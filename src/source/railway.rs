@@ -68,17 +68,12 @@ struct RailwayToml {
 
 #[derive(Deserialize)]
 struct TomlDeploy {
+    /// A string or a list of strings; kept as a value because untagged enums
+    /// lose spans.
     #[serde(rename = "preDeployCommand")]
-    pre_deploy_command: Option<OneOrMany>,
+    pre_deploy_command: Option<Spanned<toml::Value>>,
     #[serde(rename = "startCommand")]
     start_command: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(Spanned<String>),
-    Many(Vec<Spanned<String>>),
 }
 
 /// `railway.toml`.
@@ -88,13 +83,43 @@ pub fn extract_toml(text: &str) -> Result<Extracted, super::files::TomlError> {
     let Some(deploy) = cfg.deploy else {
         return Ok(out);
     };
-    let pre = match deploy.pre_deploy_command {
-        Some(OneOrMany::One(c)) => vec![c],
-        Some(OneOrMany::Many(cs)) => cs,
-        None => Vec::new(),
-    };
-    for cmd in pre {
-        super::fly::push(&mut out, text, Phase::PreDeploy, "`deploy.preDeployCommand`".into(), "railway/deploy.preDeployCommand".into(), cmd);
+    if let Some(pre) = deploy.pre_deploy_command {
+        let span = pre.span();
+        let commands: Vec<String> = match pre.into_inner() {
+            toml::Value::String(s) => vec![s],
+            toml::Value::Array(items) => {
+                let mut commands = Vec::new();
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => commands.push(s),
+                        other => {
+                            return Err(super::files::TomlError {
+                                message: format!("`deploy.preDeployCommand` must hold strings, found {}", other.type_str()),
+                                span: Some(span),
+                            });
+                        }
+                    }
+                }
+                commands
+            }
+            other => {
+                return Err(super::files::TomlError {
+                    message: format!("`deploy.preDeployCommand` must be a string or a list of strings, found {}", other.type_str()),
+                    span: Some(span),
+                });
+            }
+        };
+        // Locate each command inside the value's span, in order.
+        let mut cursor = span.start;
+        for cmd in commands {
+            let region = text.get(cursor..span.end).unwrap_or("");
+            let item_span = match region.find(cmd.as_str()) {
+                Some(i) => cursor + i..cursor + i + cmd.len(),
+                None => cursor..span.end,
+            };
+            cursor = item_span.end.min(span.end);
+            super::fly::push(&mut out, text, Phase::PreDeploy, "`deploy.preDeployCommand`".into(), "railway/deploy.preDeployCommand".into(), Spanned::new(item_span, cmd));
+        }
     }
     if let Some(cmd) = deploy.start_command {
         super::fly::push(&mut out, text, Phase::Startup, "`deploy.startCommand`".into(), "railway/deploy.startCommand".into(), cmd);
