@@ -311,9 +311,16 @@ impl<'a> Parser<'a> {
                 }
                 b'\'' => self.skip_until(b'\''),
                 b'"' => self.skip_double_quoted(),
-                b'\\' => self.pos = (self.pos + 1).min(self.src.len()),
+                b'\\' => self.skip_char(),
                 _ => {}
             }
+        }
+    }
+
+    /// Advances past one whole character (after a backslash).
+    fn skip_char(&mut self) {
+        if let Some(c) = self.src.get(self.pos..).and_then(|r| r.chars().next()) {
+            self.pos += c.len_utf8();
         }
     }
 
@@ -330,7 +337,7 @@ impl<'a> Parser<'a> {
         while let Some(b) = self.peek() {
             self.pos += 1;
             match b {
-                b'\\' => self.pos = (self.pos + 1).min(self.src.len()),
+                b'\\' => self.skip_char(),
                 b'"' => return,
                 _ => {}
             }
@@ -510,18 +517,17 @@ impl<'a> Parser<'a> {
                             break;
                         }
                         b'\\' => {
-                            let esc = self.peek_at(1).unwrap_or(b'\\');
+                            let at = self.pos;
+                            self.pos += 1;
+                            let esc = self.src[self.pos..].chars().next().unwrap_or('\\');
                             let c = match esc {
-                                b'n' => '\n',
-                                b't' => '\t',
-                                b'r' => '\r',
-                                b'\'' => '\'',
-                                b'"' => '"',
-                                b'\\' => '\\',
-                                other => char::from(other),
+                                'n' => '\n',
+                                't' => '\t',
+                                'r' => '\r',
+                                other => other,
                             };
-                            w.push(c, self.pos);
-                            self.pos = (self.pos + 2).min(self.src.len());
+                            w.push(c, at);
+                            self.skip_char();
                         }
                         _ => {
                             let c = self.src[self.pos..].chars().next().unwrap_or('\u{fffd}');
@@ -560,7 +566,7 @@ impl<'a> Parser<'a> {
         while let Some(b) = self.peek() {
             self.pos += 1;
             match b {
-                b'\\' => self.pos = (self.pos + 1).min(self.src.len()),
+                b'\\' => self.skip_char(),
                 b'`' => break,
                 _ => {}
             }

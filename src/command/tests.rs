@@ -145,6 +145,13 @@ fn npm_run_names_the_script() {
 }
 
 #[test]
+fn npm_scripts_named_after_a_tool_pass_arguments_after_dashdash() {
+    let invs = shell("npm run typeorm -- migration:run -d dist/ds.js --fake");
+    let t = one(&invs, "typeorm");
+    assert_eq!(t.arg_texts().collect::<Vec<_>>(), ["migration:run", "-d", "dist/ds.js", "--fake"]);
+}
+
+#[test]
 fn substitutions_run_and_are_marked() {
     let invs = shell("echo \"$(alembic stamp head)\"");
     let a = one(&invs, "alembic");

@@ -195,6 +195,16 @@ pub(super) fn resolve_command(
                     rest = after;
                 }
                 PackageTarget::Script(after) => {
+                    // `npm run typeorm -- migration:run`: a script named after a
+                    // migration tool almost always runs that tool; the words after
+                    // `--` are its arguments.
+                    let script = after[0].text.as_str();
+                    if super::is_known_tool(script) {
+                        if let Some(rest) = after_dashdash(&after[1..]) {
+                            via.push("npm run");
+                            return push(cmd, script, rest, env, via, level, state, substituted, out);
+                        }
+                    }
                     return push(cmd, "npm-run", after, env, via, level, state, substituted, out);
                 }
                 PackageTarget::Other => break name,

@@ -83,6 +83,10 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
     });
 
     for job in read::list_field(spec, "jobs", "the app", problems) {
+        if !read::is_object(job, "a job", problems) {
+            continue;
+        }
+        let problems_before = problems.len();
         let name = read::string_field(job, "name", "a job", problems).unwrap_or_else(|| "(unnamed)".into());
         let what = format!("job `{name}`");
         let kind = read::string_field(job, "kind", &what, problems).unwrap_or_else(|| "UNSPECIFIED".into());
@@ -96,6 +100,9 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
             continue;
         };
         let command = read::command_field(job, "run_command", &what, doc, problems);
+        if command.is_none() && problems.len() > problems_before {
+            continue; // the job is malformed; its problems are reported instead
+        }
         let mut env = app_env.clone();
         env.extend(read::env_list(read::list_field(job, "envs", &what, problems), "key"));
         out.steps.push(ReleaseStep {
@@ -112,6 +119,9 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
 
     for (key, label) in [("services", "service"), ("workers", "worker")] {
         for component in read::list_field(spec, key, "the app", problems) {
+            if !read::is_object(component, &format!("a {label}"), problems) {
+                continue;
+            }
             let name = read::string_field(component, "name", &format!("a {label}"), problems)
                 .unwrap_or_else(|| "(unnamed)".into());
             let what = format!("{label} `{name}`");

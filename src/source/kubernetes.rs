@@ -91,6 +91,9 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
     for (key, label) in [("initContainers", "init container"), ("containers", "container")] {
         let what = format!("{kind} `{name}`");
         for container in read::list_field(pod_spec, key, &what, &mut out.problems) {
+            if !read::is_object(container, &format!("a {label} of {what}"), &mut out.problems) {
+                continue;
+            }
             let phase = match (hook, key) {
                 (Some(h), _) => h,
                 (None, "initContainers") if base == Phase::Startup => Phase::Init,

@@ -138,6 +138,18 @@ pub(crate) mod read {
         }
     }
 
+    /// True for a mapping; anything else in a list of objects is a problem.
+    pub fn is_object(node: &Node, what: &str, problems: &mut Vec<Problem>) -> bool {
+        if node.as_map().is_some() {
+            return true;
+        }
+        problems.push(Problem {
+            message: format!("{what} must be a mapping, found {}", node.type_name()),
+            at: node.span.start,
+        });
+        false
+    }
+
     /// A list field; a non-list value is a problem, a missing or null one is empty.
     pub fn list_field<'a>(node: &'a Node, key: &str, what: &str, problems: &mut Vec<Problem>) -> &'a [Node] {
         match node.get(key) {

@@ -31,6 +31,9 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
         database_at: root.entry("databases").map_or(root.span.start, |(k, _)| k.span.start),
     });
     for service in read::list_field(root, "services", "the Blueprint", problems) {
+        if !read::is_object(service, "a service", problems) {
+            continue;
+        }
         let name = read::string_field(service, "name", "a service", problems).unwrap_or_else(|| "(unnamed)".into());
         let kind = read::string_field(service, "type", &format!("service `{name}`"), problems).unwrap_or_default();
         let what = format!("{kind} service `{name}`");
