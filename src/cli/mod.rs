@@ -44,14 +44,23 @@ enum Command {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    ExitCode::from(run_args(std::env::args_os()))
+}
+
+/// Runs `preflight` with the given arguments (the first is the program name)
+/// and returns its exit code; used by `main` and by the runnable examples.
+pub fn run_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => run(cli),
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::INPUT } else { exit::OK });
+            if e.use_stderr() { exit::INPUT } else { exit::OK }
         }
-    };
-    ExitCode::from(run(cli))
+    }
 }
 
 fn run(cli: Cli) -> u8 {

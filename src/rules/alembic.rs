@@ -17,11 +17,7 @@ schema is at head while the tables of the skipped revisions never exist; nothing
 application touches them. This is the reference incident: a PRE_DEPLOY job changed from `upgrade head` to \
 `stamp head` recorded `018_add_notifications` while the tables `sessions` and `notifications` were never \
 created. As a fallback (`alembic upgrade head || alembic stamp head`) it turns every failed migration into \
-a recorded one. Programmatic stamps (`command.stamp(cfg, \"head\")` in `python -c`) count too.\n\n\
-Severity follows context: an error in any step that runs on every deploy, start or schedule, and for the \
-fallback idiom anywhere; a warning in a one-off step (plain Job, Helm `pre-install` hook) that first \
-creates the tables (`metadata.create_all()`, a schema load) and then stamps: the bootstrap recipe from \
-Alembic's cookbook, which is only correct on an empty database.",
+a recorded one. Programmatic stamps (`command.stamp(cfg, \"head\")` in `python -c`) count too.",
     fix: "Run `alembic upgrade head` in the release step. If the database really was migrated by hand, \
 stamp it once, interactively, after checking the schema (`preflight verify`), never from a deploy spec.",
     examples: &[

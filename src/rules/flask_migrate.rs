@@ -13,8 +13,7 @@ pub(super) static STAMP: Rule = Rule {
     explanation: "`flask db stamp` is Alembic's `stamp`: it writes the revision into `alembic_version` and \
 runs no migration. In a release step the ledger then claims head while the skipped revisions' tables do \
 not exist, and nothing fails until the application uses them. The fallback `flask db upgrade || flask db \
-stamp head` records every failed migration as applied. Context changes the severity as for \
-`alembic/stamp`: a warning only for a one-off bootstrap step that creates the tables first.",
+stamp head` records every failed migration as applied.",
     fix: "Run `flask db upgrade` in the release step. Stamp by hand, once, only after checking the schema \
 with `preflight verify`.",
     examples: &["FLASK_APP=app flask db stamp head", "flask db upgrade || flask db stamp head"],

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs preflight's whole test suite: `scripts/test.sh [cargo test args…]`.
+#
+# Tests that talk to databases use real servers, never mocks:
+#   PostgreSQL  PREFLIGHT_TEST_POSTGRES_URL  (default: the server on 127.0.0.1:5432)
+#   MariaDB     PREFLIGHT_TEST_MYSQL_URL     (default: the server on 127.0.0.1:3306)
+# When a variable is unset and no server answers on the default port, this
+# script starts a throwaway instance from the installed server binaries
+# (PostgreSQL `initdb` + `pg_ctl`, MariaDB `mariadb-install-db` + `mariadbd`)
+# in a temporary directory, on a free port, and removes it afterwards.
+# Without the binaries it stops with what to install; tests never skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/preflight-test.XXXXXX")
+pg_started="" my_started=""
+cleanup() {
+  if [ -n "$pg_started" ]; then as_owner "$pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -n "$my_started" ] && [ -f "$tmp/my/mysqld.pid" ]; then kill "$(cat "$tmp/my/mysqld.pid")" 2>/dev/null || true; sleep 1; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Server binaries refuse to run as root: run them as the directory's owner.
+owner=""
+if [ "$(id -u)" = 0 ]; then
+  for u in postgres mysql nobody; do id "$u" >/dev/null 2>&1 && { owner=$u; break; }; done
+  chmod 755 "$tmp"
+fi
+as_owner() { if [ -n "$owner" ]; then runuser -u "$owner" -- "$@"; else "$@"; fi; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+answers() { # host port
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+find_bin() { # name
+  command -v "$1" 2>/dev/null && return 0
+  ls /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -n 1
+}
+
+if [ -z "${PREFLIGHT_TEST_POSTGRES_URL:-}" ]; then
+  if answers 127.0.0.1 5432 && [ -z "${PREFLIGHT_TEST_THROWAWAY:-}" ]; then
+    export PREFLIGHT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    initdb=$(find_bin initdb || true); pg_ctl=$(find_bin pg_ctl || true)
+    if [ -z "$initdb" ] || [ -z "$pg_ctl" ]; then
+      echo "No PostgreSQL answers on 127.0.0.1:5432 and initdb/pg_ctl are not installed." >&2
+      echo "Install the server (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@16)" >&2
+      echo "or set PREFLIGHT_TEST_POSTGRES_URL to a server where the user may create databases." >&2
+      exit 1
+    fi
+    mkdir -p "$tmp/pg"; [ -n "$owner" ] && chown "$owner" "$tmp/pg"
+    port=$(free_port)
+    as_owner "$initdb" -D "$tmp/pg" -U postgres -A trust >/dev/null
+    as_owner "$pg_ctl" -D "$tmp/pg" -w -l "$tmp/pg/server.log" \
+      -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    pg_started=1
+    export PREFLIGHT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+    echo "started a throwaway PostgreSQL on port $port"
+  fi
+fi
+
+if [ -z "${PREFLIGHT_TEST_MYSQL_URL:-}" ]; then
+  if answers 127.0.0.1 3306 && [ -z "${PREFLIGHT_TEST_THROWAWAY:-}" ]; then
+    export PREFLIGHT_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/mysql"
+  else
+    install_db=$(command -v mariadb-install-db || command -v mysql_install_db || true)
+    mariadbd=$(command -v mariadbd || command -v mysqld || ls /usr/sbin/mariadbd /usr/sbin/mysqld 2>/dev/null | head -n 1 || true)
+    if [ -z "$install_db" ] || [ -z "$mariadbd" ]; then
+      echo "No MariaDB/MySQL answers on 127.0.0.1:3306 and mariadb-install-db/mariadbd are not installed." >&2
+      echo "Install the server (Debian/Ubuntu: apt-get install mariadb-server; macOS: brew install mariadb)" >&2
+      echo "or set PREFLIGHT_TEST_MYSQL_URL to a server where the user may create databases." >&2
+      exit 1
+    fi
+    mkdir -p "$tmp/my"; [ -n "$owner" ] && chown "$owner" "$tmp/my"
+    port=$(free_port)
+    user_opt=(); [ -n "$owner" ] && user_opt=(--user="$owner")
+    "$install_db" --no-defaults --datadir="$tmp/my" "${user_opt[@]}" --auth-root-authentication-method=normal \
+      --skip-test-db >/dev/null 2>&1
+    "$mariadbd" --no-defaults --datadir="$tmp/my" "${user_opt[@]}" --port="$port" --bind-address=127.0.0.1 \
+      --socket="$tmp/my/mysqld.sock" --pid-file="$tmp/my/mysqld.pid" --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
+      >"$tmp/my.log" 2>&1 &
+    my_started=1
+    for _ in $(seq 1 60); do answers 127.0.0.1 "$port" && break; sleep 0.5; done
+    answers 127.0.0.1 "$port" || { echo "throwaway MariaDB did not start:" >&2; cat "$tmp/my.log" >&2; exit 1; }
+    export PREFLIGHT_TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/mysql"
+    echo "started a throwaway MariaDB on port $port"
+  fi
+fi
+
+cargo test --locked "$@"
