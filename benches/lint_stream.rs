@@ -125,13 +125,19 @@ fn write_stream(out: &mut impl std::io::Write, objects: usize, deployments_only:
         let group: Vec<&str> = if deployments_only {
             vec![DEPLOYMENT]
         } else {
-            [DEPLOYMENT, HOOK_JOB, CRONJOB].into_iter().chain(OTHERS.iter().copied()).collect()
+            [DEPLOYMENT, HOOK_JOB, CRONJOB]
+                .into_iter()
+                .chain(OTHERS.iter().copied())
+                .collect()
         };
         for doc in group {
             if i == objects {
                 break;
             }
-            let text = format!("---\n# Source: {app}/templates/object.yaml\n{}", doc.replace("APP", &app));
+            let text = format!(
+                "---\n# Source: {app}/templates/object.yaml\n{}",
+                doc.replace("APP", &app)
+            );
             out.write_all(text.as_bytes()).expect("write stream");
             bytes += text.len();
             i += 1;

@@ -109,7 +109,11 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let path = match path {
             Some(p) => p.to_path_buf(),
-            None => match DEFAULT_NAMES.iter().map(PathBuf::from).find(|p| p.is_file()) {
+            None => match DEFAULT_NAMES
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.is_file())
+            {
                 Some(p) => p,
                 None => return Ok(Config::default()),
             },
@@ -140,12 +144,17 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         for id in self.lint.rules.keys() {
             if rules::find(id).is_none() {
-                return Err(format!("lint.rules: unknown rule `{id}` (see `preflight rules`)"));
+                return Err(format!(
+                    "lint.rules: unknown rule `{id}` (see `preflight rules`)"
+                ));
             }
         }
         for (i, a) in self.lint.allow.iter().enumerate() {
             if rules::find(&a.rule).is_none() {
-                return Err(format!("lint.allow[{i}]: unknown rule `{}` (see `preflight rules`)", a.rule));
+                return Err(format!(
+                    "lint.allow[{i}]: unknown rule `{}` (see `preflight rules`)",
+                    a.rule
+                ));
             }
             if a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 return Err(format!(

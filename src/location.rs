@@ -52,7 +52,9 @@ impl<'a> Unit<'a> {
         let line_end = self.text[start_off..]
             .find('\n')
             .map_or(self.text.len(), |i| start_off + i);
-        let source_line = self.text[line_start..line_end].trim_end_matches('\r').to_owned();
+        let source_line = self.text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_owned();
         let start = self.position(start_off);
         let end = if range.end > line_end || range.end <= start_off {
             Position {
@@ -63,11 +65,18 @@ impl<'a> Unit<'a> {
             self.position(range.end)
         };
         let end = if end <= start {
-            Position { line: start.line, column: start.column + 1 }
+            Position {
+                line: start.line,
+                column: start.column + 1,
+            }
         } else {
             end
         };
-        Located { start, end, source_line }
+        Located {
+            start,
+            end,
+            source_line,
+        }
     }
 
     /// The lines of the text as (1-based file line number, byte range).
@@ -77,7 +86,9 @@ impl<'a> Unit<'a> {
         for _ in 0..idx {
             start += self.text[start..].find('\n')? + 1;
         }
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         Some(start..end)
     }
 }
@@ -96,9 +107,21 @@ mod tests {
     #[test]
     fn positions_count_lines_from_the_units_first_line_and_columns_in_chars() {
         let unit = Unit::new("kind: Job\nname: é-migrate\n", 10);
-        assert_eq!(unit.position(0), Position { line: 10, column: 1 });
+        assert_eq!(
+            unit.position(0),
+            Position {
+                line: 10,
+                column: 1
+            }
+        );
         let off = unit.text.find("-migrate").unwrap();
-        assert_eq!(unit.position(off), Position { line: 11, column: 8 });
+        assert_eq!(
+            unit.position(off),
+            Position {
+                line: 11,
+                column: 8
+            }
+        );
         let loc = unit.locate(off..off + 8);
         assert_eq!(loc.source_line, "name: é-migrate");
         assert_eq!(loc.end.column, 16);

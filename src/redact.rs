@@ -10,8 +10,10 @@ pub const MASK: &str = "***";
 
 /// `scheme://user:password@host` — the password part.
 static URL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\x22]*:)(?P<secret>[^\s@/'\x22]+)(?P<tail>@)")
-        .unwrap_or_else(|e| unreachable!("static regex: {e}"))
+    Regex::new(
+        r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\x22]*:)(?P<secret>[^\s@/'\x22]+)(?P<tail>@)",
+    )
+    .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
 /// `password=…`, `PGPASSWORD=…`, `-password=…`, `--token …`, `api_key: …`.
@@ -66,11 +68,23 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_and_assignments_are_masked() {
-        assert_eq!(url("postgres://app:s3cr%40t@db.example.com:25060/defaultdb?sslmode=require"), "postgres://app:***@db.example.com:25060/defaultdb?sslmode=require");
-        assert_eq!(text("flyway -user=app -password=hunter2 migrate"), "flyway -user=app -password=*** migrate");
+        assert_eq!(
+            url("postgres://app:s3cr%40t@db.example.com:25060/defaultdb?sslmode=require"),
+            "postgres://app:***@db.example.com:25060/defaultdb?sslmode=require"
+        );
+        assert_eq!(
+            text("flyway -user=app -password=hunter2 migrate"),
+            "flyway -user=app -password=*** migrate"
+        );
         assert_eq!(text("PGPASSWORD=hunter2 psql"), "PGPASSWORD=*** psql");
-        assert_eq!(text("liquibase --password hunter2 update"), "liquibase --password *** update");
-        assert_eq!(text("mysql://root:pw@localhost/db?password=x"), "mysql://root:***@localhost/db?password=***");
+        assert_eq!(
+            text("liquibase --password hunter2 update"),
+            "liquibase --password *** update"
+        );
+        assert_eq!(
+            text("mysql://root:pw@localhost/db?password=x"),
+            "mysql://root:***@localhost/db?password=***"
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl Phase {
     /// Runs again and again (every deploy, start or schedule), as opposed to a
     /// one-off run someone starts on purpose.
     pub fn is_recurring(self) -> bool {
-        !matches!(self, Phase::Install | Phase::Job | Phase::Delete | Phase::Test)
+        !matches!(
+            self,
+            Phase::Install | Phase::Job | Phase::Delete | Phase::Test
+        )
     }
 
     /// A phase whose purpose is to react to a failed or reverted release.

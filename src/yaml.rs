@@ -313,11 +313,16 @@ fn check_duplicate_keys(entries: &[(Node, Node)]) -> Result<(), YamlError> {
     let dup = if entries.len() <= 16 {
         entries.iter().enumerate().find_map(|(i, (k, _))| {
             let name = key(k)?;
-            entries[..i].iter().any(|(p, _)| key(p) == Some(name)).then_some(k)
+            entries[..i]
+                .iter()
+                .any(|(p, _)| key(p) == Some(name))
+                .then_some(k)
         })
     } else {
         let mut seen = std::collections::HashSet::with_capacity(entries.len());
-        entries.iter().find_map(|(k, _)| (!seen.insert(key(k)?)).then_some(k))
+        entries
+            .iter()
+            .find_map(|(k, _)| (!seen.insert(key(k)?)).then_some(k))
     };
     match dup {
         Some(k) if key(k) != Some("<<") => Err(YamlError {
@@ -438,7 +443,10 @@ impl<R: BufRead> Iterator for DocumentSplitter<R> {
         if self.done {
             return None;
         }
-        let (mut text, mut first_line) = self.pending.take().unwrap_or((String::new(), self.line_no + 1));
+        let (mut text, mut first_line) = self
+            .pending
+            .take()
+            .unwrap_or((String::new(), self.line_no + 1));
         let mut has_content = text.lines().any(is_content);
         loop {
             let line = match self.next_line() {

@@ -23,7 +23,12 @@ fn preflight_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     child.wait_with_output().expect("wait")
 }
 
@@ -42,11 +47,25 @@ fn the_incident_spec_fails_with_the_stamp_at_its_exact_place() {
     let o = preflight(&["lint", "--color", "never", INCIDENT_LIVE]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("error[alembic/stamp]: `python -m alembic -c alembic.ini stamp head` records revisions"), "{out}");
+    assert!(
+        out.contains(
+            "error[alembic/stamp]: `python -m alembic -c alembic.ini stamp head` records revisions"
+        ),
+        "{out}"
+    );
     assert!(out.contains(&format!("--> {INCIDENT_LIVE}:41:16")), "{out}");
-    assert!(out.contains("41 |   run_command: python -m alembic -c alembic.ini stamp head"), "{out}");
-    assert!(out.contains("   |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"), "{out}");
-    assert!(out.contains("in PRE_DEPLOY job `release-migrate`, which runs before every deploy"), "{out}");
+    assert!(
+        out.contains("41 |   run_command: python -m alembic -c alembic.ini stamp head"),
+        "{out}"
+    );
+    assert!(
+        out.contains("   |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("in PRE_DEPLOY job `release-migrate`, which runs before every deploy"),
+        "{out}"
+    );
     assert!(!out.contains("\x1b["), "no colour when asked");
 }
 
@@ -77,8 +96,18 @@ fn json_output_carries_the_contract_fields() {
 
 #[test]
 fn sarif_output_is_valid_for_code_scanning() {
-    let o = preflight(&["lint", "--format", "sarif", "tests/corpus/kubernetes", "tests/corpus/broken/bad-indentation.app.yaml"]);
-    assert_eq!(o.status.code(), Some(2), "an unreadable file makes the run exit 2");
+    let o = preflight(&[
+        "lint",
+        "--format",
+        "sarif",
+        "tests/corpus/kubernetes",
+        "tests/corpus/broken/bad-indentation.app.yaml",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unreadable file makes the run exit 2"
+    );
     let v = json(&o);
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
@@ -96,8 +125,15 @@ fn sarif_output_is_valid_for_code_scanning() {
         assert!(r["partialFingerprints"]["preflight/v1"].is_string());
     }
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().expect("notifications");
-    assert!(notes[0]["message"]["text"].as_str().unwrap_or("").contains("invalid YAML"));
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("invalid YAML")
+    );
 }
 
 #[test]
@@ -108,12 +144,20 @@ fn stdin_streams_are_linted() {
     let v = json(&o);
     assert_eq!(v["findings"][0]["file"], "<stdin>");
     assert_eq!(v["findings"][0]["line"], 13);
-    assert!(v["findings"][0]["message"].as_str().unwrap_or("").contains("runs when `alembic upgrade head` fails"));
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("runs when `alembic upgrade head` fails")
+    );
 }
 
 #[test]
 fn raw_helm_templates_get_a_hint_not_a_crash() {
-    let o = preflight(&["lint", "tests/corpus/broken/helm-chart/templates/migrate-job.yaml"]);
+    let o = preflight(&[
+        "lint",
+        "tests/corpus/broken/helm-chart/templates/migrate-job.yaml",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("helm template <chart> | preflight lint -"));
     // Walking the chart skips its templates with a note instead.
@@ -126,13 +170,26 @@ fn raw_helm_templates_get_a_hint_not_a_crash() {
 fn fail_on_controls_exit_code_1() {
     let warn_only = "tests/corpus/digitalocean/upgrade-sql-only.app.yaml";
     assert_eq!(preflight(&["lint", warn_only]).status.code(), Some(0));
-    assert_eq!(preflight(&["lint", "--fail-on", "warning", warn_only]).status.code(), Some(1));
-    assert_eq!(preflight(&["lint", "--fail-on", "never", INCIDENT_LIVE]).status.code(), Some(0));
+    assert_eq!(
+        preflight(&["lint", "--fail-on", "warning", warn_only])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        preflight(&["lint", "--fail-on", "never", INCIDENT_LIVE])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(preflight(&["lint", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        preflight(&["lint", "--format", "xml"]).status.code(),
+        Some(2)
+    );
     assert_eq!(preflight(&["no-such-command"]).status.code(), Some(2));
     assert_eq!(preflight(&["rules", "alembic/nope"]).status.code(), Some(2));
 }
@@ -156,18 +213,34 @@ fn comment_suppressions_need_a_reason_and_are_still_counted() {
     let v = json(&o);
     assert_eq!(v["findings"][0]["suppressed"]["kind"], "comment");
 
-    std::fs::write(&path, "# preflight-ignore alembic/stamp\nrelease: alembic stamp head\n").expect("write");
+    std::fs::write(
+        &path,
+        "# preflight-ignore alembic/stamp\nrelease: alembic stamp head\n",
+    )
+    .expect("write");
     let o = preflight(&["lint", "--format", "json", p]);
-    assert_eq!(o.status.code(), Some(1), "a suppression without a reason suppresses nothing");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a suppression without a reason suppresses nothing"
+    );
     let v = json(&o);
-    let rules: Vec<&str> = v["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
     assert_eq!(rules, ["release/invalid-suppression", "alembic/stamp"]);
 }
 
 #[test]
 fn annotation_suppressions_apply_to_the_object() {
     let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bootstrap\n  annotations:\n    preflight.dev/ignore: \"alembic/stamp: bootstrap of a new tenant database, run once\"\nspec:\n  template:\n    spec:\n      containers:\n      - name: m\n        command: [alembic, stamp, head]\n";
-    let o = preflight_stdin(&["lint", "--format", "json", "--show-suppressed", "-"], manifest);
+    let o = preflight_stdin(
+        &["lint", "--format", "json", "--show-suppressed", "-"],
+        manifest,
+    );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(json(&o)["findings"][0]["suppressed"]["kind"], "annotation");
 }
@@ -176,34 +249,66 @@ fn annotation_suppressions_apply_to_the_object() {
 fn config_allowlist_and_severity_overrides() {
     let dir = tempfile::tempdir().expect("tmp");
     let spec = dir.path().join("Procfile");
-    std::fs::write(&spec, "web: alembic upgrade head && gunicorn app\nrelease: alembic stamp head\n").expect("write");
+    std::fs::write(
+        &spec,
+        "web: alembic upgrade head && gunicorn app\nrelease: alembic stamp head\n",
+    )
+    .expect("write");
     let cfg = dir.path().join("preflight.yaml");
     std::fs::write(
         &cfg,
         "lint:\n  rules:\n    release/migrate-on-start: off\n  allow:\n    - rule: alembic/stamp\n      path: Procfile\n      reason: review apps are bootstrapped from a schema dump\n",
     )
     .expect("write");
-    let o = preflight(&["lint", "--format", "json", "--config", cfg.to_str().expect("utf-8"), spec.to_str().expect("utf-8")]);
+    let o = preflight(&[
+        "lint",
+        "--format",
+        "json",
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        spec.to_str().expect("utf-8"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let v = json(&o);
     assert_eq!(v["summary"]["suppressed"], 1);
-    assert_eq!(v["summary"]["infos"], 0, "the rule switched off is not reported");
+    assert_eq!(
+        v["summary"]["infos"], 0,
+        "the rule switched off is not reported"
+    );
 
     std::fs::write(&cfg, "lint:\n  allow:\n    - rule: alembic/stamp\n").expect("write");
-    let o = preflight(&["lint", "--config", cfg.to_str().expect("utf-8"), spec.to_str().expect("utf-8")]);
+    let o = preflight(&[
+        "lint",
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        spec.to_str().expect("utf-8"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("`reason` is required"));
     std::fs::write(&cfg, "lint:\n  rulez: {}\n").expect("write");
-    let o = preflight(&["lint", "--config", cfg.to_str().expect("utf-8"), spec.to_str().expect("utf-8")]);
+    let o = preflight(&[
+        "lint",
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        spec.to_str().expect("utf-8"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("rulez"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("rulez"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
 fn secrets_in_specs_are_redacted_in_every_format() {
     let dir = tempfile::tempdir().expect("tmp");
     let spec = dir.path().join("Procfile");
-    std::fs::write(&spec, "release: flyway -url=jdbc:postgresql://db/app -user=app -password=hunter2 baseline\n").expect("write");
+    std::fs::write(
+        &spec,
+        "release: flyway -url=jdbc:postgresql://db/app -user=app -password=hunter2 baseline\n",
+    )
+    .expect("write");
     for format in ["human", "json", "sarif"] {
         let o = preflight(&["lint", "--format", format, spec.to_str().expect("utf-8")]);
         assert_eq!(o.status.code(), Some(1));
@@ -234,7 +339,11 @@ fn rules_lists_the_catalogue() {
     assert!(out.lines().count() >= 70);
     assert!(out.contains("alembic/stamp"));
     let v = json(&preflight(&["rules", "--format", "json"]));
-    assert!(v["rules"].as_array().is_some_and(|r| r.iter().any(|r| r["id"] == "flyway/clean")));
+    assert!(
+        v["rules"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["id"] == "flyway/clean"))
+    );
     let o = preflight(&["rules", "alembic/stamp"]);
     assert!(stdout(&o).contains("Fix:"));
 }
@@ -247,7 +356,10 @@ fn rule_pages_match_the_catalogue() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
     let mut expected = vec![(root.join("README.md"), preflight::rules::docs::index())];
     for rule in preflight::rules::catalogue() {
-        expected.push((Path::new(env!("CARGO_MANIFEST_DIR")).join(rule.doc_path()), preflight::rules::docs::page(rule)));
+        expected.push((
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(rule.doc_path()),
+            preflight::rules::docs::page(rule),
+        ));
     }
     for (path, content) in &expected {
         if update {
@@ -255,17 +367,29 @@ fn rule_pages_match_the_catalogue() {
             std::fs::write(path, content).expect("write page");
         }
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(&on_disk == content, "{} is out of date: run PREFLIGHT_UPDATE_DOCS=1 cargo test --test cli rule_pages", path.display());
+        assert!(
+            &on_disk == content,
+            "{} is out of date: run PREFLIGHT_UPDATE_DOCS=1 cargo test --test cli rule_pages",
+            path.display()
+        );
     }
     // No stale pages for rules that no longer exist.
     let mut on_disk = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).expect("docs dir").flatten() {
-            if e.path().is_dir() { stack.push(e.path()) } else { on_disk.push(e.path()) }
+            if e.path().is_dir() {
+                stack.push(e.path())
+            } else {
+                on_disk.push(e.path())
+            }
         }
     }
     for p in on_disk {
-        assert!(expected.iter().any(|(e, _)| *e == p), "stale page {}", p.display());
+        assert!(
+            expected.iter().any(|(e, _)| *e == p),
+            "stale page {}",
+            p.display()
+        );
     }
 }

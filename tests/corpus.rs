@@ -58,7 +58,11 @@ fn every_corpus_file_is_linted_or_gets_a_clean_error() {
         }
         for f in &report.findings {
             assert_eq!(Path::new(&f.file), path.as_path());
-            let _ = writeln!(summary, "  {}[{}]:{}:{} {}", f.severity, f.rule.id, f.line, f.column, f.message);
+            let _ = writeln!(
+                summary,
+                "  {}[{}]:{}:{} {}",
+                f.severity, f.rule.id, f.line, f.column, f.message
+            );
         }
         for n in &report.notices {
             let _ = writeln!(summary, "  note: {}", n.message);
@@ -74,9 +78,29 @@ fn a_dangerous_file_is_never_clean() {
     let linter = Linter::new(Config::default()).expect("config");
     for path in corpus_files() {
         let name = rel(&path);
-        let dangerous = ["stamp", "fake", "reset", "force", "baseline", "schema-load", "load", "clean", "wipe", "fresh", "resolve", "log-only", "migrate-set", "downgrade", "rollback", "masked", "changelog-sync", "liquibase-sync", "db-push"]
-            .iter()
-            .any(|k| name.contains(k));
+        let dangerous = [
+            "stamp",
+            "fake",
+            "reset",
+            "force",
+            "baseline",
+            "schema-load",
+            "load",
+            "clean",
+            "wipe",
+            "fresh",
+            "resolve",
+            "log-only",
+            "migrate-set",
+            "downgrade",
+            "rollback",
+            "masked",
+            "changelog-sync",
+            "liquibase-sync",
+            "db-push",
+        ]
+        .iter()
+        .any(|k| name.contains(k));
         // A ConfigMap-mounted script is not visible to a spec linter.
         if !dangerous || name.contains("spec-get-clean") || name.contains("configmap-script") {
             continue;
@@ -84,7 +108,11 @@ fn a_dangerous_file_is_never_clean() {
         let mut report = LintReport::default();
         linter.lint_file(&path, files::kind_for_explicit(&path), true, &mut report);
         assert!(
-            report.findings.iter().any(|f| f.severity >= preflight::rules::Severity::Warning) || !report.errors.is_empty(),
+            report
+                .findings
+                .iter()
+                .any(|f| f.severity >= preflight::rules::Severity::Warning)
+                || !report.errors.is_empty(),
             "{name} yielded nothing"
         );
     }
@@ -121,5 +149,9 @@ fn unreadable_paths_are_input_errors() {
     let linter = Linter::new(Config::default()).expect("config");
     let report = linter.lint_paths(&["tests/corpus/does-not-exist.yaml".into()]);
     assert_eq!(report.errors.len(), 1);
-    assert!(report.errors[0].message.contains("No such file"), "{}", report.errors[0].message);
+    assert!(
+        report.errors[0].message.contains("No such file"),
+        "{}",
+        report.errors[0].message
+    );
 }

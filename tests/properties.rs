@@ -4,17 +4,72 @@
 use preflight::command::{self, CommandText, Word, shell};
 use preflight::config::Config;
 use preflight::lint::Linter;
-use preflight::source::files::FileKind;
 use preflight::source::Format;
+use preflight::source::files::FileKind;
 use proptest::prelude::*;
 
 /// Text that looks like shell: words, quotes, operators, expansions, heredocs.
 fn shellish() -> impl Strategy<Value = String> {
     let atoms = prop::sample::select(vec![
-        "alembic", "stamp", "head", "upgrade", "sh", "-c", "bash", "-lc", "env", "X=1", "exec", "python", "-m",
-        "&&", "||", ";", "|", "&", "\n", "'", "\"", "$(", ")", "`", "${", "}", "<<EOF", "EOF", "<<-", "#", "\\",
-        "if", "then", "else", "fi", "!", "(", "))", "for", "do", "done", "case", "in", "esac", "é", "\t", "2>&1",
-        "$'", "npx", "php", "artisan", "manage.py", "migrate", "--fake", "set", "-e", "{", "function", "f()",
+        "alembic",
+        "stamp",
+        "head",
+        "upgrade",
+        "sh",
+        "-c",
+        "bash",
+        "-lc",
+        "env",
+        "X=1",
+        "exec",
+        "python",
+        "-m",
+        "&&",
+        "||",
+        ";",
+        "|",
+        "&",
+        "\n",
+        "'",
+        "\"",
+        "$(",
+        ")",
+        "`",
+        "${",
+        "}",
+        "<<EOF",
+        "EOF",
+        "<<-",
+        "#",
+        "\\",
+        "if",
+        "then",
+        "else",
+        "fi",
+        "!",
+        "(",
+        "))",
+        "for",
+        "do",
+        "done",
+        "case",
+        "in",
+        "esac",
+        "é",
+        "\t",
+        "2>&1",
+        "$'",
+        "npx",
+        "php",
+        "artisan",
+        "manage.py",
+        "migrate",
+        "--fake",
+        "set",
+        "-e",
+        "{",
+        "function",
+        "f()",
     ]);
     prop::collection::vec(atoms, 0..40).prop_map(|v| v.join(" "))
 }
@@ -24,7 +79,9 @@ fn any_text() -> impl Strategy<Value = String> {
 }
 
 fn spans_inside(words: &[Word], len: usize) -> bool {
-    words.iter().all(|w| w.span.start <= w.span.end && w.span.end <= len && w.source_offset(w.text.len()) <= len + 1)
+    words.iter().all(|w| {
+        w.span.start <= w.span.end && w.span.end <= len && w.source_offset(w.text.len()) <= len + 1
+    })
 }
 
 fn check_script(s: &shell::Script, len: usize) -> bool {

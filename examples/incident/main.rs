@@ -16,9 +16,15 @@ fn main() -> std::process::ExitCode {
     let repo_spec = dir.join(".do/app.yaml");
     let live_spec = dir.join("live-app-spec.yaml");
 
-    println!("== preflight lint {} (the repository's spec)\n", rel(&repo_spec));
+    println!(
+        "== preflight lint {} (the repository's spec)\n",
+        rel(&repo_spec)
+    );
     let repo = preflight::cli::run_args(["preflight", "lint", &s(&repo_spec)]);
-    println!("\n== preflight lint {} (the live spec, as `doctl apps spec get` printed it)\n", rel(&live_spec));
+    println!(
+        "\n== preflight lint {} (the live spec, as `doctl apps spec get` printed it)\n",
+        rel(&live_spec)
+    );
     let live = preflight::cli::run_args(["preflight", "lint", &s(&live_spec)]);
 
     // The demo succeeds when preflight tells the two apart: the repository's

@@ -33,7 +33,10 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
             return exit::INPUT;
         }
     };
-    let fail_on = args.fail_on.or(config.lint.fail_on).unwrap_or(FailOn::Error);
+    let fail_on = args
+        .fail_on
+        .or(config.lint.fail_on)
+        .unwrap_or(FailOn::Error);
     let linter = match Linter::new(config) {
         Ok(l) => l,
         Err(e) => {
@@ -45,7 +48,9 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
     let stdout = std::io::stdout();
     let text = match args.format {
         OutputFormat::Human => {
-            let style = human::Style { color: color.enabled(stdout.is_terminal()) };
+            let style = human::Style {
+                color: color.enabled(stdout.is_terminal()),
+            };
             human::render_lint(&report, style, args.show_suppressed)
         }
         OutputFormat::Json => pretty(&json::lint(&report, args.show_suppressed)),

@@ -58,7 +58,11 @@ where
         Ok(cli) => run(cli),
         Err(e) => {
             let _ = e.print();
-            if e.use_stderr() { exit::INPUT } else { exit::OK }
+            if e.use_stderr() {
+                exit::INPUT
+            } else {
+                exit::OK
+            }
         }
     }
 }

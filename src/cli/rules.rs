@@ -41,8 +41,10 @@ pub fn run(args: RulesArgs) -> u8 {
                     })
                 })
                 .collect();
-            let mut s = serde_json::to_string_pretty(&json!({ "schema_version": crate::report::SCHEMA_VERSION, "rules": list }))
-                .unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(
+                &json!({ "schema_version": crate::report::SCHEMA_VERSION, "rules": list }),
+            )
+            .unwrap_or_default();
             s.push('\n');
             s
         }
@@ -58,7 +60,11 @@ pub fn run(args: RulesArgs) -> u8 {
                 r.title,
                 r.explanation,
                 r.fix,
-                r.examples.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"),
+                r.examples
+                    .iter()
+                    .map(|e| format!("  {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 r.doc_path()
             )
         }
@@ -66,7 +72,12 @@ pub fn run(args: RulesArgs) -> u8 {
             let width = selected.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in &selected {
-                s.push_str(&format!("{:width$}  {:7}  {}\n", r.id, r.severity.as_str(), r.title));
+                s.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title
+                ));
             }
             s
         }

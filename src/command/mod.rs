@@ -84,7 +84,8 @@ impl Invocation {
 
     /// True when any argument is exactly one of `flags`, or `flag=value` for one of them.
     pub fn has_flag(&self, flags: &[&str]) -> bool {
-        self.flag_value_word(flags).is_some() || self.args.iter().any(|w| flags.contains(&w.text.as_str()))
+        self.flag_value_word(flags).is_some()
+            || self.args.iter().any(|w| flags.contains(&w.text.as_str()))
     }
 
     /// The value of an option given as `--opt=value`, `-opt=value` or `--opt value`.
@@ -116,9 +117,12 @@ impl Invocation {
 
     /// True when the user asked for help or the version: nothing runs.
     pub fn is_help(&self) -> bool {
-        self.args
-            .iter()
-            .any(|w| matches!(w.text.as_str(), "--help" | "-h" | "help" | "--version" | "-V"))
+        self.args.iter().any(|w| {
+            matches!(
+                w.text.as_str(),
+                "--help" | "-h" | "help" | "--version" | "-V"
+            )
+        })
     }
 
     /// The environment value of `name`, if set on this invocation.
@@ -184,9 +188,8 @@ pub fn shell_join<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
             out.push(' ');
         }
         let plain = !w.is_empty()
-            && w.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "-_./:=@%+,^${}[]*?~#".contains(c)
-            });
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^${}[]*?~#".contains(c));
         if plain {
             out.push_str(w);
         } else if !w.contains('\'') {
@@ -212,9 +215,29 @@ mod tests;
 
 /// Programs of migration tools, as package managers run them (`yarn knex …`).
 const KNOWN_TOOLS: &[&str] = &[
-    "alembic", "flask", "prisma", "knex", "sequelize", "sequelize-cli", "typeorm", "node-pg-migrate",
-    "db-migrate", "drizzle-kit", "migrate", "dbmate", "goose", "atlas", "sqitch", "flyway", "liquibase",
-    "diesel", "sqlx", "rails", "rake", "typeorm-ts-node-commonjs", "typeorm-ts-node-esm",
+    "alembic",
+    "flask",
+    "prisma",
+    "knex",
+    "sequelize",
+    "sequelize-cli",
+    "typeorm",
+    "node-pg-migrate",
+    "db-migrate",
+    "drizzle-kit",
+    "migrate",
+    "dbmate",
+    "goose",
+    "atlas",
+    "sqitch",
+    "flyway",
+    "liquibase",
+    "diesel",
+    "sqlx",
+    "rails",
+    "rake",
+    "typeorm-ts-node-commonjs",
+    "typeorm-ts-node-esm",
 ];
 
 pub(crate) fn is_known_tool(name: &str) -> bool {

@@ -348,7 +348,9 @@ impl<'a> Parser<'a> {
         // Operators: < > >> >| <> <& >& &> &>> << <<- <<<
         let heredoc = self.starts_with("<<") && !self.starts_with("<<<");
         let strip_tabs = self.starts_with("<<-");
-        let ops = ["&>>", "<<-", "<<<", "&>", ">>", ">|", "<>", "<&", ">&", "<<", "<", ">"];
+        let ops = [
+            "&>>", "<<-", "<<<", "&>", ">>", ">|", "<>", "<&", ">&", "<<", "<", ">",
+        ];
         for op in ops {
             if self.starts_with(op) {
                 self.pos += op.len();
@@ -571,12 +573,12 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        let body_end = if self.src.as_bytes().get(self.pos - 1) == Some(&b'`') && self.pos > body_start
-        {
-            self.pos - 1
-        } else {
-            self.pos
-        };
+        let body_end =
+            if self.src.as_bytes().get(self.pos - 1) == Some(&b'`') && self.pos > body_start {
+                self.pos - 1
+            } else {
+                self.pos
+            };
         self.push_substitution(body_start..body_end);
         w.dynamic = true;
         w.push_str(&self.src[start..self.pos], start);

@@ -17,7 +17,12 @@ fn argv(items: &[&str]) -> Vec<Invocation> {
 
 fn programs(invs: &[Invocation]) -> Vec<(String, Vec<String>)> {
     invs.iter()
-        .map(|i| (i.program.clone(), i.args.iter().map(|w| w.text.clone()).collect()))
+        .map(|i| {
+            (
+                i.program.clone(),
+                i.args.iter().map(|w| w.text.clone()).collect(),
+            )
+        })
         .collect()
 }
 
@@ -34,9 +39,18 @@ fn sh_c_inside_a_quoted_string_is_unwrapped_with_exact_spans() {
     let invs = shell(src);
     assert_eq!(invs.len(), 2);
     let alembic = one(&invs, "alembic");
-    assert_eq!(alembic.arg_texts().collect::<Vec<_>>(), ["-c", "alembic.ini", "stamp", "head"]);
-    assert_eq!(&src[alembic.span.clone()], "python -m alembic -c alembic.ini stamp head");
-    assert_eq!(alembic.display, "python -m alembic -c alembic.ini stamp head");
+    assert_eq!(
+        alembic.arg_texts().collect::<Vec<_>>(),
+        ["-c", "alembic.ini", "stamp", "head"]
+    );
+    assert_eq!(
+        &src[alembic.span.clone()],
+        "python -m alembic -c alembic.ini stamp head"
+    );
+    assert_eq!(
+        alembic.display,
+        "python -m alembic -c alembic.ini stamp head"
+    );
     assert_eq!(alembic.via, ["sh -c", "python -m"]);
     assert_eq!(alembic.link, Link::And);
 }
@@ -47,7 +61,10 @@ fn kubernetes_command_and_args_with_sh_c() {
     assert_eq!(
         programs(&invs),
         [
-            ("alembic".to_string(), vec!["upgrade".to_string(), "head".to_string()]),
+            (
+                "alembic".to_string(),
+                vec!["upgrade".to_string(), "head".to_string()]
+            ),
             ("gunicorn".to_string(), vec!["app:app".to_string()]),
         ]
     );
@@ -73,36 +90,119 @@ fn env_and_assignments_are_collected() {
     let f = one(&invs, "flask");
     assert_eq!(f.env_var("FLASK_APP"), Some("app"));
     let invs = shell("DISABLE_DATABASE_ENVIRONMENT_CHECK=1 bin/rails db:reset");
-    assert_eq!(one(&invs, "rails").env_var("DISABLE_DATABASE_ENVIRONMENT_CHECK"), Some("1"));
+    assert_eq!(
+        one(&invs, "rails").env_var("DISABLE_DATABASE_ENVIRONMENT_CHECK"),
+        Some("1")
+    );
 }
 
 #[test]
 fn launchers_are_unwrapped() {
     let cases: &[(&str, &str, &[&str])] = &[
         ("exec alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("poetry run alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("uv run --frozen --with psycopg alembic stamp head", "alembic", &["stamp", "head"]),
-        ("pipenv run python manage.py migrate --fake", "manage.py", &["migrate", "--fake"]),
-        ("python3.12 -u -W ignore manage.py migrate", "manage.py", &["migrate"]),
-        ("python -m django migrate --fake-initial", "django-admin", &["migrate", "--fake-initial"]),
-        ("python -malembic.config upgrade head", "alembic", &["upgrade", "head"]),
+        (
+            "poetry run alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "uv run --frozen --with psycopg alembic stamp head",
+            "alembic",
+            &["stamp", "head"],
+        ),
+        (
+            "pipenv run python manage.py migrate --fake",
+            "manage.py",
+            &["migrate", "--fake"],
+        ),
+        (
+            "python3.12 -u -W ignore manage.py migrate",
+            "manage.py",
+            &["migrate"],
+        ),
+        (
+            "python -m django migrate --fake-initial",
+            "django-admin",
+            &["migrate", "--fake-initial"],
+        ),
+        (
+            "python -malembic.config upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
         ("bundle exec rake db:migrate", "rake", &["db:migrate"]),
-        ("npx --yes prisma@5.22.0 migrate deploy", "prisma", &["migrate", "deploy"]),
-        ("npx -p typeorm typeorm migration:run", "typeorm", &["migration:run"]),
+        (
+            "npx --yes prisma@5.22.0 migrate deploy",
+            "prisma",
+            &["migrate", "deploy"],
+        ),
+        (
+            "npx -p typeorm typeorm migration:run",
+            "typeorm",
+            &["migration:run"],
+        ),
         ("yarn knex migrate:latest", "knex", &["migrate:latest"]),
-        ("pnpm exec sequelize-cli db:migrate", "sequelize-cli", &["db:migrate"]),
+        (
+            "pnpm exec sequelize-cli db:migrate",
+            "sequelize-cli",
+            &["db:migrate"],
+        ),
         ("npm exec -- node-pg-migrate up", "node-pg-migrate", &["up"]),
-        ("php artisan migrate --force", "artisan", &["migrate", "--force"]),
-        ("php /var/www/html/artisan migrate:fresh", "artisan", &["migrate:fresh"]),
-        ("dotnet ef database update", "dotnet-ef", &["database", "update"]),
-        ("/app/.venv/bin/alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("timeout 300 alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("gosu app alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("wait-for-it db:5432 -- alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("doppler run -- alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("node ./node_modules/typeorm/cli.js migration:run -d ds.js", "typeorm", &["migration:run", "-d", "ds.js"]),
-        ("docker compose run --rm -e X=1 web alembic upgrade head", "alembic", &["upgrade", "head"]),
-        ("kubectl exec -it deploy/api -- python manage.py migrate", "manage.py", &["migrate"]),
+        (
+            "php artisan migrate --force",
+            "artisan",
+            &["migrate", "--force"],
+        ),
+        (
+            "php /var/www/html/artisan migrate:fresh",
+            "artisan",
+            &["migrate:fresh"],
+        ),
+        (
+            "dotnet ef database update",
+            "dotnet-ef",
+            &["database", "update"],
+        ),
+        (
+            "/app/.venv/bin/alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "timeout 300 alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "gosu app alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "wait-for-it db:5432 -- alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "doppler run -- alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "node ./node_modules/typeorm/cli.js migration:run -d ds.js",
+            "typeorm",
+            &["migration:run", "-d", "ds.js"],
+        ),
+        (
+            "docker compose run --rm -e X=1 web alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "kubectl exec -it deploy/api -- python manage.py migrate",
+            "manage.py",
+            &["migrate"],
+        ),
         ("busybox sh -c 'dbmate up'", "dbmate", &["up"]),
         ("nice -n 10 ionice -c 3 goose up", "goose", &["up"]),
     ];
@@ -125,7 +225,11 @@ fn mentions_are_not_invocations() {
         "command -v alembic",
     ] {
         let invs = shell(src);
-        assert!(invs.iter().all(|i| i.program != "alembic"), "{src}: {:?}", programs(&invs));
+        assert!(
+            invs.iter().all(|i| i.program != "alembic"),
+            "{src}: {:?}",
+            programs(&invs)
+        );
     }
 }
 
@@ -148,7 +252,10 @@ fn npm_run_names_the_script() {
 fn npm_scripts_named_after_a_tool_pass_arguments_after_dashdash() {
     let invs = shell("npm run typeorm -- migration:run -d dist/ds.js --fake");
     let t = one(&invs, "typeorm");
-    assert_eq!(t.arg_texts().collect::<Vec<_>>(), ["migration:run", "-d", "dist/ds.js", "--fake"]);
+    assert_eq!(
+        t.arg_texts().collect::<Vec<_>>(),
+        ["migration:run", "-d", "dist/ds.js", "--fake"]
+    );
 }
 
 #[test]
@@ -168,16 +275,27 @@ fn nested_sh_c_keeps_the_outer_link_and_branch() {
 #[test]
 fn deep_nesting_is_bounded() {
     // Linear-size nesting that goes far deeper than MAX_NESTING.
-    let src = format!("{}alembic stamp head{}", "echo $(".repeat(500), ")".repeat(500));
+    let src = format!(
+        "{}alembic stamp head{}",
+        "echo $(".repeat(500),
+        ")".repeat(500)
+    );
     let invs = shell(&src);
     assert!(invs.iter().all(|i| i.program == "echo"));
-    let src = format!("{}alembic stamp head{}", "sh -c \"$(".repeat(200), ")\"".repeat(200));
+    let src = format!(
+        "{}alembic stamp head{}",
+        "sh -c \"$(".repeat(200),
+        ")\"".repeat(200)
+    );
     let _ = shell(&src);
 }
 
 #[test]
 fn shell_join_quotes_only_when_needed() {
-    assert_eq!(shell_join(["alembic", "-x", "a b", "it's", "$HOME"]), r#"alembic -x 'a b' "it's" $HOME"#);
+    assert_eq!(
+        shell_join(["alembic", "-x", "a b", "it's", "$HOME"]),
+        r#"alembic -x 'a b' "it's" $HOME"#
+    );
 }
 
 #[test]
@@ -185,7 +303,10 @@ fn option_helpers() {
     let inv = &shell("flyway -url=jdbc:x -baselineOnMigrate=true --config conf.toml migrate")[0];
     assert_eq!(inv.flag_value(&["-baselineOnMigrate"]), Some("true"));
     assert_eq!(inv.flag_value(&["--config"]), Some("conf.toml"));
-    let pos: Vec<&str> = inv.positionals(&["--config"]).iter().map(|w| w.text.as_str()).collect();
+    let pos: Vec<&str> = inv
+        .positionals(&["--config"])
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect();
     assert_eq!(pos, ["migrate"]);
 }
-

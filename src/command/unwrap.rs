@@ -1,6 +1,6 @@
 //! Unwrapping launchers until the program that does the work is in front.
 
-use super::shell::{self, Branch, Link, SimpleCommand, MAX_NESTING};
+use super::shell::{self, Branch, Link, MAX_NESTING, SimpleCommand};
 use super::{Invocation, ShellState, Word, shell_join};
 
 /// Parses `text` as a shell script (in `text`'s own coordinates), lifts every
@@ -39,7 +39,11 @@ pub(super) fn resolve_command(
         }
     }
 
-    let mut env: Vec<(String, String)> = cmd.assignments.iter().filter_map(split_assignment).collect();
+    let mut env: Vec<(String, String)> = cmd
+        .assignments
+        .iter()
+        .filter_map(split_assignment)
+        .collect();
     let mut via: Vec<&'static str> = Vec::new();
     let mut rest: &[Word] = &cmd.words;
 
@@ -63,7 +67,10 @@ pub(super) fn resolve_command(
                 rest = skip_options(args, &["-a"]);
             }
             "command" | "builtin" => {
-                if args.first().is_some_and(|w| w.text == "-v" || w.text == "-V") {
+                if args
+                    .first()
+                    .is_some_and(|w| w.text == "-v" || w.text == "-V")
+                {
                     return; // `command -v alembic` looks a program up, runs nothing
                 }
                 rest = skip_options(args, &[]);
@@ -79,19 +86,45 @@ pub(super) fn resolve_command(
             }
             "sudo" | "doas" => {
                 via.push("sudo");
-                rest = skip_options(args, &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"]);
+                rest = skip_options(
+                    args,
+                    &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"],
+                );
             }
             "su-exec" | "gosu" => rest = args.get(1..).unwrap_or(&[]),
             "chpst" => rest = skip_options(args, &["-u", "-U", "-e", "-n", "-l", "-L"]),
-            "runuser" | "newrelic-admin" | "wait-for-it" | "wait-for" | "doppler" | "op"
-            | "chamber" | "aws-vault" | "infisical" | "dotenv" | "dotenvx" | "envconsul"
+            "runuser"
+            | "newrelic-admin"
+            | "wait-for-it"
+            | "wait-for"
+            | "doppler"
+            | "op"
+            | "chamber"
+            | "aws-vault"
+            | "infisical"
+            | "dotenv"
+            | "dotenvx"
+            | "envconsul"
             | "opentelemetry-instrument" => {
-                let Some(after) = after_dashdash(args).or_else(|| after_run_program(name, args)) else {
+                let Some(after) = after_dashdash(args).or_else(|| after_run_program(name, args))
+                else {
                     break name;
                 };
                 rest = after;
             }
-            "dockerize" => rest = skip_options(args, &["-wait", "-timeout", "-template", "-stdout", "-stderr", "-wait-retry-interval"]),
+            "dockerize" => {
+                rest = skip_options(
+                    args,
+                    &[
+                        "-wait",
+                        "-timeout",
+                        "-template",
+                        "-stdout",
+                        "-stderr",
+                        "-wait-retry-interval",
+                    ],
+                )
+            }
             "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh" | "busybox" => {
                 let (args, shell_name) = if name == "busybox" {
                     match args.first().map(|w| program_name(&w.text)) {
@@ -103,7 +136,11 @@ pub(super) fn resolve_command(
                 };
                 let _ = shell_name;
                 match shell_invocation(args) {
-                    ShellCall::Script { script, errexit, pipefail } => {
+                    ShellCall::Script {
+                        script,
+                        errexit,
+                        pipefail,
+                    } => {
                         if level + 1 >= MAX_NESTING {
                             break name;
                         }
@@ -122,7 +159,12 @@ pub(super) fn resolve_command(
                         if let Some(hd) = cmd.heredocs.first() {
                             if level + 1 < MAX_NESTING {
                                 let start = out.len();
-                                splice_script(&hd.body, level + 1, ShellState { errexit, pipefail }, out);
+                                splice_script(
+                                    &hd.body,
+                                    level + 1,
+                                    ShellState { errexit, pipefail },
+                                    out,
+                                );
                                 inherit_context(&mut out[start..], cmd, level);
                                 for inv in &mut out[start..] {
                                     inv.via.insert(0, "sh <<EOF");
@@ -149,7 +191,17 @@ pub(super) fn resolve_command(
                         "flask" => "flask",
                         other => other,
                     };
-                    return push(cmd, program, after, env, via, level, state, substituted, out);
+                    return push(
+                        cmd,
+                        program,
+                        after,
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
                 }
                 PythonTarget::Script(after) => {
                     via.push("python");
@@ -157,13 +209,22 @@ pub(super) fn resolve_command(
                 }
                 PythonTarget::Other => break name,
             },
-            "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba" if first_is(args, "run") => {
+            "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba"
+                if first_is(args, "run") =>
+            {
                 via.push("run");
-                rest = skip_options(&args[1..], &["-n", "--name", "-p", "--prefix", "-e", "--environment"]);
+                rest = skip_options(
+                    &args[1..],
+                    &["-n", "--name", "-p", "--prefix", "-e", "--environment"],
+                );
             }
             "hatch" if first_is(args, "run") => {
                 rest = &args[1..];
-                if rest.first().is_some_and(|w| w.text.ends_with(':') || w.text.contains(":")) && rest.len() > 1 {
+                if rest
+                    .first()
+                    .is_some_and(|w| w.text.ends_with(':') || w.text.contains(":"))
+                    && rest.len() > 1
+                {
                     rest = &rest[1..]; // `hatch run env:cmd` style with a separate env word
                 }
             }
@@ -171,11 +232,29 @@ pub(super) fn resolve_command(
                 via.push("uv run");
                 rest = skip_options(
                     &args[1..],
-                    &["--with", "--extra", "--group", "--project", "--directory", "--python", "-p", "--env-file", "--package", "--index", "--with-requirements", "--only-group", "--no-group"],
+                    &[
+                        "--with",
+                        "--extra",
+                        "--group",
+                        "--project",
+                        "--directory",
+                        "--python",
+                        "-p",
+                        "--env-file",
+                        "--package",
+                        "--index",
+                        "--with-requirements",
+                        "--only-group",
+                        "--no-group",
+                    ],
                 );
             }
             "uvx" | "pipx" => {
-                let args = if name == "pipx" && first_is(args, "run") { &args[1..] } else { args };
+                let args = if name == "pipx" && first_is(args, "run") {
+                    &args[1..]
+                } else {
+                    args
+                };
                 rest = skip_options(args, &["--from", "--with", "--python", "-p", "--spec"]);
             }
             "bundle" | "bundler" if first_is(args, "exec") => {
@@ -202,29 +281,94 @@ pub(super) fn resolve_command(
                     if super::is_known_tool(script) {
                         if let Some(rest) = after_dashdash(&after[1..]) {
                             via.push("npm run");
-                            return push(cmd, script, rest, env, via, level, state, substituted, out);
+                            return push(
+                                cmd,
+                                script,
+                                rest,
+                                env,
+                                via,
+                                level,
+                                state,
+                                substituted,
+                                out,
+                            );
                         }
                     }
-                    return push(cmd, "npm-run", after, env, via, level, state, substituted, out);
+                    return push(
+                        cmd,
+                        "npm-run",
+                        after,
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
                 }
                 PackageTarget::Other => break name,
             },
             "node" | "ts-node" | "tsx" | "bun-node" => match node_script(args) {
                 Some((program, after)) => {
-                    return push(cmd, program, after, env, via, level, state, substituted, out);
+                    return push(
+                        cmd,
+                        program,
+                        after,
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
                 }
                 None => break name,
             },
             "php" => match args.iter().position(|w| !w.text.starts_with('-')) {
                 Some(i) if program_name(&args[i].text) == "artisan" => {
-                    return push(cmd, "artisan", &args[i + 1..], env, via, level, state, substituted, out);
+                    return push(
+                        cmd,
+                        "artisan",
+                        &args[i + 1..],
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
                 }
                 _ => break name,
             },
             "dotnet" => match args.first().map(|w| w.text.as_str()) {
-                Some("ef") => return push(cmd, "dotnet-ef", &args[1..], env, via, level, state, substituted, out),
-                Some("tool") if args.get(1).is_some_and(|w| w.text == "run") && args.get(2).is_some_and(|w| w.text == "dotnet-ef") => {
-                    return push(cmd, "dotnet-ef", &args[3..], env, via, level, state, substituted, out);
+                Some("ef") => {
+                    return push(
+                        cmd,
+                        "dotnet-ef",
+                        &args[1..],
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
+                }
+                Some("tool")
+                    if args.get(1).is_some_and(|w| w.text == "run")
+                        && args.get(2).is_some_and(|w| w.text == "dotnet-ef") =>
+                {
+                    return push(
+                        cmd,
+                        "dotnet-ef",
+                        &args[3..],
+                        env,
+                        via,
+                        level,
+                        state,
+                        substituted,
+                        out,
+                    );
                 }
                 _ => break name,
             },
@@ -243,7 +387,17 @@ pub(super) fn resolve_command(
 
     let program = program.to_owned();
     let args = rest.get(1..).unwrap_or(&[]);
-    push(cmd, &program, args, env, via, level, state, substituted, out);
+    push(
+        cmd,
+        &program,
+        args,
+        env,
+        via,
+        level,
+        state,
+        substituted,
+        out,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -358,9 +512,16 @@ fn apply_set(args: &[Word], state: &mut ShellState) {
 
 enum ShellCall<'a> {
     /// `sh -c SCRIPT`
-    Script { script: &'a Word, errexit: bool, pipefail: bool },
+    Script {
+        script: &'a Word,
+        errexit: bool,
+        pipefail: bool,
+    },
     /// `sh` reading its script from stdin (a heredoc, a pipe)
-    Stdin { errexit: bool, pipefail: bool },
+    Stdin {
+        errexit: bool,
+        pipefail: bool,
+    },
     /// `sh FILE args…`
     File(&'a [Word]),
     Opaque,
@@ -386,7 +547,10 @@ fn shell_invocation(args: &[Word]) -> ShellCall<'_> {
             i += 2;
             continue;
         }
-        if let Some(flags) = t.strip_prefix('-').filter(|f| !f.is_empty() && !f.starts_with('-')) {
+        if let Some(flags) = t
+            .strip_prefix('-')
+            .filter(|f| !f.is_empty() && !f.starts_with('-'))
+        {
             if flags.contains('c') {
                 wants_script = true;
             }
@@ -417,7 +581,11 @@ fn shell_invocation(args: &[Word]) -> ShellCall<'_> {
     }
     if wants_script {
         return match args.get(i) {
-            Some(script) => ShellCall::Script { script, errexit, pipefail },
+            Some(script) => ShellCall::Script {
+                script,
+                errexit,
+                pipefail,
+            },
             None => ShellCall::Opaque,
         };
     }
@@ -428,7 +596,10 @@ fn shell_invocation(args: &[Word]) -> ShellCall<'_> {
 }
 
 fn is_python(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("python").or_else(|| name.strip_prefix("pypy")) else {
+    let Some(rest) = name
+        .strip_prefix("python")
+        .or_else(|| name.strip_prefix("pypy"))
+    else {
         return name == "py";
     };
     rest.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -478,27 +649,86 @@ enum PackageTarget<'a> {
 }
 
 const PACKAGE_MANAGER_COMMANDS: &[&str] = &[
-    "install", "i", "add", "remove", "rm", "uninstall", "ci", "update", "up", "upgrade", "build",
-    "test", "start", "publish", "pack", "link", "unlink", "init", "create", "config", "set",
-    "info", "why", "list", "ls", "outdated", "audit", "cache", "login", "logout", "version",
-    "prune", "rebuild", "dedupe", "import", "install-test", "patch", "store", "setup", "env",
-    "--version", "-v", "--help", "-h",
+    "install",
+    "i",
+    "add",
+    "remove",
+    "rm",
+    "uninstall",
+    "ci",
+    "update",
+    "up",
+    "upgrade",
+    "build",
+    "test",
+    "start",
+    "publish",
+    "pack",
+    "link",
+    "unlink",
+    "init",
+    "create",
+    "config",
+    "set",
+    "info",
+    "why",
+    "list",
+    "ls",
+    "outdated",
+    "audit",
+    "cache",
+    "login",
+    "logout",
+    "version",
+    "prune",
+    "rebuild",
+    "dedupe",
+    "import",
+    "install-test",
+    "patch",
+    "store",
+    "setup",
+    "env",
+    "--version",
+    "-v",
+    "--help",
+    "-h",
 ];
 
 fn package_manager_target<'a>(pm: &str, args: &'a [Word]) -> PackageTarget<'a> {
     // Global options before the command (`yarn --cwd api knex …`, `pnpm -C api …`).
-    let args = skip_leading_options(args, &["--cwd", "-C", "--dir", "--filter", "-F", "--prefix", "--workspace", "-w"]);
+    let args = skip_leading_options(
+        args,
+        &[
+            "--cwd",
+            "-C",
+            "--dir",
+            "--filter",
+            "-F",
+            "--prefix",
+            "--workspace",
+            "-w",
+        ],
+    );
     let Some(first) = args.first() else {
         return PackageTarget::Other;
     };
     match first.text.as_str() {
         "exec" | "x" | "dlx" => {
             let rest = skip_options(&args[1..], &["-c", "--package", "-p"]);
-            if rest.is_empty() { PackageTarget::Other } else { PackageTarget::Bin(rest) }
+            if rest.is_empty() {
+                PackageTarget::Other
+            } else {
+                PackageTarget::Bin(rest)
+            }
         }
         "run" | "run-script" | "rum" | "urn" => {
             let rest = skip_options(&args[1..], &["--workspace", "-w"]);
-            if rest.is_empty() { PackageTarget::Other } else { PackageTarget::Script(rest) }
+            if rest.is_empty() {
+                PackageTarget::Other
+            } else {
+                PackageTarget::Script(rest)
+            }
         }
         "workspace" if pm == "yarn" => package_manager_target(pm, args.get(2..).unwrap_or(&[])),
         "start" | "test" => PackageTarget::Script(args),
@@ -524,7 +754,10 @@ fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
         ("node-pg-migrate", "node-pg-migrate"),
         ("db-migrate", "db-migrate"),
     ];
-    let after_modules = path.rsplit("node_modules/").next().filter(|_| path.contains("node_modules/"));
+    let after_modules = path
+        .rsplit("node_modules/")
+        .next()
+        .filter(|_| path.contains("node_modules/"));
     let package = match after_modules {
         Some(p) if p.starts_with(".bin/") => p.trim_start_matches(".bin/"),
         Some(p) => p.split('/').next().unwrap_or(p),
@@ -546,17 +779,63 @@ fn container_command<'a>(tool: &str, args: &'a [Word]) -> Option<&'a [Word]> {
     if tool != "docker-compose" && first_is(args, "compose") {
         args = &args[1..];
     }
-    let args = skip_leading_options(args, &["-f", "--file", "-p", "--project-name", "--env-file", "--profile", "--project-directory"]);
+    let args = skip_leading_options(
+        args,
+        &[
+            "-f",
+            "--file",
+            "-p",
+            "--project-name",
+            "--env-file",
+            "--profile",
+            "--project-directory",
+        ],
+    );
     let sub = args.first()?.text.as_str();
     if !matches!(sub, "run" | "exec") {
         return None;
     }
     let value_options = [
-        "-e", "--env", "-v", "--volume", "-w", "--workdir", "-u", "--user", "--name", "--network",
-        "--net", "--entrypoint", "-p", "--publish", "--env-file", "--mount", "-l", "--label",
-        "--platform", "--add-host", "-m", "--memory", "--cpus", "--pull", "--restart", "-h",
-        "--hostname", "--link", "--log-driver", "--log-opt", "--dns", "--cap-add", "--cap-drop",
-        "--security-opt", "--tmpfs", "--ulimit", "--device", "--gpus", "--health-cmd", "--index",
+        "-e",
+        "--env",
+        "-v",
+        "--volume",
+        "-w",
+        "--workdir",
+        "-u",
+        "--user",
+        "--name",
+        "--network",
+        "--net",
+        "--entrypoint",
+        "-p",
+        "--publish",
+        "--env-file",
+        "--mount",
+        "-l",
+        "--label",
+        "--platform",
+        "--add-host",
+        "-m",
+        "--memory",
+        "--cpus",
+        "--pull",
+        "--restart",
+        "-h",
+        "--hostname",
+        "--link",
+        "--log-driver",
+        "--log-opt",
+        "--dns",
+        "--cap-add",
+        "--cap-drop",
+        "--security-opt",
+        "--tmpfs",
+        "--ulimit",
+        "--device",
+        "--gpus",
+        "--health-cmd",
+        "--index",
     ];
     let rest = skip_options(&args[1..], &value_options);
     // The first positional is the image, container or service; the rest is the command.
@@ -590,7 +869,11 @@ fn skip_leading_options<'a>(args: &'a [Word], value_options: &[&str]) -> &'a [Wo
         if !t.starts_with('-') || t == "-" || t == "--" {
             break;
         }
-        i += if !t.contains('=') && value_options.contains(&t) { 2 } else { 1 };
+        i += if !t.contains('=') && value_options.contains(&t) {
+            2
+        } else {
+            1
+        };
     }
     args.get(i..).unwrap_or(&[])
 }
@@ -604,7 +887,10 @@ fn skip_env<'a>(args: &'a [Word], env: &mut Vec<(String, String)>) -> &'a [Word]
             i += 1;
             continue;
         }
-        if matches!(t, "-u" | "--unset" | "-C" | "--chdir" | "-S" | "--split-string") {
+        if matches!(
+            t,
+            "-u" | "--unset" | "-C" | "--chdir" | "-S" | "--split-string"
+        ) {
             i += 2;
             continue;
         }
@@ -624,7 +910,10 @@ fn skip_env<'a>(args: &'a [Word], env: &mut Vec<(String, String)>) -> &'a [Word]
 
 fn split_assignment(w: &Word) -> Option<(String, String)> {
     let (k, v) = w.text.split_once('=')?;
-    let valid = k.chars().next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+    let valid = k
+        .chars()
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && k.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
     valid.then(|| (k.to_owned(), v.to_owned()))
 }

@@ -43,7 +43,11 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let mut invs = command::analyze(cmd);
     if !step.env.is_empty() {
         // The spec's environment is in effect under the command's own assignments.
-        let base: Vec<(String, String)> = step.env.iter().map(|e| (e.name.clone(), e.value.clone())).collect();
+        let base: Vec<(String, String)> = step
+            .env
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect();
         for inv in &mut invs {
             inv.env.splice(0..0, base.iter().cloned());
         }
@@ -53,8 +57,12 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let applies_directly = (0..invs.len()).any(|i| action(i) == Some(Action::Apply));
     let mut out = StepJudgement {
         findings: Vec::new(),
-        handles_migrations: (0..invs.len())
-            .any(|i| !matches!(action(i), None | Some(Action::Other | Action::ReadOnly | Action::CreateSchema))),
+        handles_migrations: (0..invs.len()).any(|i| {
+            !matches!(
+                action(i),
+                None | Some(Action::Other | Action::ReadOnly | Action::CreateSchema)
+            )
+        }),
     };
 
     for (i, inv) in invs.iter().enumerate() {
@@ -73,7 +81,9 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
                         message.push_str(&format!(
                             "; it runs when `{upgrade}` fails, so a failed migration is recorded as applied"
                         ));
-                    } else if !step.phase.is_recurring() && creates_tables_before(&invs, &classes, i) {
+                    } else if !step.phase.is_recurring()
+                        && creates_tables_before(&invs, &classes, i)
+                    {
                         severity = severity.min(Severity::Warning);
                         message.push_str(
                             "; after creating the tables in a one-off step (the bootstrap recipe): correct only on an empty database",
@@ -97,7 +107,11 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
         if class.action == Action::Apply {
             if let Some(how) = masked(&invs, i) {
                 let rule = &release::MASKED_FAILURE;
-                let severity = if step.phase == Phase::Startup { Severity::Warning } else { rule.severity };
+                let severity = if step.phase == Phase::Startup {
+                    Severity::Warning
+                } else {
+                    rule.severity
+                };
                 out.findings.push(Judged {
                     rule,
                     severity,
@@ -127,7 +141,11 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
 /// The upgrade whose failure makes invocation `i` run: `upgrade || stamp`,
 /// `if ! upgrade; then stamp; fi`, `if upgrade; then …; else stamp; fi`.
 fn fallback_for(invs: &[Invocation], classes: &[Option<Classified>], i: usize) -> Option<String> {
-    let applies = |j: usize| classes[j].as_ref().is_some_and(|c| c.action == Action::Apply);
+    let applies = |j: usize| {
+        classes[j]
+            .as_ref()
+            .is_some_and(|c| c.action == Action::Apply)
+    };
     let inv = &invs[i];
     if inv.link == Link::Or {
         // Walk back through the and-or list this command ends.
@@ -137,7 +155,9 @@ fn fallback_for(invs: &[Invocation], classes: &[Option<Classified>], i: usize) -
             if applies(j) {
                 return Some(invs[j].display.clone());
             }
-            if !matches!(invs[j + 1].link, Link::And | Link::Or) || matches!(invs[j].link, Link::First | Link::Seq | Link::Background) {
+            if !matches!(invs[j + 1].link, Link::And | Link::Or)
+                || matches!(invs[j].link, Link::First | Link::Seq | Link::Background)
+            {
                 break;
             }
         }
@@ -148,7 +168,11 @@ fn fallback_for(invs: &[Invocation], classes: &[Option<Classified>], i: usize) -
         _ => return None,
     };
     (0..i)
-        .find(|&j| invs[j].branch == Branch::IfCondition(id) && invs[j].negated == want_negated && applies(j))
+        .find(|&j| {
+            invs[j].branch == Branch::IfCondition(id)
+                && invs[j].negated == want_negated
+                && applies(j)
+        })
         .map(|j| invs[j].display.clone())
 }
 
@@ -156,12 +180,25 @@ fn fallback_for(invs: &[Invocation], classes: &[Option<Classified>], i: usize) -
 /// migration tool (`metadata.create_all()`, a schema load, an init script).
 fn creates_tables_before(invs: &[Invocation], classes: &[Option<Classified>], i: usize) -> bool {
     (0..i).any(|j| {
-        classes[j].as_ref().is_some_and(|c| c.action == Action::CreateSchema) || {
-            let d = invs[j].display.to_ascii_lowercase();
-            ["create_all", "create_tables", "init_db", "initdb", "create_db", "db.create", "schema.sql", "psql -f", "--file"]
+        classes[j]
+            .as_ref()
+            .is_some_and(|c| c.action == Action::CreateSchema)
+            || {
+                let d = invs[j].display.to_ascii_lowercase();
+                [
+                    "create_all",
+                    "create_tables",
+                    "init_db",
+                    "initdb",
+                    "create_db",
+                    "db.create",
+                    "schema.sql",
+                    "psql -f",
+                    "--file",
+                ]
                 .iter()
                 .any(|k| d.contains(k))
-        }
+            }
     })
 }
 
@@ -177,8 +214,13 @@ fn masked(invs: &[Invocation], i: usize) -> Option<String> {
             "its output is piped into `{}` and, without `set -o pipefail`, the pipeline's status is that command's",
             next.program
         )),
-        Link::Background => Some("it runs in the background (`&`), so nothing waits for its status".into()),
-        Link::Or if never_fails(next) => Some(format!("`|| {}` turns its failure into success", next.display)),
+        Link::Background => {
+            Some("it runs in the background (`&`), so nothing waits for its status".into())
+        }
+        Link::Or if never_fails(next) => Some(format!(
+            "`|| {}` turns its failure into success",
+            next.display
+        )),
         Link::Seq if !inv.errexit && !exits_with_status(next) => Some(format!(
             "the script goes on to `{}` after it, whatever its status, because `set -e` is not in effect",
             next.display

@@ -89,13 +89,21 @@ impl LintReport {
     }
 
     pub fn suppressed(&self) -> usize {
-        self.findings.iter().filter(|f| f.suppressed.is_some()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
     }
 
     /// Stable order: by file, position, rule.
     pub fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
-            (a.file.as_str(), a.line, a.column, a.rule.id).cmp(&(b.file.as_str(), b.line, b.column, b.rule.id))
+            (a.file.as_str(), a.line, a.column, a.rule.id).cmp(&(
+                b.file.as_str(),
+                b.line,
+                b.column,
+                b.rule.id,
+            ))
         });
     }
 }
@@ -156,7 +164,13 @@ impl Linter {
         for p in paths {
             if p == "-" {
                 let stdin = std::io::stdin();
-                self.lint_reader(stdin.lock(), "<stdin>", FileKind::Yaml(None), true, &mut report);
+                self.lint_reader(
+                    stdin.lock(),
+                    "<stdin>",
+                    FileKind::Yaml(None),
+                    true,
+                    &mut report,
+                );
                 continue;
             }
             let path = Path::new(p);
@@ -172,7 +186,9 @@ impl Linter {
                     });
                 }
                 for (path, message) in walk.errors {
-                    report.errors.push(error(&path.display().to_string(), None, message));
+                    report
+                        .errors
+                        .push(error(&path.display().to_string(), None, message));
                 }
                 for file in walk.files {
                     if self.is_excluded(&file) {
@@ -203,7 +219,13 @@ impl Linter {
             FileKind::Procfile => match files::read_text(path) {
                 Ok(text) => {
                     let extracted = source::procfile::extract(&text);
-                    self.lint_extracted(&Unit::new(&text, 1), &display, Format::Procfile, extracted, report);
+                    self.lint_extracted(
+                        &Unit::new(&text, 1),
+                        &display,
+                        Format::Procfile,
+                        extracted,
+                        report,
+                    );
                 }
                 Err(e) => report.errors.push(error(&display, None, e)),
             },
@@ -216,10 +238,16 @@ impl Linter {
                     };
                     let unit = Unit::new(&text, 1);
                     match result {
-                        Ok(extracted) => self.lint_extracted(&unit, &display, format, extracted, report),
+                        Ok(extracted) => {
+                            self.lint_extracted(&unit, &display, format, extracted, report)
+                        }
                         Err(e) => {
                             let loc = e.span.map(|s| unit.locate(s));
-                            report.errors.push(located_error(&display, loc, format!("invalid TOML: {}", e.message)));
+                            report.errors.push(located_error(
+                                &display,
+                                loc,
+                                format!("invalid TOML: {}", e.message),
+                            ));
                         }
                     }
                 }
@@ -236,7 +264,14 @@ impl Linter {
     }
 
     /// Lints a YAML/JSON stream document by document.
-    pub fn lint_reader(&self, reader: impl Read, display: &str, kind: FileKind, explicit: bool, report: &mut LintReport) {
+    pub fn lint_reader(
+        &self,
+        reader: impl Read,
+        display: &str,
+        kind: FileKind,
+        explicit: bool,
+        report: &mut LintReport,
+    ) {
         report.files += 1;
         let hint = match kind {
             FileKind::Yaml(h) => h,
@@ -274,7 +309,13 @@ impl Linter {
     }
 
     /// Returns (document was parsed, a deploy spec was recognised).
-    fn lint_document(&self, doc: &RawDocument, display: &str, hint: Option<Format>, report: &mut LintReport) -> (bool, bool) {
+    fn lint_document(
+        &self,
+        doc: &RawDocument,
+        display: &str,
+        hint: Option<Format>,
+        report: &mut LintReport,
+    ) -> (bool, bool) {
         let unit = Unit::new(&doc.text, doc.first_line);
         if source::looks_like_helm_template(&doc.text) {
             let at = doc.text.find("{{").unwrap_or(0);
@@ -291,7 +332,11 @@ impl Linter {
         let roots = match yaml::parse_document(&doc.text) {
             Ok(r) => r,
             Err(e) => {
-                report.errors.push(located_error(display, Some(unit.locate(e.offset..e.offset + 1)), format!("invalid YAML: {}", e.message)));
+                report.errors.push(located_error(
+                    display,
+                    Some(unit.locate(e.offset..e.offset + 1)),
+                    format!("invalid YAML: {}", e.message),
+                ));
                 return (false, false);
             }
         };
@@ -306,9 +351,20 @@ impl Linter {
     }
 
     /// Judges the steps of one unit and records located, filtered findings.
-    pub fn lint_extracted(&self, unit: &Unit<'_>, display: &str, format: Format, extracted: Extracted, report: &mut LintReport) {
+    pub fn lint_extracted(
+        &self,
+        unit: &Unit<'_>,
+        display: &str,
+        format: Format,
+        extracted: Extracted,
+        report: &mut LintReport,
+    ) {
         for p in extracted.problems {
-            report.errors.push(located_error(display, Some(unit.locate(p.at..p.at + 1)), p.message));
+            report.errors.push(located_error(
+                display,
+                Some(unit.locate(p.at..p.at + 1)),
+                p.message,
+            ));
         }
         let mut app_migrates = vec![false; extracted.apps.len()];
         let mut reported_directives = HashSet::new();
@@ -321,7 +377,12 @@ impl Linter {
                 }
             }
             for j in judgement.findings {
-                let ctx = FindingContext { unit, display, format, step: Some(step) };
+                let ctx = FindingContext {
+                    unit,
+                    display,
+                    format,
+                    step: Some(step),
+                };
                 self.record(&ctx, j, &mut reported_directives, report);
             }
         }
@@ -335,13 +396,24 @@ impl Linter {
                     message: format!("app `{}` {}", app.name, rule.message),
                     command: None,
                 };
-                let ctx = FindingContext { unit, display, format, step: None };
+                let ctx = FindingContext {
+                    unit,
+                    display,
+                    format,
+                    step: None,
+                };
                 self.record(&ctx, j, &mut reported_directives, report);
             }
         }
     }
 
-    fn record(&self, ctx: &FindingContext<'_>, j: judge::Judged, reported: &mut HashSet<usize>, report: &mut LintReport) {
+    fn record(
+        &self,
+        ctx: &FindingContext<'_>,
+        j: judge::Judged,
+        reported: &mut HashSet<usize>,
+        report: &mut LintReport,
+    ) {
         let severity = match self.config.lint.rules.get(j.rule.id) {
             Some(setting) => match setting.severity() {
                 Some(s) => s,
@@ -356,7 +428,10 @@ impl Linter {
         for (directive, at) in suppress::comment_directives(ctx.unit, loc.start.line) {
             match directive {
                 Ok(d) if d.covers(j.rule.id) => {
-                    suppressed.get_or_insert(Suppression { kind: SuppressionKind::Comment, reason: d.reason });
+                    suppressed.get_or_insert(Suppression {
+                        kind: SuppressionKind::Comment,
+                        reason: d.reason,
+                    });
                 }
                 Ok(_) => {}
                 Err(message) => self.invalid_suppression(ctx, at, message, reported, report),
@@ -367,7 +442,10 @@ impl Linter {
             for (text, at) in &step.directives {
                 match suppress::parse(text) {
                     Ok(d) if d.covers(j.rule.id) => {
-                        suppressed.get_or_insert(Suppression { kind: SuppressionKind::Annotation, reason: d.reason });
+                        suppressed.get_or_insert(Suppression {
+                            kind: SuppressionKind::Annotation,
+                            reason: d.reason,
+                        });
                     }
                     Ok(_) => {}
                     Err(message) => self.invalid_suppression(ctx, *at, message, reported, report),
@@ -378,7 +456,9 @@ impl Linter {
         if suppressed.is_none() {
             let object_key = ctx.step.map(|s| s.object_key.as_str()).unwrap_or("");
             let rel_path = Path::new(ctx.display);
-            let rel_path = rel_path.strip_prefix(&self.config.base_dir).unwrap_or(rel_path);
+            let rel_path = rel_path
+                .strip_prefix(&self.config.base_dir)
+                .unwrap_or(rel_path);
             let rel_path = rel_path.strip_prefix("./").unwrap_or(rel_path);
             if let Some(a) = self.allow.iter().find(|a| {
                 a.entry.rule == j.rule.id
@@ -392,17 +472,28 @@ impl Linter {
             }
         }
 
-        report.findings.push(finding(ctx, j.rule, severity, loc, j.message, j.command, suppressed));
+        report.findings.push(finding(
+            ctx, j.rule, severity, loc, j.message, j.command, suppressed,
+        ));
     }
 
-    fn invalid_suppression(&self, ctx: &FindingContext<'_>, at: usize, message: String, reported: &mut HashSet<usize>, report: &mut LintReport) {
+    fn invalid_suppression(
+        &self,
+        ctx: &FindingContext<'_>,
+        at: usize,
+        message: String,
+        reported: &mut HashSet<usize>,
+        report: &mut LintReport,
+    ) {
         if !reported.insert(at) {
             return;
         }
         let rule = &release::INVALID_SUPPRESSION;
         let loc = ctx.unit.locate(at..at + suppress::MARKER.len());
         let message = format!("suppression ignored: {message}");
-        report.findings.push(finding(ctx, rule, rule.severity, loc, message, None, None));
+        report
+            .findings
+            .push(finding(ctx, rule, rule.severity, loc, message, None, None));
     }
 
     /// Lints text held in memory (tests, the daemon, the webhook).
@@ -412,7 +503,13 @@ impl Linter {
             FileKind::Procfile => {
                 report.files = 1;
                 let unit = Unit::new(text, 1);
-                self.lint_extracted(&unit, display, Format::Procfile, source::procfile::extract(text), &mut report);
+                self.lint_extracted(
+                    &unit,
+                    display,
+                    Format::Procfile,
+                    source::procfile::extract(text),
+                    &mut report,
+                );
             }
             FileKind::FlyToml | FileKind::RailwayToml => {
                 report.files = 1;
@@ -424,10 +521,16 @@ impl Linter {
                 };
                 match result {
                     Ok(ex) => self.lint_extracted(&unit, display, format, ex, &mut report),
-                    Err(e) => report.errors.push(located_error(display, e.span.map(|s| unit.locate(s)), format!("invalid TOML: {}", e.message))),
+                    Err(e) => report.errors.push(located_error(
+                        display,
+                        e.span.map(|s| unit.locate(s)),
+                        format!("invalid TOML: {}", e.message),
+                    )),
                 }
             }
-            FileKind::Yaml(_) => self.lint_reader(text.as_bytes(), display, kind, true, &mut report),
+            FileKind::Yaml(_) => {
+                self.lint_reader(text.as_bytes(), display, kind, true, &mut report)
+            }
         }
         report.sort();
         report

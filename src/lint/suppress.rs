@@ -41,7 +41,9 @@ impl Directive {
 pub fn parse(text: &str) -> Result<Directive, String> {
     let text = text.trim();
     let Some((rules, reason)) = text.split_once(':') else {
-        return Err(format!("`{text}` has no reason: write `{MARKER} <rule>: <why this is safe>`"));
+        return Err(format!(
+            "`{text}` has no reason: write `{MARKER} <rule>: <why this is safe>`"
+        ));
     };
     let reason = reason.trim();
     if reason.is_empty() {
@@ -55,8 +57,13 @@ pub fn parse(text: &str) -> Result<Directive, String> {
     if rules.is_empty() {
         return Err(format!("`{text}` names no rule"));
     }
-    if let Some(unknown) = rules.iter().find(|r| *r != "all" && crate::rules::find(r).is_none()) {
-        return Err(format!("`{unknown}` is not a rule id (see `preflight rules`)"));
+    if let Some(unknown) = rules
+        .iter()
+        .find(|r| *r != "all" && crate::rules::find(r).is_none())
+    {
+        return Err(format!(
+            "`{unknown}` is not a rule id (see `preflight rules`)"
+        ));
     }
     Ok(Directive {
         rules,
@@ -70,8 +77,7 @@ pub fn parse(text: &str) -> Result<Directive, String> {
 pub fn comment_directives(unit: &Unit<'_>, line: u32) -> Vec<(Result<Directive, String>, usize)> {
     let mut out = Vec::new();
     let mut current = line;
-    loop {
-        let Some(range) = unit.line_range(current) else { break };
+    while let Some(range) = unit.line_range(current) {
         let text = &unit.text[range.clone()];
         let is_comment_line = text.trim_start().starts_with('#');
         if current != line && !is_comment_line {
@@ -98,11 +104,21 @@ mod tests {
 
     #[test]
     fn directives_need_known_rules_and_a_reason() {
-        let d = parse("alembic/stamp, release/masked-failure: bootstrap of the empty staging database").unwrap();
+        let d =
+            parse("alembic/stamp, release/masked-failure: bootstrap of the empty staging database")
+                .unwrap();
         assert!(d.covers("alembic/stamp") && d.covers("release/masked-failure"));
         assert!(parse("alembic/stamp").unwrap_err().contains("no reason"));
-        assert!(parse("alembic/stamp:   ").unwrap_err().contains("empty reason"));
-        assert!(parse("alembic/stomp: typo").unwrap_err().contains("not a rule id"));
+        assert!(
+            parse("alembic/stamp:   ")
+                .unwrap_err()
+                .contains("empty reason")
+        );
+        assert!(
+            parse("alembic/stomp: typo")
+                .unwrap_err()
+                .contains("not a rule id")
+        );
     }
 
     #[test]
@@ -110,7 +126,10 @@ mod tests {
         let text = "jobs:\n  # preflight-ignore alembic/stamp: one-off\n  # another comment\n  run_command: alembic stamp head # preflight-ignore release/masked-failure: ok\n";
         let unit = Unit::new(text, 1);
         let found = comment_directives(&unit, 4);
-        let rules: Vec<_> = found.iter().map(|(d, _)| d.as_ref().unwrap().rules[0].clone()).collect();
+        let rules: Vec<_> = found
+            .iter()
+            .map(|(d, _)| d.as_ref().unwrap().rules[0].clone())
+            .collect();
         assert_eq!(rules, ["release/masked-failure", "alembic/stamp"]);
         // A comment separated by a non-comment line does not apply.
         let text = "# preflight-ignore alembic/stamp: x\nname: a\nrun: alembic stamp head\n";

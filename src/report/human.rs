@@ -60,7 +60,12 @@ pub fn render_input_error(out: &mut String, e: &InputError, style: Style) {
         (Some(l), Some(c)) => format!("{}:{l}:{c}", e.file),
         _ => e.file.clone(),
     };
-    let _ = writeln!(out, "{}: {}", style.severity(Severity::Error), style.bold(&e.message));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        style.severity(Severity::Error),
+        style.bold(&e.message)
+    );
     let _ = writeln!(out, "  {} {at}", style.blue("-->"));
     if let (Some(line), Some(col), Some(src)) = (e.line, e.column, &e.source_line) {
         snippet(out, style, line, col, col + 1, src);
@@ -76,23 +81,55 @@ fn render_finding(out: &mut String, f: &Finding, style: Style) {
         style.bold(f.rule.id),
         style.bold(&f.message)
     );
-    let _ = writeln!(out, "  {} {}:{}:{}", style.blue("-->"), f.file, f.line, f.column);
-    let end = if f.end_line == f.line { f.end_column } else { f.column + 1 };
+    let _ = writeln!(
+        out,
+        "  {} {}:{}:{}",
+        style.blue("-->"),
+        f.file,
+        f.line,
+        f.column
+    );
+    let end = if f.end_line == f.line {
+        f.end_column
+    } else {
+        f.column + 1
+    };
     snippet(out, style, f.line, f.column, end, &f.source_line);
     let gutter = " ".repeat(f.line.to_string().len() + 1);
     if !f.object.is_empty() {
-        let when = f.phase.map(|p| format!(", which {}", p.describe())).unwrap_or_default();
+        let when = f
+            .phase
+            .map(|p| format!(", which {}", p.describe()))
+            .unwrap_or_default();
         let _ = writeln!(out, "{gutter}{} in {}{when}", style.blue("="), f.object);
     }
-    let _ = writeln!(out, "{gutter}{} {} {}", style.blue("="), style.bold("fix:"), f.rule.fix);
-    let _ = writeln!(out, "{gutter}{} {} {}", style.blue("="), style.bold("docs:"), f.rule.doc_path());
+    let _ = writeln!(
+        out,
+        "{gutter}{} {} {}",
+        style.blue("="),
+        style.bold("fix:"),
+        f.rule.fix
+    );
+    let _ = writeln!(
+        out,
+        "{gutter}{} {} {}",
+        style.blue("="),
+        style.bold("docs:"),
+        f.rule.doc_path()
+    );
     if let Some(s) = &f.suppressed {
         let kind = match s.kind {
             crate::lint::suppress::SuppressionKind::Comment => "comment",
             crate::lint::suppress::SuppressionKind::Annotation => "annotation",
             crate::lint::suppress::SuppressionKind::Config => "config allowlist",
         };
-        let _ = writeln!(out, "{gutter}{} {} ({kind}): {}", style.blue("="), style.green("suppressed"), s.reason);
+        let _ = writeln!(
+            out,
+            "{gutter}{} {} ({kind}): {}",
+            style.blue("="),
+            style.green("suppressed"),
+            s.reason
+        );
     }
     out.push('\n');
 }
@@ -110,7 +147,12 @@ fn snippet(out: &mut String, style: Style, line: u32, start: u32, end: u32, src:
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let width = end.saturating_sub(start).max(1) as usize;
-    let _ = writeln!(out, "{gutter}{} {pad}{}", style.blue("|"), style.paint_caret(&"^".repeat(width)));
+    let _ = writeln!(
+        out,
+        "{gutter}{} {pad}{}",
+        style.blue("|"),
+        style.paint_caret(&"^".repeat(width))
+    );
 }
 
 impl Style {
@@ -120,7 +162,11 @@ impl Style {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 pub fn summary_line(report: &LintReport, style: Style) -> String {
@@ -138,7 +184,10 @@ pub fn summary_line(report: &LintReport, style: Style) -> String {
         plural(report.suppressed(), "suppressed finding"),
     );
     if !report.errors.is_empty() {
-        s.push_str(&format!("; {} could not be read", plural(report.errors.len(), "input problem")));
+        s.push_str(&format!(
+            "; {} could not be read",
+            plural(report.errors.len(), "input problem")
+        ));
     }
     s
 }

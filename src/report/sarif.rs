@@ -137,7 +137,12 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 fn fingerprint(f: &Finding) -> String {
     // FNV-1a: stable across Rust versions, unlike DefaultHasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [f.file.as_str(), f.rule.id, f.object.as_str(), f.command.as_deref().unwrap_or("")] {
+    for part in [
+        f.file.as_str(),
+        f.rule.id,
+        f.object.as_str(),
+        f.command.as_deref().unwrap_or(""),
+    ] {
         for b in part.bytes().chain([0u8]) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);

@@ -41,7 +41,10 @@ In a step that runs on every deploy this destroys data each time; rolling back c
 schema to go back first.",
     fix: "Remove the downgrade from the release step. Roll back schema changes with a new forward \
 revision, or run a downgrade once, by hand, with a backup.",
-    examples: &["alembic downgrade base", "alembic -c alembic.ini downgrade -1"],
+    examples: &[
+        "alembic downgrade base",
+        "alembic -c alembic.ini downgrade -1",
+    ],
 };
 
 pub(super) static OFFLINE_SQL: Rule = Rule {
@@ -55,18 +58,37 @@ pub(super) static OFFLINE_SQL: Rule = Rule {
 and never connects to the database. A release step whose only migration command is offline applies \
 nothing, exits 0, and the deploy proceeds against an old schema.",
     fix: "Drop `--sql` so the step applies the migrations, or apply the generated SQL in the same step.",
-    examples: &["alembic upgrade head --sql", "alembic upgrade 016:018 --sql > upgrade.sql"],
+    examples: &[
+        "alembic upgrade head --sql",
+        "alembic upgrade 016:018 --sql > upgrade.sql",
+    ],
 };
 
 pub(super) static RULES: &[&Rule] = &[&STAMP, &DOWNGRADE, &OFFLINE_SQL];
 
 /// Alembic's global options that take a value.
-pub(super) const GLOBAL_VALUE_OPTIONS: &[&str] = &["-c", "--config", "-n", "--name", "-x", "--tag", "-d", "--directory"];
+pub(super) const GLOBAL_VALUE_OPTIONS: &[&str] = &[
+    "-c",
+    "--config",
+    "-n",
+    "--name",
+    "-x",
+    "--tag",
+    "-d",
+    "--directory",
+];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program == "alembic" {
         let sub = util::subcommand(inv, GLOBAL_VALUE_OPTIONS)?;
-        return Some(classify_command(Tool::Alembic, sub, inv, &STAMP, &DOWNGRADE, &OFFLINE_SQL));
+        return Some(classify_command(
+            Tool::Alembic,
+            sub,
+            inv,
+            &STAMP,
+            &DOWNGRADE,
+            &OFFLINE_SQL,
+        ));
     }
     if inv.program.starts_with("python") {
         return classify_python_code(inv);
@@ -94,12 +116,17 @@ pub(super) fn classify_command(
             let to_base = inv.arg_texts().any(|a| a == "base");
             let c = Classified::new(tool, Action::Rollback);
             if to_base {
-                c.hit_with(downgrade, "down to `base`: every table the migrations created is dropped")
+                c.hit_with(
+                    downgrade,
+                    "down to `base`: every table the migrations created is dropped",
+                )
             } else {
                 c.hit(downgrade)
             }
         }
-        "current" | "heads" | "history" | "branches" | "show" | "check" => Classified::new(tool, Action::ReadOnly),
+        "current" | "heads" | "history" | "branches" | "show" | "check" => {
+            Classified::new(tool, Action::ReadOnly)
+        }
         _ => Classified::new(tool, Action::Other),
     }
 }

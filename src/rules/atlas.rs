@@ -15,7 +15,10 @@ back SQL statements\"; `migrate apply --baseline <version>` treats every file up
 applied on a non-clean database. In a release step both stamp instead of migrating.",
     fix: "Run `atlas migrate apply` without `--baseline` in the release step; set or baseline a database \
 once, by hand, after checking its schema.",
-    examples: &["atlas migrate set 20240101000000 --url $DATABASE_URL", "atlas migrate apply --baseline 20240101000000"],
+    examples: &[
+        "atlas migrate set 20240101000000 --url $DATABASE_URL",
+        "atlas migrate apply --baseline 20240101000000",
+    ],
 };
 
 pub(super) static ALLOW_DIRTY: Rule = Rule {
@@ -84,11 +87,34 @@ the desired schema. There is no revision history to check afterwards.",
     examples: &["atlas schema apply --auto-approve --to file://schema.hcl -u $DATABASE_URL"],
 };
 
-pub(super) static RULES: &[&Rule] = &[&MIGRATE_SET, &ALLOW_DIRTY, &SCHEMA_CLEAN, &MIGRATE_DOWN, &DRY_RUN, &SCHEMA_APPLY];
+pub(super) static RULES: &[&Rule] = &[
+    &MIGRATE_SET,
+    &ALLOW_DIRTY,
+    &SCHEMA_CLEAN,
+    &MIGRATE_DOWN,
+    &DRY_RUN,
+    &SCHEMA_APPLY,
+];
 
 const VALUE_OPTIONS: &[&str] = &[
-    "--url", "-u", "--dir", "--dev-url", "--env", "--config", "-c", "--baseline", "--to", "--from",
-    "--revisions-schema", "--tx-mode", "--exec-order", "--lock-timeout", "--format", "--var", "-s", "--schema",
+    "--url",
+    "-u",
+    "--dir",
+    "--dev-url",
+    "--env",
+    "--config",
+    "-c",
+    "--baseline",
+    "--to",
+    "--from",
+    "--revisions-schema",
+    "--tx-mode",
+    "--exec-order",
+    "--lock-timeout",
+    "--format",
+    "--var",
+    "-s",
+    "--schema",
 ];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
@@ -110,9 +136,12 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         ["migrate", "down", ..] => c(Action::Rollback).hit(&MIGRATE_DOWN),
         ["schema", "clean", ..] => c(Action::Destroy).hit(&SCHEMA_CLEAN),
         ["schema", "apply", ..] if dry => c(Action::PrintOnly).hit(&DRY_RUN),
-        ["schema", "apply", ..] if inv.has_flag(&["--auto-approve"]) => c(Action::Apply).hit(&SCHEMA_APPLY),
+        ["schema", "apply", ..] if inv.has_flag(&["--auto-approve"]) => {
+            c(Action::Apply).hit(&SCHEMA_APPLY)
+        }
         ["schema", "apply", ..] => c(Action::Apply),
-        ["migrate", "status" | "validate" | "lint" | "drift", ..] | ["schema", "inspect" | "diff", ..] => c(Action::ReadOnly),
+        ["migrate", "status" | "validate" | "lint" | "drift", ..]
+        | ["schema", "inspect" | "diff", ..] => c(Action::ReadOnly),
         _ => c(Action::Other),
     };
     if inv.has_flag(&["--allow-dirty"]) {

@@ -50,7 +50,19 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "dbmate" {
         return None;
     }
-    let value_options = ["-u", "--url", "-e", "--env", "-d", "--migrations-dir", "-s", "--schema-file", "--migrations-table", "--env-file", "--wait-timeout"];
+    let value_options = [
+        "-u",
+        "--url",
+        "-e",
+        "--env",
+        "-d",
+        "--migrations-dir",
+        "-s",
+        "--schema-file",
+        "--migrations-table",
+        "--env-file",
+        "--wait-timeout",
+    ];
     let sub = inv.positionals(&value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool::Dbmate, a);
     Some(match sub {

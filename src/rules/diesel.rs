@@ -35,13 +35,21 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "diesel" {
         return None;
     }
-    let pos = inv.positionals(&["--database-url", "--migration-dir", "--config-file", "-n", "--number"]);
+    let pos = inv.positionals(&[
+        "--database-url",
+        "--migration-dir",
+        "--config-file",
+        "-n",
+        "--number",
+    ]);
     let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
     let c = |a| Classified::new(Tool::Diesel, a);
     Some(match words.as_slice() {
         ["migration", "run", ..] | ["setup", ..] => c(Action::Apply),
         ["migration", "revert" | "redo", ..] => c(Action::Rollback).hit(&REVERT),
-        ["database", "reset", ..] | ["database", "drop", ..] => c(Action::Destroy).hit(&DATABASE_RESET),
+        ["database", "reset", ..] | ["database", "drop", ..] => {
+            c(Action::Destroy).hit(&DATABASE_RESET)
+        }
         ["migration", "pending" | "list", ..] => c(Action::ReadOnly),
         _ => c(Action::Other),
     })

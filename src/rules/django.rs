@@ -18,7 +18,11 @@ release step the ledger then runs ahead of the schema: later migrations and the 
 tables or columns that were never created.",
     fix: "Run `manage.py migrate` without `--fake`. If a database was migrated by hand, fake the exact \
 migrations once, interactively, after checking the schema with `preflight verify`.",
-    examples: &["python manage.py migrate --fake", "python manage.py migrate --fake-initial", "django-admin migrate shop 0007 --fake"],
+    examples: &[
+        "python manage.py migrate --fake",
+        "python manage.py migrate --fake-initial",
+        "django-admin migrate shop 0007 --fake",
+    ],
 };
 
 pub(super) static PRUNE: Rule = Rule {
@@ -47,7 +51,10 @@ An explicit older target (`migrate shop 0003`) unapplies everything after it. In
 data loss on every deploy, and a target pinned in a spec goes stale as soon as a newer migration ships.",
     fix: "Let the release step run `manage.py migrate` to the latest state; revert schema changes with a \
 new migration.",
-    examples: &["python manage.py migrate shop zero", "python manage.py migrate shop 0003_previous"],
+    examples: &[
+        "python manage.py migrate shop zero",
+        "python manage.py migrate shop 0003_previous",
+    ],
 };
 
 pub(super) static FLUSH: Rule = Rule {
@@ -60,7 +67,10 @@ pub(super) static FLUSH: Rule = Rule {
     explanation: "`manage.py flush` removes all data from every table (the schema stays); django-extensions' \
 `reset_db` drops and recreates the whole database. Neither belongs in a step that runs around deploys.",
     fix: "Remove the command from the release step.",
-    examples: &["python manage.py flush --noinput", "python manage.py reset_db --noinput"],
+    examples: &[
+        "python manage.py flush --noinput",
+        "python manage.py reset_db --noinput",
+    ],
 };
 
 pub(super) static PRINT_ONLY: Rule = Rule {
@@ -74,7 +84,10 @@ pub(super) static PRINT_ONLY: Rule = Rule {
 `migrate` would run; neither changes the database. As the only migration command of a release step they \
 leave every migration pending while the deploy goes ahead.",
     fix: "Run `manage.py migrate` in the release step.",
-    examples: &["python manage.py migrate --plan", "python manage.py sqlmigrate shop 0007"],
+    examples: &[
+        "python manage.py migrate --plan",
+        "python manage.py sqlmigrate shop 0007",
+    ],
 };
 
 pub(super) static RUN_SYNCDB: Rule = Rule {
@@ -93,10 +106,19 @@ every change.",
 
 pub(super) static RULES: &[&Rule] = &[&FAKE, &PRUNE, &ROLLBACK, &FLUSH, &PRINT_ONLY, &RUN_SYNCDB];
 
-const VALUE_OPTIONS: &[&str] = &["--settings", "--pythonpath", "--database", "-v", "--verbosity"];
+const VALUE_OPTIONS: &[&str] = &[
+    "--settings",
+    "--pythonpath",
+    "--database",
+    "-v",
+    "--verbosity",
+];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
-    if !matches!(inv.program.as_str(), "manage.py" | "django-admin" | "django-admin.py") {
+    if !matches!(
+        inv.program.as_str(),
+        "manage.py" | "django-admin" | "django-admin.py"
+    ) {
         return None;
     }
     let pos = inv.positionals(VALUE_OPTIONS);
@@ -115,7 +137,11 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
             } else if pos.get(2).is_some_and(|w| w.text == "zero") {
                 c(Action::Rollback).hit(&ROLLBACK)
             } else if pos.len() >= 3 {
-                c(Action::Apply).maybe(&ROLLBACK, Severity::Warning, "an explicit target unapplies every later migration once newer ones exist")
+                c(Action::Apply).maybe(
+                    &ROLLBACK,
+                    Severity::Warning,
+                    "an explicit target unapplies every later migration once newer ones exist",
+                )
             } else {
                 let mut cl = c(Action::Apply);
                 if inv.has_flag(&["--prune"]) {

@@ -17,9 +17,15 @@ fn kind_text(kind: RuleKind) -> &'static str {
 
 fn context_text(rule: &Rule) -> &'static str {
     match rule.kind {
-        RuleKind::Stamp => "Error in any step that runs on every deploy, start or schedule, and whenever it runs as the fallback of a failed upgrade (`upgrade || stamp`, `if ! upgrade; then stamp; fi`). Warning in a one-off step (a plain Job, a Helm `pre-install`-only hook) where the tables are created first (`create_all()`, a schema load): the bootstrap recipe, correct only on an empty database.",
-        RuleKind::PrintOnly => "Reported only when no other command of the same step applies migrations: printing the SQL next to a real apply is harmless.",
-        RuleKind::Rollback => "Warning instead of error in recovery steps (DigitalOcean `FAILED_DEPLOY` jobs, Argo CD `SyncFail`, Helm rollback hooks), whose purpose may be a rollback.",
+        RuleKind::Stamp => {
+            "Error in any step that runs on every deploy, start or schedule, and whenever it runs as the fallback of a failed upgrade (`upgrade || stamp`, `if ! upgrade; then stamp; fi`). Warning in a one-off step (a plain Job, a Helm `pre-install`-only hook) where the tables are created first (`create_all()`, a schema load): the bootstrap recipe, correct only on an empty database."
+        }
+        RuleKind::PrintOnly => {
+            "Reported only when no other command of the same step applies migrations: printing the SQL next to a real apply is harmless."
+        }
+        RuleKind::Rollback => {
+            "Warning instead of error in recovery steps (DigitalOcean `FAILED_DEPLOY` jobs, Argo CD `SyncFail`, Helm rollback hooks), whose purpose may be a rollback."
+        }
         _ => "",
     }
 }
@@ -30,7 +36,12 @@ pub fn page(rule: &Rule) -> String {
     let _ = writeln!(s, "# `{}`\n", rule.id);
     let _ = writeln!(s, "**{}**\n", rule.title);
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| Tool | [{}]({}) |", rule.tool.name(), rule.tool.docs_url());
+    let _ = writeln!(
+        s,
+        "| Tool | [{}]({}) |",
+        rule.tool.name(),
+        rule.tool.docs_url()
+    );
     let _ = writeln!(s, "| Default severity | {} |", rule.severity);
     let _ = writeln!(s, "| Kind | {} |\n", kind_text(rule.kind));
     let _ = writeln!(s, "## What goes wrong\n\n{}\n", rule.explanation);
@@ -60,12 +71,18 @@ with `--show-suppressed`.",
 
 /// `docs/rules/README.md`: every rule, by tool.
 pub fn index() -> String {
-    let mut s = String::from("# Rules\n\nGenerated from the rule catalogue (`preflight rules`). Each page says what goes wrong, how context changes the severity, and how to fix it.\n");
+    let mut s = String::from(
+        "# Rules\n\nGenerated from the rule catalogue (`preflight rules`). Each page says what goes wrong, how context changes the severity, and how to fix it.\n",
+    );
     let mut current: Option<Tool> = None;
     for rule in catalogue() {
         if current != Some(rule.tool) {
             current = Some(rule.tool);
-            let _ = writeln!(s, "\n## {}\n\n| Rule | Severity | What it catches |\n|---|---|---|", rule.tool.name());
+            let _ = writeln!(
+                s,
+                "\n## {}\n\n| Rule | Severity | What it catches |\n|---|---|---|",
+                rule.tool.name()
+            );
         }
         let file = rule.id.split_once('/').map_or(rule.id, |(_, f)| f);
         let _ = writeln!(

@@ -41,7 +41,10 @@ pub(super) static ROLLBACK: Rule = Rule {
     explanation: "`ecto.rollback` runs `down` for the latest migration (`--step N`, `--to V`, `--all`). \
 Release modules that call `Ecto.Migrator.run(repo, :down, …)` do the same.",
     fix: "Release steps run migrations up; fix forward with a new migration.",
-    examples: &["mix ecto.rollback --all", "bin/app eval \"App.Release.rollback(App.Repo, 20240101)\""],
+    examples: &[
+        "mix ecto.rollback --all",
+        "bin/app eval \"App.Release.rollback(App.Repo, 20240101)\"",
+    ],
 };
 
 pub(super) static RULES: &[&Rule] = &[&LOAD, &DESTRUCTIVE, &ROLLBACK];
@@ -49,12 +52,18 @@ pub(super) static RULES: &[&Rule] = &[&LOAD, &DESTRUCTIVE, &ROLLBACK];
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     let c = |a| Classified::new(Tool::Ecto, a);
     if inv.program == "mix" {
-        let task = inv.positionals(&["-r", "--repo", "--to", "--step", "--migrations-path"]).first()?.text.as_str();
+        let task = inv
+            .positionals(&["-r", "--repo", "--to", "--step", "--migrations-path"])
+            .first()?
+            .text
+            .as_str();
         return match task {
             "ecto.migrate" => Some(c(Action::Apply)),
             "ecto.setup" | "ecto.create" => Some(c(Action::Other)),
             "ecto.load" => Some(c(Action::Stamp).hit(&LOAD)),
-            "ecto.drop" | "ecto.reset" => Some(c(Action::Destroy).hit_with(&DESTRUCTIVE, format!("`{task}`"))),
+            "ecto.drop" | "ecto.reset" => {
+                Some(c(Action::Destroy).hit_with(&DESTRUCTIVE, format!("`{task}`")))
+            }
             "ecto.rollback" => Some(c(Action::Rollback).hit(&ROLLBACK)),
             "ecto.migrations" => Some(c(Action::ReadOnly)),
             _ => None,

@@ -26,7 +26,10 @@ pub(super) static ROLLBACK: Rule = Rule {
 migrations after it; a target pinned in a spec becomes a rollback as soon as newer migrations ship. \
 Bundles (`efbundle --target-migration`) behave the same.",
     fix: "Release steps run `dotnet ef database update` (or the bundle) without a target.",
-    examples: &["dotnet ef database update 0", "./efbundle --target-migration AddOrders"],
+    examples: &[
+        "dotnet ef database update 0",
+        "./efbundle --target-migration AddOrders",
+    ],
 };
 
 pub(super) static SCRIPT_ONLY: Rule = Rule {
@@ -45,15 +48,31 @@ As the only migration command of a release step it leaves every migration pendin
 pub(super) static RULES: &[&Rule] = &[&DATABASE_DROP, &ROLLBACK, &SCRIPT_ONLY];
 
 const VALUE_OPTIONS: &[&str] = &[
-    "--connection", "-p", "--project", "-s", "--startup-project", "-c", "--context", "--configuration",
-    "--framework", "--runtime", "-o", "--output", "--msbuildprojectextensionspath", "--target-migration",
+    "--connection",
+    "-p",
+    "--project",
+    "-s",
+    "--startup-project",
+    "-c",
+    "--context",
+    "--configuration",
+    "--framework",
+    "--runtime",
+    "-o",
+    "--output",
+    "--msbuildprojectextensionspath",
+    "--target-migration",
 ];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     let c = |a| Classified::new(Tool::EfCore, a);
     if inv.program == "efbundle" || inv.program.ends_with("-efbundle") {
         return Some(match inv.flag_value(&["--target-migration"]) {
-            Some(t) => c(Action::Apply).maybe(&ROLLBACK, Severity::Warning, format!("target `{t}` reverts every later migration once newer ones exist")),
+            Some(t) => c(Action::Apply).maybe(
+                &ROLLBACK,
+                Severity::Warning,
+                format!("target `{t}` reverts every later migration once newer ones exist"),
+            ),
             None => c(Action::Apply),
         });
     }
@@ -64,13 +83,19 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
     Some(match words.as_slice() {
         ["database", "update"] => c(Action::Apply),
-        ["database", "update", "0", ..] => c(Action::Rollback).hit_with(&ROLLBACK, "target `0` reverts every migration"),
-        ["database", "update", target, ..] => {
-            c(Action::Apply).maybe(&ROLLBACK, Severity::Warning, format!("target `{target}` reverts every later migration once newer ones exist"))
+        ["database", "update", "0", ..] => {
+            c(Action::Rollback).hit_with(&ROLLBACK, "target `0` reverts every migration")
         }
+        ["database", "update", target, ..] => c(Action::Apply).maybe(
+            &ROLLBACK,
+            Severity::Warning,
+            format!("target `{target}` reverts every later migration once newer ones exist"),
+        ),
         ["database", "drop", ..] => c(Action::Destroy).hit(&DATABASE_DROP),
         ["migrations", "script", ..] => c(Action::PrintOnly).hit(&SCRIPT_ONLY),
-        ["migrations", "list", ..] | ["migrations", "has-pending-model-changes", ..] => c(Action::ReadOnly),
+        ["migrations", "list", ..] | ["migrations", "has-pending-model-changes", ..] => {
+            c(Action::ReadOnly)
+        }
         _ => c(Action::Other),
     })
 }

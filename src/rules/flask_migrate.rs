@@ -16,7 +16,10 @@ not exist, and nothing fails until the application uses them. The fallback `flas
 stamp head` records every failed migration as applied.",
     fix: "Run `flask db upgrade` in the release step. Stamp by hand, once, only after checking the schema \
 with `preflight verify`.",
-    examples: &["FLASK_APP=app flask db stamp head", "flask db upgrade || flask db stamp head"],
+    examples: &[
+        "FLASK_APP=app flask db stamp head",
+        "flask db upgrade || flask db stamp head",
+    ],
 };
 
 pub(super) static DOWNGRADE: Rule = Rule {
@@ -51,7 +54,16 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "flask" {
         return None;
     }
-    let pos = inv.positionals(&["--app", "-A", "-e", "--env-file", "-d", "--directory", "-x", "--tag"]);
+    let pos = inv.positionals(&[
+        "--app",
+        "-A",
+        "-e",
+        "--env-file",
+        "-d",
+        "--directory",
+        "-x",
+        "--tag",
+    ]);
     if pos.first().map(|w| w.text.as_str()) != Some("db") {
         return None;
     }

@@ -17,7 +17,10 @@ Flyway 9 it is disabled unless `cleanDisabled=false`; `cleanOnValidationError=tr
 whenever validation fails. In a release step either one wipes production.",
     fix: "Remove `clean`, `-cleanDisabled=false` and `-cleanOnValidationError=true` from the step and its \
 environment (`FLYWAY_CLEAN_DISABLED`, `FLYWAY_CLEAN_ON_VALIDATION_ERROR`).",
-    examples: &["flyway clean -cleanDisabled=false", "flyway migrate -cleanOnValidationError=true"],
+    examples: &[
+        "flyway clean -cleanDisabled=false",
+        "flyway migrate -cleanOnValidationError=true",
+    ],
 };
 
 pub(super) static BASELINE: Rule = Rule {
@@ -34,7 +37,10 @@ database restored without its history table, or the wrong schema. In a release s
 instead of migrating, exactly like `alembic stamp`.",
     fix: "Baseline an existing database once, by hand, with the version that matches its schema \
 (check with `preflight verify`). Release steps run `flyway migrate` without baseline options.",
-    examples: &["flyway baseline -baselineVersion=5", "flyway migrate -baselineOnMigrate=true"],
+    examples: &[
+        "flyway baseline -baselineVersion=5",
+        "flyway migrate -baselineOnMigrate=true",
+    ],
 };
 
 pub(super) static SKIP_EXECUTING: Rule = Rule {
@@ -103,10 +109,21 @@ pub(super) static UNSAFE_VALIDATION: Rule = Rule {
 `-ignoreMigrationPatterns=*:missing` accepts history rows with no migration file. Each one lets the \
 ledger and the migration files disagree without an error.",
     fix: "Remove the option; resolve the underlying mismatch once, by hand.",
-    examples: &["flyway migrate -validateOnMigrate=false", "flyway migrate -outOfOrder=true"],
+    examples: &[
+        "flyway migrate -validateOnMigrate=false",
+        "flyway migrate -outOfOrder=true",
+    ],
 };
 
-pub(super) static RULES: &[&Rule] = &[&CLEAN, &BASELINE, &SKIP_EXECUTING, &REPAIR, &UNDO, &DRY_RUN, &UNSAFE_VALIDATION];
+pub(super) static RULES: &[&Rule] = &[
+    &CLEAN,
+    &BASELINE,
+    &SKIP_EXECUTING,
+    &REPAIR,
+    &UNDO,
+    &DRY_RUN,
+    &UNSAFE_VALIDATION,
+];
 
 /// A Flyway setting from `-name=value` arguments or `FLYWAY_*` environment variables.
 fn setting<'a>(inv: &'a Invocation, name: &str, env: &str) -> Option<&'a str> {
@@ -126,8 +143,15 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     let off = |name, env| setting(inv, name, env).is_some_and(util::falsy);
     let c = |a| Classified::new(Tool::Flyway, a);
     let mut cl = match sub {
-        "migrate" if setting(inv, "dryRunOutput", "FLYWAY_DRY_RUN_OUTPUT").is_some() => c(Action::PrintOnly).hit(&DRY_RUN),
-        "migrate" if on("skipExecutingMigrations", "FLYWAY_SKIP_EXECUTING_MIGRATIONS") => {
+        "migrate" if setting(inv, "dryRunOutput", "FLYWAY_DRY_RUN_OUTPUT").is_some() => {
+            c(Action::PrintOnly).hit(&DRY_RUN)
+        }
+        "migrate"
+            if on(
+                "skipExecutingMigrations",
+                "FLYWAY_SKIP_EXECUTING_MIGRATIONS",
+            ) =>
+        {
             c(Action::Stamp).hit(&SKIP_EXECUTING)
         }
         "migrate" => c(Action::Apply),
@@ -139,13 +163,19 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         _ => c(Action::Other),
     };
     if sub == "migrate" && on("baselineOnMigrate", "FLYWAY_BASELINE_ON_MIGRATE") {
-        cl = cl.hit_with(&BASELINE, "`baselineOnMigrate` baselines any non-empty schema without history");
+        cl = cl.hit_with(
+            &BASELINE,
+            "`baselineOnMigrate` baselines any non-empty schema without history",
+        );
     }
     if sub != "clean" && off("cleanDisabled", "FLYWAY_CLEAN_DISABLED") {
         cl = cl.hit_with(&CLEAN, "`cleanDisabled=false` enables `clean`");
     }
     if on("cleanOnValidationError", "FLYWAY_CLEAN_ON_VALIDATION_ERROR") {
-        cl = cl.hit_with(&CLEAN, "`cleanOnValidationError=true` wipes the schema when validation fails");
+        cl = cl.hit_with(
+            &CLEAN,
+            "`cleanOnValidationError=true` wipes the schema when validation fails",
+        );
     }
     if off("validateOnMigrate", "FLYWAY_VALIDATE_ON_MIGRATE") {
         cl = cl.hit_with(&UNSAFE_VALIDATION, "`validateOnMigrate=false`");
@@ -153,8 +183,16 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if on("outOfOrder", "FLYWAY_OUT_OF_ORDER") {
         cl = cl.hit_with(&UNSAFE_VALIDATION, "`outOfOrder=true`");
     }
-    if setting(inv, "ignoreMigrationPatterns", "FLYWAY_IGNORE_MIGRATION_PATTERNS").is_some_and(|v| v.contains("missing"))
-        || on("ignoreMissingMigrations", "FLYWAY_IGNORE_MISSING_MIGRATIONS")
+    if setting(
+        inv,
+        "ignoreMigrationPatterns",
+        "FLYWAY_IGNORE_MIGRATION_PATTERNS",
+    )
+    .is_some_and(|v| v.contains("missing"))
+        || on(
+            "ignoreMissingMigrations",
+            "FLYWAY_IGNORE_MISSING_MIGRATIONS",
+        )
     {
         cl = cl.hit_with(&UNSAFE_VALIDATION, "missing migrations are ignored");
     }

@@ -42,14 +42,25 @@ pub(super) static DOWN: Rule = Rule {
     explanation: "`migrate down [N]` and `down -all` run down migrations; `goto V` goes down when V is below \
 the current version, so a version pinned in a spec becomes a rollback as soon as newer migrations ship.",
     fix: "Release steps run `migrate … up`; fix forward with a new migration.",
-    examples: &["migrate -path db/migrations -database $DATABASE_URL down -all", "migrate -path db -database $URL goto 7"],
+    examples: &[
+        "migrate -path db/migrations -database $DATABASE_URL down -all",
+        "migrate -path db -database $URL goto 7",
+    ],
 };
 
 pub(super) static RULES: &[&Rule] = &[&FORCE, &DROP, &DOWN];
 
 const VALUE_OPTIONS: &[&str] = &[
-    "-path", "--path", "-database", "--database", "-source", "--source", "-lock-timeout", "--lock-timeout",
-    "-prefetch", "--prefetch",
+    "-path",
+    "--path",
+    "-database",
+    "--database",
+    "-source",
+    "--source",
+    "-lock-timeout",
+    "--lock-timeout",
+    "-prefetch",
+    "--prefetch",
 ];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
@@ -67,7 +78,11 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         }
         "drop" => c(Action::Destroy).hit(&DROP),
         "down" => c(Action::Rollback).hit(&DOWN),
-        "goto" => c(Action::Apply).maybe(&DOWN, Severity::Warning, "`goto` goes down when the target is below the current version"),
+        "goto" => c(Action::Apply).maybe(
+            &DOWN,
+            Severity::Warning,
+            "`goto` goes down when the target is below the current version",
+        ),
         "version" => c(Action::ReadOnly),
         _ => c(Action::Other),
     })

@@ -58,13 +58,36 @@ pub(super) static ALLOW_MISSING: Rule = Rule {
 
 pub(super) static RULES: &[&Rule] = &[&RESET, &DOWN, &NO_VERSIONING, &ALLOW_MISSING];
 
-const DRIVERS: &[&str] = &["postgres", "mysql", "sqlite3", "sqlite", "mssql", "redshift", "tidb", "clickhouse", "vertica", "ydb", "turso", "starrocks"];
+const DRIVERS: &[&str] = &[
+    "postgres",
+    "mysql",
+    "sqlite3",
+    "sqlite",
+    "mssql",
+    "redshift",
+    "tidb",
+    "clickhouse",
+    "vertica",
+    "ydb",
+    "turso",
+    "starrocks",
+];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "goose" {
         return None;
     }
-    let pos = inv.positionals(&["-dir", "--dir", "-table", "--table", "-certfile", "-ssl-cert", "-ssl-key", "-timeout", "-s"]);
+    let pos = inv.positionals(&[
+        "-dir",
+        "--dir",
+        "-table",
+        "--table",
+        "-certfile",
+        "-ssl-cert",
+        "-ssl-key",
+        "-timeout",
+        "-s",
+    ]);
     // `goose DRIVER DBSTRING COMMAND` or `goose COMMAND` with GOOSE_DRIVER/GOOSE_DBSTRING.
     let sub = match pos.first().map(|w| w.text.as_str()) {
         Some(d) if DRIVERS.contains(&d) => pos.get(2).map(|w| w.text.as_str()),

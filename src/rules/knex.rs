@@ -35,11 +35,24 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "knex" {
         return None;
     }
-    let sub = inv.positionals(&["--knexfile", "--env", "--cwd", "--knexpath", "--specific", "--migrations-directory"]).first()?.text.as_str();
+    let sub = inv
+        .positionals(&[
+            "--knexfile",
+            "--env",
+            "--cwd",
+            "--knexpath",
+            "--specific",
+            "--migrations-directory",
+        ])
+        .first()?
+        .text
+        .as_str();
     let c = |a| Classified::new(Tool::Knex, a);
     Some(match sub {
         "migrate:latest" | "migrate:up" => c(Action::Apply),
-        "migrate:rollback" | "migrate:down" => c(Action::Rollback).hit_with(&ROLLBACK, format!("`{sub}`")),
+        "migrate:rollback" | "migrate:down" => {
+            c(Action::Rollback).hit_with(&ROLLBACK, format!("`{sub}`"))
+        }
         "migrate:unlock" => c(Action::Other).hit(&UNLOCK),
         "migrate:status" | "migrate:list" | "migrate:currentVersion" => c(Action::ReadOnly),
         _ => c(Action::Other),

@@ -14,7 +14,10 @@ pub(super) static DESTRUCTIVE: Rule = Rule {
 `migrate:reset` roll every migration back, `db:wipe` drops all tables, views and types. In production \
 they ask for confirmation; `--force` (which release steps need to run non-interactively) answers yes.",
     fix: "Release steps run `php artisan migrate --force`.",
-    examples: &["php artisan migrate:fresh --force", "php artisan db:wipe --force"],
+    examples: &[
+        "php artisan migrate:fresh --force",
+        "php artisan db:wipe --force",
+    ],
 };
 
 pub(super) static ROLLBACK: Rule = Rule {
@@ -70,13 +73,30 @@ a stamp. It belongs in a reviewed commit, not in a release step.",
     examples: &["php artisan schema:dump --prune"],
 };
 
-pub(super) static RULES: &[&Rule] = &[&DESTRUCTIVE, &ROLLBACK, &PRETEND, &GRACEFUL, &SCHEMA_DUMP_PRUNE];
+pub(super) static RULES: &[&Rule] = &[
+    &DESTRUCTIVE,
+    &ROLLBACK,
+    &PRETEND,
+    &GRACEFUL,
+    &SCHEMA_DUMP_PRUNE,
+];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "artisan" {
         return None;
     }
-    let sub = inv.positionals(&["--database", "--path", "--step", "--batch", "--env", "--seeder"]).first()?.text.as_str();
+    let sub = inv
+        .positionals(&[
+            "--database",
+            "--path",
+            "--step",
+            "--batch",
+            "--env",
+            "--seeder",
+        ])
+        .first()?
+        .text
+        .as_str();
     let c = |a| Classified::new(Tool::Laravel, a);
     Some(match sub {
         "migrate" if inv.has_flag(&["--pretend"]) => c(Action::PrintOnly).hit(&PRETEND),

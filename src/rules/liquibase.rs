@@ -17,7 +17,10 @@ executed changesets, so nothing in the ledger tells them apart later. In a relea
 changeset is recorded and never applied.",
     fix: "Run `liquibase update` in the release step. Sync a hand-migrated database once, by hand, after \
 checking its schema with `preflight verify`.",
-    examples: &["liquibase changelog-sync --changelog-file=db/changelog.xml", "liquibase mark-next-changeset-ran"],
+    examples: &[
+        "liquibase changelog-sync --changelog-file=db/changelog.xml",
+        "liquibase mark-next-changeset-ran",
+    ],
 };
 
 pub(super) static CLEAR_CHECKSUMS: Rule = Rule {
@@ -57,7 +60,10 @@ pub(super) static ROLLBACK: Rule = Rule {
     explanation: "`rollback`, `rollback-count`, `rollback-to-date` and `update-testing-rollback` run \
 rollback statements. In a release step the schema moves backwards (or is churned) on every deploy.",
     fix: "Remove the rollback from the release step; fix forward with a new changeset.",
-    examples: &["liquibase rollback-count --count=1", "liquibase rollback --tag=v1.2"],
+    examples: &[
+        "liquibase rollback-count --count=1",
+        "liquibase rollback --tag=v1.2",
+    ],
 };
 
 pub(super) static RELEASE_LOCKS: Rule = Rule {
@@ -87,12 +93,36 @@ pending.",
     examples: &["liquibase update-sql"],
 };
 
-pub(super) static RULES: &[&Rule] = &[&CHANGELOG_SYNC, &CLEAR_CHECKSUMS, &DROP_ALL, &ROLLBACK, &RELEASE_LOCKS, &PRINT_ONLY];
+pub(super) static RULES: &[&Rule] = &[
+    &CHANGELOG_SYNC,
+    &CLEAR_CHECKSUMS,
+    &DROP_ALL,
+    &ROLLBACK,
+    &RELEASE_LOCKS,
+    &PRINT_ONLY,
+];
 
 const VALUE_OPTIONS: &[&str] = &[
-    "--changelog-file", "--changeLogFile", "--url", "--username", "--password", "--defaults-file",
-    "--defaultsFile", "--tag", "--count", "--contexts", "--context-filter", "--labels", "--label-filter",
-    "--log-level", "--logLevel", "--search-path", "--driver", "--classpath", "--date", "--output-file",
+    "--changelog-file",
+    "--changeLogFile",
+    "--url",
+    "--username",
+    "--password",
+    "--defaults-file",
+    "--defaultsFile",
+    "--tag",
+    "--count",
+    "--contexts",
+    "--context-filter",
+    "--labels",
+    "--label-filter",
+    "--log-level",
+    "--logLevel",
+    "--search-path",
+    "--driver",
+    "--classpath",
+    "--date",
+    "--output-file",
 ];
 
 /// `changelogSync` → `changelog-sync` (Liquibase accepts both spellings).
@@ -123,10 +153,16 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         }
         "clear-checksums" => c(Action::Stamp).hit(&CLEAR_CHECKSUMS),
         "drop-all" => c(Action::Destroy).hit(&DROP_ALL),
-        "rollback" | "rollback-count" | "rollback-to-date" | "rollback-one-changeset" | "rollback-one-update"
+        "rollback"
+        | "rollback-count"
+        | "rollback-to-date"
+        | "rollback-one-changeset"
+        | "rollback-one-update"
         | "update-testing-rollback" => c(Action::Rollback).hit_with(&ROLLBACK, format!("`{sub}`")),
         "release-locks" => c(Action::Other).hit(&RELEASE_LOCKS),
-        "status" | "validate" | "history" | "diff" | "snapshot" | "list-locks" => c(Action::ReadOnly),
+        "status" | "validate" | "history" | "diff" | "snapshot" | "list-locks" => {
+            c(Action::ReadOnly)
+        }
         _ => c(Action::Other),
     })
 }

@@ -12,8 +12,8 @@ mod alembic;
 mod atlas;
 mod dbmate;
 mod diesel;
-pub mod docs;
 mod django;
+pub mod docs;
 mod ecto;
 mod efcore;
 mod flask_migrate;
@@ -37,7 +37,17 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a finding is.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -129,7 +139,9 @@ impl Tool {
             Tool::Prisma => "https://www.prisma.io/docs/orm/reference/prisma-cli-reference",
             Tool::Flyway => "https://documentation.red-gate.com/fd/commands-277579284.html",
             Tool::Liquibase => "https://docs.liquibase.com/commands/home.html",
-            Tool::GolangMigrate => "https://github.com/golang-migrate/migrate/tree/master/cmd/migrate",
+            Tool::GolangMigrate => {
+                "https://github.com/golang-migrate/migrate/tree/master/cmd/migrate"
+            }
             Tool::Sqlx => "https://github.com/launchbadge/sqlx/blob/main/sqlx-cli/README.md",
             Tool::Dbmate => "https://github.com/amacneil/dbmate#commands",
             Tool::Goose => "https://pressly.github.io/goose/documentation/",
@@ -143,7 +155,9 @@ impl Tool {
             Tool::Diesel => "https://diesel.rs/guides/getting-started",
             Tool::Sqitch => "https://sqitch.org/docs/manual/sqitch-deploy/",
             Tool::Atlas => "https://atlasgo.io/cli-reference",
-            Tool::Release => "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md",
+            Tool::Release => {
+                "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md"
+            }
         }
     }
 
@@ -255,7 +269,11 @@ pub struct Hit {
 
 impl Hit {
     pub fn new(rule: &'static Rule) -> Hit {
-        Hit { rule, detail: None, severity: None }
+        Hit {
+            rule,
+            detail: None,
+            severity: None,
+        }
     }
 
     pub fn with(rule: &'static Rule, detail: impl Into<String>) -> Hit {
@@ -295,7 +313,12 @@ impl Classified {
     }
 
     /// A hit whose hazard is only possible: reported at a lower severity.
-    pub fn maybe(mut self, rule: &'static Rule, severity: Severity, detail: impl Into<String>) -> Classified {
+    pub fn maybe(
+        mut self,
+        rule: &'static Rule,
+        severity: Severity,
+        detail: impl Into<String>,
+    ) -> Classified {
         let mut hit = Hit::with(rule, detail);
         hit.severity = Some(severity);
         self.hits.push(hit);
@@ -380,17 +403,25 @@ pub(crate) mod util {
 
     /// The first positional argument (the subcommand of most CLIs).
     pub fn subcommand<'a>(inv: &'a Invocation, value_options: &'a [&'a str]) -> Option<&'a str> {
-        inv.positionals(value_options).first().map(|w| w.text.as_str())
+        inv.positionals(value_options)
+            .first()
+            .map(|w| w.text.as_str())
     }
 
     /// True for the values people use for "on".
     pub fn truthy(v: &str) -> bool {
-        matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on" | "y")
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on" | "y"
+        )
     }
 
     /// True for the values people use for "off".
     pub fn falsy(v: &str) -> bool {
-        matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off" | "n")
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off" | "n"
+        )
     }
 }
 

@@ -53,7 +53,10 @@ pub(super) static UNSAFE: Rule = Rule {
 `--no-check-order` applies migrations older than already-applied ones, so databases end up built in \
 different orders.",
     fix: "Remove the flag; renumber out-of-order migrations instead.",
-    examples: &["node-pg-migrate up --no-lock", "node-pg-migrate up --no-check-order"],
+    examples: &[
+        "node-pg-migrate up --no-lock",
+        "node-pg-migrate up --no-check-order",
+    ],
 };
 
 pub(super) static RULES: &[&Rule] = &[&FAKE, &DOWN, &DRY_RUN, &UNSAFE];
@@ -63,7 +66,22 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         return None;
     }
     let sub = inv
-        .positionals(&["-m", "--migrations-dir", "-t", "--migrations-table", "-s", "--schema", "-d", "--database-url-var", "-f", "--config-file", "-j", "--migration-file-language", "--tsconfig", "--envPath"])
+        .positionals(&[
+            "-m",
+            "--migrations-dir",
+            "-t",
+            "--migrations-table",
+            "-s",
+            "--schema",
+            "-d",
+            "--database-url-var",
+            "-f",
+            "--config-file",
+            "-j",
+            "--migration-file-language",
+            "--tsconfig",
+            "--envPath",
+        ])
         .first()
         .map(|w| w.text.as_str())
         .unwrap_or("up");

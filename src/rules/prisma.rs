@@ -17,7 +17,10 @@ so `migrate deploy` retries it. Both are one-time repairs. In a release step the
 failure: the ledger says applied while the tables or columns are missing.",
     fix: "Run `prisma migrate deploy` in the release step. Resolve failed migrations by hand after \
 inspecting the database (`prisma migrate status`, `preflight verify`).",
-    examples: &["npx prisma migrate resolve --applied 20240101000000_init", "prisma migrate resolve --rolled-back 20240312_add_orders"],
+    examples: &[
+        "npx prisma migrate resolve --applied 20240101000000_init",
+        "prisma migrate resolve --rolled-back 20240312_add_orders",
+    ],
 };
 
 pub(super) static RESET: Rule = Rule {
@@ -31,7 +34,10 @@ pub(super) static RESET: Rule = Rule {
 seeds; `prisma db push --force-reset` resets before pushing. With `--force` there is no prompt. In a \
 release step every deploy deletes all data.",
     fix: "Use `prisma migrate deploy` in release steps; reset only development databases.",
-    examples: &["npx prisma migrate reset --force", "prisma db push --force-reset"],
+    examples: &[
+        "npx prisma migrate reset --force",
+        "prisma db push --force-reset",
+    ],
 };
 
 pub(super) static DB_PUSH: Rule = Rule {
@@ -74,12 +80,23 @@ pub(super) static PRINT_ONLY: Rule = Rule {
     explanation: "`prisma migrate diff … --script` prints the SQL between two schema states. As the only \
 migration command of a release step it leaves every migration pending.",
     fix: "Run `prisma migrate deploy` in the release step.",
-    examples: &["npx prisma migrate diff --from-schema-datasource prisma/schema.prisma --to-schema-datamodel prisma/schema.prisma --script"],
+    examples: &[
+        "npx prisma migrate diff --from-schema-datasource prisma/schema.prisma --to-schema-datamodel prisma/schema.prisma --script",
+    ],
 };
 
 pub(super) static RULES: &[&Rule] = &[&RESOLVE, &RESET, &DB_PUSH, &MIGRATE_DEV, &PRINT_ONLY];
 
-const VALUE_OPTIONS: &[&str] = &["--schema", "--name", "-n", "--applied", "--rolled-back", "--file", "--url", "--config"];
+const VALUE_OPTIONS: &[&str] = &[
+    "--schema",
+    "--name",
+    "-n",
+    "--applied",
+    "--rolled-back",
+    "--file",
+    "--url",
+    "--config",
+];
 
 pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "prisma" | "prisma2") {
@@ -91,18 +108,23 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     Some(match words.as_slice() {
         ["migrate", "deploy", ..] => c(Action::Apply),
         ["migrate", "resolve", ..] => {
-            let which = if inv.has_flag(&["--applied"]) { "`--applied`" } else { "`--rolled-back`" };
+            let which = if inv.has_flag(&["--applied"]) {
+                "`--applied`"
+            } else {
+                "`--rolled-back`"
+            };
             c(Action::Stamp).hit_with(&RESOLVE, which)
         }
         ["migrate", "reset", ..] => c(Action::Destroy).hit(&RESET),
         ["migrate", "dev", ..] if inv.has_flag(&["--create-only"]) => c(Action::Other),
         ["migrate", "dev", ..] => c(Action::Apply).hit(&MIGRATE_DEV),
-        ["migrate", "diff", ..] if inv.has_flag(&["--script"]) => c(Action::PrintOnly).hit(&PRINT_ONLY),
+        ["migrate", "diff", ..] if inv.has_flag(&["--script"]) => {
+            c(Action::PrintOnly).hit(&PRINT_ONLY)
+        }
         ["migrate", "status" | "diff", ..] => c(Action::ReadOnly),
         ["db", "push", ..] if inv.has_flag(&["--force-reset"]) => c(Action::Destroy).hit(&RESET),
-        ["db", "push", ..] if inv.has_flag(&["--accept-data-loss"]) => {
-            c(Action::CreateSchema).hit_with(&DB_PUSH, "`--accept-data-loss` drops data without asking")
-        }
+        ["db", "push", ..] if inv.has_flag(&["--accept-data-loss"]) => c(Action::CreateSchema)
+            .hit_with(&DB_PUSH, "`--accept-data-loss` drops data without asking"),
         ["db", "push", ..] => c(Action::CreateSchema).hit(&DB_PUSH),
         _ => c(Action::Other),
     })

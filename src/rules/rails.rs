@@ -18,7 +18,11 @@ release step that is both a wipe and a stamp: migrations newer than the dump are
 running, and data is gone.",
     fix: "Run `bin/rails db:migrate` (or `db:prepare`, which only loads the schema into a database that \
 does not exist yet) in release steps. Load schemas only to create new, empty databases.",
-    examples: &["bin/rails db:schema:load", "bundle exec rake db:structure:load", "rails db:setup"],
+    examples: &[
+        "bin/rails db:schema:load",
+        "bundle exec rake db:structure:load",
+        "rails db:setup",
+    ],
 };
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
@@ -33,7 +37,11 @@ remove it, `db:truncate_all` empties every table, `db:migrate:reset` drops and r
 `db:seed:replant` truncates before seeding. In a release step any of them destroys production data on \
 the next deploy.",
     fix: "Remove the task from the release step; run `db:migrate`.",
-    examples: &["bin/rails db:reset", "rake db:drop db:create db:migrate", "rails db:truncate_all"],
+    examples: &[
+        "bin/rails db:reset",
+        "rake db:drop db:create db:migrate",
+        "rails db:truncate_all",
+    ],
 };
 
 pub(super) static ROLLBACK: Rule = Rule {
@@ -71,10 +79,7 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "rails" | "rake") {
         return None;
     }
-    let tasks: Vec<&str> = inv
-        .arg_texts()
-        .filter(|a| a.starts_with("db:"))
-        .collect();
+    let tasks: Vec<&str> = inv.arg_texts().filter(|a| a.starts_with("db:")).collect();
     if tasks.is_empty() {
         return None;
     }
@@ -90,7 +95,9 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     for task in tasks {
         let base = task_base(task);
         let a = match base {
-            "db:migrate" if env("VERSION").is_some_and(|v| v.trim_start_matches('0').is_empty()) => {
+            "db:migrate"
+                if env("VERSION").is_some_and(|v| v.trim_start_matches('0').is_empty()) =>
+            {
                 c = c.hit_with(&ROLLBACK, "`VERSION=0` rolls back every migration");
                 Action::Rollback
             }
@@ -99,7 +106,8 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
                 c = c.hit_with(&SCHEMA_LOAD, format!("`{task}`"));
                 Action::Stamp
             }
-            "db:reset" | "db:drop" | "db:purge" | "db:truncate_all" | "db:migrate:reset" | "db:seed:replant" => {
+            "db:reset" | "db:drop" | "db:purge" | "db:truncate_all" | "db:migrate:reset"
+            | "db:seed:replant" => {
                 c = c.hit_with(&DESTRUCTIVE, format!("`{task}`"));
                 Action::Destroy
             }
@@ -107,7 +115,9 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
                 c = c.hit_with(&ROLLBACK, format!("`{task}`"));
                 Action::Rollback
             }
-            "db:migrate:status" | "db:abort_if_pending_migrations" | "db:version" => Action::ReadOnly,
+            "db:migrate:status" | "db:abort_if_pending_migrations" | "db:version" => {
+                Action::ReadOnly
+            }
             _ => Action::Other,
         };
         // The most telling action wins: applying migrations is what the
@@ -130,10 +140,21 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
 /// suffixes), keeping tasks whose third part is their own name.
 fn task_base(task: &str) -> &str {
     const OWN: &[&str] = &[
-        "db:migrate:status", "db:migrate:up", "db:migrate:down", "db:migrate:redo", "db:migrate:reset",
-        "db:schema:load", "db:structure:load", "db:seed:replant", "db:schema:dump", "db:structure:dump",
+        "db:migrate:status",
+        "db:migrate:up",
+        "db:migrate:down",
+        "db:migrate:redo",
+        "db:migrate:reset",
+        "db:schema:load",
+        "db:structure:load",
+        "db:seed:replant",
+        "db:schema:dump",
+        "db:structure:dump",
     ];
-    if let Some(own) = OWN.iter().find(|o| task == **o || task.starts_with(&format!("{o}:"))) {
+    if let Some(own) = OWN
+        .iter()
+        .find(|o| task == **o || task.starts_with(&format!("{o}:")))
+    {
         return own;
     }
     let mut parts = task.splitn(3, ':');

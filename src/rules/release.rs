@@ -91,7 +91,13 @@ ignored and the finding it meant to hide is still reported.",
     examples: &["# preflight-ignore alembic/stamp"],
 };
 
-pub static RULES: &[&Rule] = &[&MASKED_FAILURE, &NO_MIGRATION_STEP, &DEFAULT_COMMAND, &MIGRATE_ON_START, &INVALID_SUPPRESSION];
+pub static RULES: &[&Rule] = &[
+    &MASKED_FAILURE,
+    &NO_MIGRATION_STEP,
+    &DEFAULT_COMMAND,
+    &MIGRATE_ON_START,
+    &INVALID_SUPPRESSION,
+];
 
 /// Commands that probably apply migrations without naming a tool:
 /// `npm run migrate`, `make migrate`, `./scripts/migrate.sh`, `bin/migrate`.
@@ -104,8 +110,10 @@ pub(super) fn classify_indirect(inv: &Invocation) -> Option<Classified> {
     };
     let t = target.to_ascii_lowercase();
     let applies = (t.contains("migrat") || t.contains("db:deploy") || t == "release")
-        && !["rollback", "down", "revert", "status", "reset", "create", "make", "generate", "new"]
-            .iter()
-            .any(|w| t.contains(w));
+        && ![
+            "rollback", "down", "revert", "status", "reset", "create", "make", "generate", "new",
+        ]
+        .iter()
+        .any(|w| t.contains(w));
     applies.then(|| Classified::new(Tool::Release, Action::ApplyIndirect))
 }

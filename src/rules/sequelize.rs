@@ -34,13 +34,33 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "sequelize" | "sequelize-cli") {
         return None;
     }
-    let sub = inv.positionals(&["--env", "--config", "--options-path", "--migrations-path", "--seeders-path", "--models-path", "--url", "--to", "--from", "--name", "--seed"]).first()?.text.as_str();
+    let sub = inv
+        .positionals(&[
+            "--env",
+            "--config",
+            "--options-path",
+            "--migrations-path",
+            "--seeders-path",
+            "--models-path",
+            "--url",
+            "--to",
+            "--from",
+            "--name",
+            "--seed",
+        ])
+        .first()?
+        .text
+        .as_str();
     let c = |a| Classified::new(Tool::Sequelize, a);
     Some(match sub {
         "db:migrate" => c(Action::Apply),
-        "db:migrate:undo" | "db:migrate:undo:all" => c(Action::Rollback).hit_with(&UNDO, format!("`{sub}`")),
+        "db:migrate:undo" | "db:migrate:undo:all" => {
+            c(Action::Rollback).hit_with(&UNDO, format!("`{sub}`"))
+        }
         "db:drop" => c(Action::Destroy).hit(&DROP),
-        "db:seed:undo" | "db:seed:undo:all" => c(Action::Destroy).hit_with(&DROP, "seed data is deleted"),
+        "db:seed:undo" | "db:seed:undo:all" => {
+            c(Action::Destroy).hit_with(&DROP, "seed data is deleted")
+        }
         "db:migrate:status" => c(Action::ReadOnly),
         _ => c(Action::Other),
     })

@@ -38,7 +38,31 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
         return None;
     }
     let sub = inv
-        .positionals(&["--to", "--to-change", "--target", "-t", "--plan-file", "-f", "--engine", "--top-dir", "--registry", "--db-name", "-d", "--db-user", "-u", "--db-host", "-h", "--db-port", "-p", "--mode", "--onto", "--set", "-s", "-C", "--chdir"])
+        .positionals(&[
+            "--to",
+            "--to-change",
+            "--target",
+            "-t",
+            "--plan-file",
+            "-f",
+            "--engine",
+            "--top-dir",
+            "--registry",
+            "--db-name",
+            "-d",
+            "--db-user",
+            "-u",
+            "--db-host",
+            "-h",
+            "--db-port",
+            "-p",
+            "--mode",
+            "--onto",
+            "--set",
+            "-s",
+            "-C",
+            "--chdir",
+        ])
         .first()?
         .text
         .as_str();
@@ -47,8 +71,13 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     Some(match sub {
         "deploy" if log_only => c(Action::Stamp).hit(&LOG_ONLY),
         "deploy" => c(Action::Apply),
-        "revert" if log_only => c(Action::Stamp).hit_with(&LOG_ONLY, "`revert --log-only` removes changes from the registry without reverting"),
-        "revert" | "rebase" | "checkout" => c(Action::Rollback).hit_with(&REVERT, format!("`{sub}`")),
+        "revert" if log_only => c(Action::Stamp).hit_with(
+            &LOG_ONLY,
+            "`revert --log-only` removes changes from the registry without reverting",
+        ),
+        "revert" | "rebase" | "checkout" => {
+            c(Action::Rollback).hit_with(&REVERT, format!("`{sub}`"))
+        }
         "status" | "check" | "verify" | "log" | "plan" => c(Action::ReadOnly),
         _ => c(Action::Other),
     })

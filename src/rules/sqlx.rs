@@ -62,11 +62,19 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "sqlx" | "cargo-sqlx") {
         return None;
     }
-    let pos = inv.positionals(&["--source", "--database-url", "-D", "--target-version", "--connect-timeout"]);
+    let pos = inv.positionals(&[
+        "--source",
+        "--database-url",
+        "-D",
+        "--target-version",
+        "--connect-timeout",
+    ]);
     let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
     let c = |a| Classified::new(Tool::Sqlx, a);
     let mut cl = match words.as_slice() {
-        ["migrate", "run", ..] if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly).hit(&DRY_RUN),
+        ["migrate", "run", ..] if inv.has_flag(&["--dry-run"]) => {
+            c(Action::PrintOnly).hit(&DRY_RUN)
+        }
         ["migrate", "run", ..] => c(Action::Apply),
         ["migrate", "revert", ..] if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly),
         ["migrate", "revert", ..] => c(Action::Rollback).hit(&REVERT),

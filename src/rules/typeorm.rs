@@ -29,7 +29,10 @@ pub(super) static SCHEMA_SYNC: Rule = Rule {
 exist in code, with their data; `schema:drop` drops every table. Neither is recorded in the migrations \
 table.",
     fix: "Generate migrations with `migration:generate` and apply them with `migration:run`.",
-    examples: &["typeorm schema:sync -d dist/data-source.js", "typeorm schema:drop -d dist/data-source.js"],
+    examples: &[
+        "typeorm schema:sync -d dist/data-source.js",
+        "typeorm schema:drop -d dist/data-source.js",
+    ],
 };
 
 pub(super) static REVERT: Rule = Rule {
@@ -67,14 +70,31 @@ pub(super) fn classify(inv: &Invocation) -> Option<Classified> {
     ) {
         return None;
     }
-    let sub = inv.positionals(&["-d", "--dataSource", "--datasource", "-t", "--transaction", "-c", "--connection", "-f", "--config"]);
+    let sub = inv.positionals(&[
+        "-d",
+        "--dataSource",
+        "--datasource",
+        "-t",
+        "--transaction",
+        "-c",
+        "--connection",
+        "-f",
+        "--config",
+    ]);
     let sub = sub.first()?.text.as_str();
-    let fake = inv.has_flag(&["--fake", "-f"]) && !inv.args.iter().any(|w| w.text == "-f" && sub == "migration:generate");
+    let fake = inv.has_flag(&["--fake", "-f"])
+        && !inv
+            .args
+            .iter()
+            .any(|w| w.text == "-f" && sub == "migration:generate");
     let c = |a| Classified::new(Tool::Typeorm, a);
     Some(match sub {
         "migration:run" if fake => c(Action::Stamp).hit(&FAKE),
         "migration:run" => c(Action::Apply),
-        "migration:revert" if fake => c(Action::Stamp).hit_with(&FAKE, "`migration:revert --fake` deletes the row without running `down()`"),
+        "migration:revert" if fake => c(Action::Stamp).hit_with(
+            &FAKE,
+            "`migration:revert --fake` deletes the row without running `down()`",
+        ),
         "migration:revert" => c(Action::Rollback).hit(&REVERT),
         "schema:sync" => c(Action::CreateSchema).hit(&SCHEMA_SYNC),
         "schema:drop" => c(Action::Destroy).hit(&SCHEMA_SYNC),

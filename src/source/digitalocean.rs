@@ -16,7 +16,8 @@ fn is_app_spec(node: &Node) -> bool {
     node.as_map().is_some()
         && node.get("apiVersion").is_none()
         && (COMPONENT_KEYS.iter().any(|k| node.get(k).is_some())
-            || (node.get("databases").is_some() && (node.get("name").is_some() || node.get("region").is_some())))
+            || (node.get("databases").is_some()
+                && (node.get("name").is_some() || node.get("region").is_some())))
 }
 
 /// The app specs in a document, with the app's name when the document is an
@@ -67,19 +68,25 @@ pub fn job_phase(kind: &str) -> Option<Phase> {
 
 fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
     let problems = &mut out.problems;
-    let app_name = read::string_field(spec, "name", "the app", problems).unwrap_or_else(|| "app".into());
+    let app_name =
+        read::string_field(spec, "name", "the app", problems).unwrap_or_else(|| "app".into());
     let app_index = out.apps.len();
     let app_env = read::env_list(read::list_field(spec, "envs", "the app", problems), "key");
 
     let databases = read::list_field(spec, "databases", "the app", problems);
     let sql_database = databases.iter().find(|db| {
         // Redis, Kafka, MongoDB and OpenSearch have no migration ledger.
-        matches!(db.get("engine").and_then(Node::as_str).unwrap_or("PG"), "PG" | "MYSQL" | "UNSET" | "")
+        matches!(
+            db.get("engine").and_then(Node::as_str).unwrap_or("PG"),
+            "PG" | "MYSQL" | "UNSET" | ""
+        )
     });
     out.apps.push(App {
         name: app_name.clone(),
         has_database: sql_database.is_some(),
-        database_at: spec.entry("databases").map_or(spec.span.start, |(k, _)| k.span.start),
+        database_at: spec
+            .entry("databases")
+            .map_or(spec.span.start, |(k, _)| k.span.start),
     });
 
     for job in read::list_field(spec, "jobs", "the app", problems) {
@@ -87,9 +94,11 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
             continue;
         }
         let problems_before = problems.len();
-        let name = read::string_field(job, "name", "a job", problems).unwrap_or_else(|| "(unnamed)".into());
+        let name = read::string_field(job, "name", "a job", problems)
+            .unwrap_or_else(|| "(unnamed)".into());
         let what = format!("job `{name}`");
-        let kind = read::string_field(job, "kind", &what, problems).unwrap_or_else(|| "UNSPECIFIED".into());
+        let kind = read::string_field(job, "kind", &what, problems)
+            .unwrap_or_else(|| "UNSPECIFIED".into());
         let Some(phase) = job_phase(&kind) else {
             problems.push(Problem {
                 message: format!(
@@ -104,10 +113,20 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
             continue; // the job is malformed; its problems are reported instead
         }
         let mut env = app_env.clone();
-        env.extend(read::env_list(read::list_field(job, "envs", &what, problems), "key"));
+        env.extend(read::env_list(
+            read::list_field(job, "envs", &what, problems),
+            "key",
+        ));
         out.steps.push(ReleaseStep {
             phase,
-            object: format!("{} job `{name}`", if kind.is_empty() { "UNSPECIFIED" } else { &kind }),
+            object: format!(
+                "{} job `{name}`",
+                if kind.is_empty() {
+                    "UNSPECIFIED"
+                } else {
+                    &kind
+                }
+            ),
             object_key: format!("{app_name}/jobs/{name}"),
             at: job.get("name").map_or(job.span.start, |n| n.span.start),
             command: command.map(crate::command::CommandText::Shell),
@@ -127,11 +146,15 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
             let what = format!("{label} `{name}`");
             // Without a run_command the component runs its image's default:
             // that is how services normally start, not a release step.
-            let Some(command) = read::command_field(component, "run_command", &what, doc, problems) else {
+            let Some(command) = read::command_field(component, "run_command", &what, doc, problems)
+            else {
                 continue;
             };
             let mut env = app_env.clone();
-            env.extend(read::env_list(read::list_field(component, "envs", &what, problems), "key"));
+            env.extend(read::env_list(
+                read::list_field(component, "envs", &what, problems),
+                "key",
+            ));
             out.steps.push(ReleaseStep {
                 phase: Phase::Startup,
                 object: what,

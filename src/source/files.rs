@@ -28,7 +28,9 @@ pub fn kind_for(path: &Path) -> Option<FileKind> {
         "railway.json" => FileKind::Yaml(Some(Format::Railway)),
         "render.yaml" | "render.yml" => FileKind::Yaml(Some(Format::Render)),
         _ if lower.starts_with("fly.") && lower.ends_with(".toml") => FileKind::FlyToml,
-        _ if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") => FileKind::Yaml(None),
+        _ if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") => {
+            FileKind::Yaml(None)
+        }
         _ => return None,
     })
 }
@@ -68,7 +70,9 @@ pub fn walk(dir: &Path) -> Walk {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !(is_dir
                 && (name == "templates" || name == "charts")
-                && e.path().parent().is_some_and(|p| p.join("Chart.yaml").is_file()))
+                && e.path()
+                    .parent()
+                    .is_some_and(|p| p.join("Chart.yaml").is_file()))
         })
         .build();
     for entry in walker {
@@ -98,7 +102,9 @@ pub fn walk(dir: &Path) -> Walk {
 fn error_path(e: &ignore::Error) -> Option<PathBuf> {
     match e {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         _ => None,
     }
 }
@@ -120,7 +126,11 @@ pub fn text_reader<'a, R: Read + 'a>(reader: R) -> std::io::Result<Box<dyn BufRe
     buffered.read_to_end(&mut bytes)?;
     let units = bytes[2..].chunks(2).map(|c| {
         let pair = [c[0], *c.get(1).unwrap_or(&0)];
-        if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
     });
     let text: String = char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
@@ -138,7 +148,10 @@ pub fn read_text(path: &Path) -> Result<String, String> {
         bytes.drain(..3);
     }
     String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         format!("not UTF-8 text (invalid byte sequence on line {line}); save the file as UTF-8")
     })
 }

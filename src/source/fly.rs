@@ -27,15 +27,36 @@ pub fn extract(text: &str) -> Result<Extracted, super::files::TomlError> {
     let app = fly.app.unwrap_or_else(|| "app".into());
     let mut out = Extracted::default();
     if let Some(cmd) = fly.deploy.and_then(|d| d.release_command) {
-        push(&mut out, text, Phase::PreDeploy, "`[deploy] release_command`".into(), format!("{app}/release_command"), cmd);
+        push(
+            &mut out,
+            text,
+            Phase::PreDeploy,
+            "`[deploy] release_command`".into(),
+            format!("{app}/release_command"),
+            cmd,
+        );
     }
     for (name, cmd) in fly.processes {
-        push(&mut out, text, Phase::Startup, format!("`{name}` process"), format!("{app}/processes/{name}"), cmd);
+        push(
+            &mut out,
+            text,
+            Phase::Startup,
+            format!("`{name}` process"),
+            format!("{app}/processes/{name}"),
+            cmd,
+        );
     }
     Ok(out)
 }
 
-pub(super) fn push(out: &mut Extracted, text: &str, phase: Phase, object: String, object_key: String, cmd: Spanned<String>) {
+pub(super) fn push(
+    out: &mut Extracted,
+    text: &str,
+    phase: Phase,
+    object: String,
+    object_key: String,
+    cmd: Spanned<String>,
+) {
     let span = cmd.span();
     let value = cmd.into_inner();
     if value.trim().is_empty() {

@@ -38,7 +38,12 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
     }
     let pod_spec_path: &[&str] = match kind {
         "Pod" => &["spec"],
-        "Job" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        "Job"
+        | "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "Rollout" => &["spec", "template", "spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
         "PodTemplate" => &["template", "spec"],
@@ -68,7 +73,13 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
         _ => obj.path(&["spec", "template", "metadata"]),
     };
     let mut directives = Vec::new();
-    for ann in [annotations, template_meta.and_then(|m| m.get("annotations"))].into_iter().flatten() {
+    for ann in [
+        annotations,
+        template_meta.and_then(|m| m.get("annotations")),
+    ]
+    .into_iter()
+    .flatten()
+    {
         if let Some(v) = ann.get(IGNORE_ANNOTATION) {
             if let Some(text) = v.as_str() {
                 for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -88,10 +99,17 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
         _ => Phase::Startup,
     };
     let ns_key = namespace.map(|n| format!("{n}/")).unwrap_or_default();
-    for (key, label) in [("initContainers", "init container"), ("containers", "container")] {
+    for (key, label) in [
+        ("initContainers", "init container"),
+        ("containers", "container"),
+    ] {
         let what = format!("{kind} `{name}`");
         for container in read::list_field(pod_spec, key, &what, &mut out.problems) {
-            if !read::is_object(container, &format!("a {label} of {what}"), &mut out.problems) {
+            if !read::is_object(
+                container,
+                &format!("a {label} of {what}"),
+                &mut out.problems,
+            ) {
                 continue;
             }
             let phase = match (hook, key) {
@@ -99,19 +117,42 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
                 (None, "initContainers") if base == Phase::Startup => Phase::Init,
                 (None, _) => base,
             };
-            let cname = container.get("name").and_then(Node::as_str).unwrap_or("(unnamed)");
+            let cname = container
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or("(unnamed)");
             let object = format!("{kind} `{name}`, {label} `{cname}`");
             let problems_before = out.problems.len();
-            let Some(command) = container_command(container, doc, &object, &mut out.problems) else {
+            let Some(command) = container_command(container, doc, &object, &mut out.problems)
+            else {
                 if hook.is_some() && key == "containers" && out.problems.len() == problems_before {
                     // A hook Job that runs its image's default command.
-                    out.steps.push(step(phase, &object, format!("{kind}/{ns_key}{name}/{cname}"), None, container.span.start, Vec::new(), &directives));
+                    out.steps.push(step(
+                        phase,
+                        &object,
+                        format!("{kind}/{ns_key}{name}/{cname}"),
+                        None,
+                        container.span.start,
+                        Vec::new(),
+                        &directives,
+                    ));
                 }
                 continue;
             };
-            let env = read::env_list(read::list_field(container, "env", &object, &mut out.problems), "name");
+            let env = read::env_list(
+                read::list_field(container, "env", &object, &mut out.problems),
+                "name",
+            );
             let at = container.span.start;
-            out.steps.push(step(phase, &object, format!("{kind}/{ns_key}{name}/{cname}"), Some(command), at, env, &directives));
+            out.steps.push(step(
+                phase,
+                &object,
+                format!("{kind}/{ns_key}{name}/{cname}"),
+                Some(command),
+                at,
+                env,
+                &directives,
+            ));
         }
     }
 }
@@ -160,7 +201,9 @@ fn hook_phase(annotations: &Node) -> Option<Option<Phase>> {
         };
         return Some(Some(phase));
     }
-    let argo = annotations.get("argocd.argoproj.io/hook").and_then(Node::as_str)?;
+    let argo = annotations
+        .get("argocd.argoproj.io/hook")
+        .and_then(Node::as_str)?;
     let hooks: Vec<&str> = argo.split(',').map(str::trim).collect();
     let has = |h: &str| hooks.contains(&h);
     Some(if has("PreSync") {
@@ -205,7 +248,12 @@ fn image_tool(image: &str) -> Option<&'static str> {
         .map(|(_, tool)| *tool)
 }
 
-fn container_command(container: &Node, doc: &str, object: &str, problems: &mut Vec<Problem>) -> Option<CommandText> {
+fn container_command(
+    container: &Node,
+    doc: &str,
+    object: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<CommandText> {
     let command = argv_field(container, "command", object, doc, problems);
     let args = argv_field(container, "args", object, doc, problems);
     match (command, args) {
@@ -234,7 +282,13 @@ fn container_command(container: &Node, doc: &str, object: &str, problems: &mut V
     }
 }
 
-fn argv_field(container: &Node, key: &str, object: &str, doc: &str, problems: &mut Vec<Problem>) -> Option<Vec<Word>> {
+fn argv_field(
+    container: &Node,
+    key: &str,
+    object: &str,
+    doc: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Word>> {
     let v = container.get(key)?;
     if v.is_null() {
         return None;
@@ -246,7 +300,10 @@ fn argv_field(container: &Node, key: &str, object: &str, doc: &str, problems: &m
             ""
         };
         problems.push(Problem {
-            message: format!("`{key}` of {object} must be a list of strings, found {}{hint}", v.type_name()),
+            message: format!(
+                "`{key}` of {object} must be a list of strings, found {}{hint}",
+                v.type_name()
+            ),
             at: v.span.start,
         });
         return None;
@@ -254,10 +311,15 @@ fn argv_field(container: &Node, key: &str, object: &str, doc: &str, problems: &m
     let mut words = Vec::with_capacity(items.len());
     for item in items {
         match &item.value {
-            Value::Scalar(text, _) => words.push(crate::yaml::align_word(text, doc, item.span.clone())),
+            Value::Scalar(text, _) => {
+                words.push(crate::yaml::align_word(text, doc, item.span.clone()))
+            }
             _ => {
                 problems.push(Problem {
-                    message: format!("`{key}` of {object} must be a list of strings, found {} in it", item.type_name()),
+                    message: format!(
+                        "`{key}` of {object} must be a list of strings, found {} in it",
+                        item.type_name()
+                    ),
                     at: item.span.start,
                 });
                 return None;

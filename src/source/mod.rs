@@ -47,7 +47,11 @@ impl Format {
 /// steps. `hint` comes from the file name (`render.yaml`, `railway.json`).
 /// Returns `None` for documents that are not deploy specs (Helm values,
 /// `Chart.yaml`, CI workflows, …).
-pub fn extract_document(root: &Node, doc: &str, hint: Option<Format>) -> Option<(Format, Extracted)> {
+pub fn extract_document(
+    root: &Node,
+    doc: &str,
+    hint: Option<Format>,
+) -> Option<(Format, Extracted)> {
     let format = match hint {
         Some(f @ (Format::Render | Format::Railway)) => f,
         _ => detect(root)?,
@@ -97,9 +101,20 @@ pub fn looks_like_helm_template(text: &str) -> bool {
     use memchr::memmem;
     let b = text.as_bytes();
     memmem::find(b, b"{{").is_some()
-        && [".Values", ".Release", ".Chart", "{{-", "-}}", "include ", "template ", "{{/*", ".Capabilities", "toYaml"]
-            .iter()
-            .any(|n| memmem::find(b, n.as_bytes()).is_some())
+        && [
+            ".Values",
+            ".Release",
+            ".Chart",
+            "{{-",
+            "-}}",
+            "include ",
+            "template ",
+            "{{/*",
+            ".Capabilities",
+            "toYaml",
+        ]
+        .iter()
+        .any(|n| memmem::find(b, n.as_bytes()).is_some())
 }
 
 /// Helpers for reading spec nodes.
@@ -109,13 +124,21 @@ pub(crate) mod read {
     use crate::yaml::{Node, Value};
 
     /// A string field; problems are recorded when it is not a scalar.
-    pub fn string_field(node: &Node, key: &str, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    pub fn string_field(
+        node: &Node,
+        key: &str,
+        what: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<String> {
         let v = node.get(key)?;
         match &v.value {
             Value::Scalar(..) => v.as_str().map(str::to_owned),
             _ => {
                 problems.push(Problem {
-                    message: format!("`{key}` of {what} must be a string, found {}", v.type_name()),
+                    message: format!(
+                        "`{key}` of {what} must be a string, found {}",
+                        v.type_name()
+                    ),
                     at: v.span.start,
                 });
                 None
@@ -124,13 +147,22 @@ pub(crate) mod read {
     }
 
     /// A command string field as a word located in the document.
-    pub fn command_field(node: &Node, key: &str, what: &str, doc: &str, problems: &mut Vec<Problem>) -> Option<Word> {
+    pub fn command_field(
+        node: &Node,
+        key: &str,
+        what: &str,
+        doc: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Word> {
         let v = node.get(key)?;
         match &v.value {
             Value::Scalar(..) => v.to_word(doc).filter(|w| !w.text.trim().is_empty()),
             _ => {
                 problems.push(Problem {
-                    message: format!("`{key}` of {what} must be a string, found {}", v.type_name()),
+                    message: format!(
+                        "`{key}` of {what} must be a string, found {}",
+                        v.type_name()
+                    ),
                     at: v.span.start,
                 });
                 None
@@ -151,7 +183,12 @@ pub(crate) mod read {
     }
 
     /// A list field; a non-list value is a problem, a missing or null one is empty.
-    pub fn list_field<'a>(node: &'a Node, key: &str, what: &str, problems: &mut Vec<Problem>) -> &'a [Node] {
+    pub fn list_field<'a>(
+        node: &'a Node,
+        key: &str,
+        what: &str,
+        problems: &mut Vec<Problem>,
+    ) -> &'a [Node] {
         match node.get(key) {
             None => &[],
             Some(v) if v.is_null() => &[],
@@ -159,7 +196,10 @@ pub(crate) mod read {
                 Some(items) => items,
                 None => {
                     problems.push(Problem {
-                        message: format!("`{key}` of {what} must be a list, found {}", v.type_name()),
+                        message: format!(
+                            "`{key}` of {what} must be a list, found {}",
+                            v.type_name()
+                        ),
                         at: v.span.start,
                     });
                     &[]

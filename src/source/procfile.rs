@@ -21,7 +21,11 @@ pub fn extract(text: &str) -> Extracted {
             continue;
         };
         let name = name.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             continue;
         }
         let lead = command.len() - command.trim_start().len();
@@ -30,7 +34,11 @@ pub fn extract(text: &str) -> Extracted {
             continue;
         }
         let at = line_start + (line.len() - command.len()) + lead;
-        let phase = if name == "release" { Phase::PreDeploy } else { Phase::Startup };
+        let phase = if name == "release" {
+            Phase::PreDeploy
+        } else {
+            Phase::Startup
+        };
         out.steps.push(ReleaseStep {
             phase,
             object: format!("`{name}` process"),

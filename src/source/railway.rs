@@ -37,13 +37,18 @@ pub fn extract_json(root: &Node, doc: &str) -> Extracted {
         };
         for item in items {
             match item.to_word(doc) {
-                Some(w) if !w.text.trim().is_empty() => out.steps.push(step(Phase::PreDeploy, "`deploy.preDeployCommand`", w)),
+                Some(w) if !w.text.trim().is_empty() => {
+                    out.steps
+                        .push(step(Phase::PreDeploy, "`deploy.preDeployCommand`", w))
+                }
                 Some(_) | None => {}
             }
         }
     }
-    if let Some(w) = read::command_field(deploy, "startCommand", "`deploy`", doc, &mut out.problems) {
-        out.steps.push(step(Phase::Startup, "`deploy.startCommand`", w));
+    if let Some(w) = read::command_field(deploy, "startCommand", "`deploy`", doc, &mut out.problems)
+    {
+        out.steps
+            .push(step(Phase::Startup, "`deploy.startCommand`", w));
     }
     out
 }
@@ -94,7 +99,10 @@ pub fn extract_toml(text: &str) -> Result<Extracted, super::files::TomlError> {
                         toml::Value::String(s) => commands.push(s),
                         other => {
                             return Err(super::files::TomlError {
-                                message: format!("`deploy.preDeployCommand` must hold strings, found {}", other.type_str()),
+                                message: format!(
+                                    "`deploy.preDeployCommand` must hold strings, found {}",
+                                    other.type_str()
+                                ),
                                 span: Some(span),
                             });
                         }
@@ -104,7 +112,10 @@ pub fn extract_toml(text: &str) -> Result<Extracted, super::files::TomlError> {
             }
             other => {
                 return Err(super::files::TomlError {
-                    message: format!("`deploy.preDeployCommand` must be a string or a list of strings, found {}", other.type_str()),
+                    message: format!(
+                        "`deploy.preDeployCommand` must be a string or a list of strings, found {}",
+                        other.type_str()
+                    ),
                     span: Some(span),
                 });
             }
@@ -118,11 +129,25 @@ pub fn extract_toml(text: &str) -> Result<Extracted, super::files::TomlError> {
                 None => cursor..span.end,
             };
             cursor = item_span.end.min(span.end);
-            super::fly::push(&mut out, text, Phase::PreDeploy, "`deploy.preDeployCommand`".into(), "railway/deploy.preDeployCommand".into(), Spanned::new(item_span, cmd));
+            super::fly::push(
+                &mut out,
+                text,
+                Phase::PreDeploy,
+                "`deploy.preDeployCommand`".into(),
+                "railway/deploy.preDeployCommand".into(),
+                Spanned::new(item_span, cmd),
+            );
         }
     }
     if let Some(cmd) = deploy.start_command {
-        super::fly::push(&mut out, text, Phase::Startup, "`deploy.startCommand`".into(), "railway/deploy.startCommand".into(), cmd);
+        super::fly::push(
+            &mut out,
+            text,
+            Phase::Startup,
+            "`deploy.startCommand`".into(),
+            "railway/deploy.startCommand".into(),
+            cmd,
+        );
     }
     Ok(out)
 }

@@ -2,7 +2,10 @@ use super::*;
 
 fn docs(text: &str) -> Vec<(u32, String)> {
     DocumentSplitter::new(text.as_bytes())
-        .map(|d| d.map(|d| (d.first_line, d.text)).unwrap_or_else(|e| panic!("{e}")))
+        .map(|d| {
+            d.map(|d| (d.first_line, d.text))
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
         .collect()
 }
 
@@ -24,7 +27,11 @@ fn leading_comments_and_markers_stay_with_their_document() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].0, 1);
     let d = docs("---\n---\nkind: Job\n");
-    assert_eq!(d.len(), 1, "an empty document before a marker is not split off");
+    assert_eq!(
+        d.len(),
+        1,
+        "an empty document before a marker is not split off"
+    );
 }
 
 #[test]
@@ -36,11 +43,17 @@ fn indented_markers_inside_block_scalars_do_not_split() {
 #[test]
 fn bom_is_stripped_and_invalid_utf8_is_an_error_with_a_line() {
     let d: Vec<_> = DocumentSplitter::new(&b"\xEF\xBB\xBFkind: Job\n"[..]).collect();
-    assert_eq!(d[0].as_ref().map(|d| d.text.as_str()).ok(), Some("kind: Job\n"));
+    assert_eq!(
+        d[0].as_ref().map(|d| d.text.as_str()).ok(),
+        Some("kind: Job\n")
+    );
     let err = DocumentSplitter::new(&b"a: 1\nb: caf\xE9\n"[..])
         .find_map(Result::err)
         .map(|e| e.to_string());
-    assert_eq!(err.as_deref(), Some("not UTF-8 text (invalid byte sequence on line 2); save the file as UTF-8"));
+    assert_eq!(
+        err.as_deref(),
+        Some("not UTF-8 text (invalid byte sequence on line 2); save the file as UTF-8")
+    );
 }
 
 #[test]
@@ -58,9 +71,15 @@ fn nodes_carry_byte_spans() {
 
 #[test]
 fn aliases_and_merge_keys_resolve() {
-    let text = "base: &b {command: [alembic, upgrade, head]}\njob:\n  <<: *b\n  name: x\nother: *b\n";
+    let text =
+        "base: &b {command: [alembic, upgrade, head]}\njob:\n  <<: *b\n  name: x\nother: *b\n";
     let root = &parse_document(text).unwrap()[0];
-    assert_eq!(root.path(&["job", "command"]).and_then(Node::as_seq).map(<[Node]>::len), Some(3));
+    assert_eq!(
+        root.path(&["job", "command"])
+            .and_then(Node::as_seq)
+            .map(<[Node]>::len),
+        Some(3)
+    );
     assert!(root.path(&["other", "command"]).is_some());
 }
 
@@ -70,9 +89,16 @@ fn hostile_documents_fail_cleanly() {
     assert!(parse_document(bomb).unwrap_err().message.contains("alias"));
     let deep = format!("command: {}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(parse_document(&deep).is_err());
-    let deep_block: String = (0..5_000).map(|i| format!("{}- \n", " ".repeat(i))).collect();
+    let deep_block: String = (0..5_000)
+        .map(|i| format!("{}- \n", " ".repeat(i)))
+        .collect();
     let _ = parse_document(&deep_block);
-    assert!(parse_document("a: 1\na: 2\n").unwrap_err().message.contains("duplicate key `a`"));
+    assert!(
+        parse_document("a: 1\na: 2\n")
+            .unwrap_err()
+            .message
+            .contains("duplicate key `a`")
+    );
     assert!(parse_document("a: [1, 2").is_err());
 }
 

@@ -14,11 +14,19 @@ fn commands(src: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn splits_lists_and_keeps_links() {
-    let s = parse("cd /app && alembic upgrade head || alembic stamp head; echo done | tee log & wait");
+    let s =
+        parse("cd /app && alembic upgrade head || alembic stamp head; echo done | tee log & wait");
     let links: Vec<Link> = s.commands.iter().map(|c| c.link).collect();
     assert_eq!(
         links,
-        [Link::First, Link::And, Link::Or, Link::Seq, Link::Pipe, Link::Background]
+        [
+            Link::First,
+            Link::And,
+            Link::Or,
+            Link::Seq,
+            Link::Pipe,
+            Link::Background
+        ]
     );
     assert_eq!(words(&s.commands[2]), ["alembic", "stamp", "head"]);
 }
@@ -28,7 +36,18 @@ fn removes_quotes_and_keeps_source_spans() {
     let src = r#"python -m "alembic" -c 'alembic.ini' st"am"p head"#;
     let s = parse(src);
     let cmd = &s.commands[0];
-    assert_eq!(words(cmd), ["python", "-m", "alembic", "-c", "alembic.ini", "stamp", "head"]);
+    assert_eq!(
+        words(cmd),
+        [
+            "python",
+            "-m",
+            "alembic",
+            "-c",
+            "alembic.ini",
+            "stamp",
+            "head"
+        ]
+    );
     let stamp = &cmd.words[5];
     assert_eq!(&src[stamp.span.clone()], r#"st"am"p"#);
     assert_eq!(&src[stamp.source_range(2..4)], "am");
@@ -37,7 +56,13 @@ fn removes_quotes_and_keeps_source_spans() {
 #[test]
 fn comments_and_quoted_mentions_are_not_commands() {
     let s = parse("# alembic stamp head\necho \"alembic stamp head\" # stamp\ngrep 'stamp' log");
-    assert_eq!(commands_of(&s), [vec!["echo", "alembic stamp head"], vec!["grep", "stamp", "log"]]);
+    assert_eq!(
+        commands_of(&s),
+        [
+            vec!["echo", "alembic stamp head"],
+            vec!["grep", "stamp", "log"]
+        ]
+    );
 }
 
 fn commands_of(s: &Script) -> Vec<Vec<&str>> {
@@ -48,7 +73,10 @@ fn commands_of(s: &Script) -> Vec<Vec<&str>> {
 fn heredoc_bodies_are_not_commands_but_are_kept() {
     let src = "cat <<'EOF' > notes.txt\nalembic stamp head\nEOF\nalembic upgrade head\n";
     let s = parse(src);
-    assert_eq!(commands_of(&s), [vec!["cat"], vec!["alembic", "upgrade", "head"]]);
+    assert_eq!(
+        commands_of(&s),
+        [vec!["cat"], vec!["alembic", "upgrade", "head"]]
+    );
     assert_eq!(s.commands[0].heredocs[0].body.text, "alembic stamp head\n");
     let body = &s.commands[0].heredocs[0].body;
     assert_eq!(&src[body.span.clone()], "alembic stamp head\n");
@@ -58,7 +86,10 @@ fn heredoc_bodies_are_not_commands_but_are_kept() {
 fn heredoc_with_dash_strips_tabs_from_the_delimiter() {
     let s = parse("sh <<-END\n\tflask db stamp head\n\tEND\necho after");
     assert_eq!(commands_of(&s), [vec!["sh"], vec!["echo", "after"]]);
-    assert_eq!(s.commands[0].heredocs[0].body.text, "\tflask db stamp head\n");
+    assert_eq!(
+        s.commands[0].heredocs[0].body.text,
+        "\tflask db stamp head\n"
+    );
 }
 
 #[test]
@@ -74,7 +105,9 @@ fn assignments_prefix_commands() {
 
 #[test]
 fn if_branches_are_tracked() {
-    let s = parse("if ! alembic upgrade head; then\n  alembic stamp head\nelse\n  echo ok\nfi\ngunicorn app");
+    let s = parse(
+        "if ! alembic upgrade head; then\n  alembic stamp head\nelse\n  echo ok\nfi\ngunicorn app",
+    );
     let c = &s.commands;
     assert!(matches!(c[0].branch, Branch::IfCondition(_)) && c[0].negated);
     let id = match c[0].branch {
@@ -108,8 +141,16 @@ fn command_substitutions_are_parsed_as_scripts() {
 #[test]
 fn loops_case_and_functions_do_not_swallow_commands() {
     let c = commands("for i in 1 2 3; do alembic upgrade head && break; sleep 5; done");
-    assert_eq!(c, [vec!["alembic", "upgrade", "head"], vec!["break"], vec!["sleep", "5"]]);
-    let c = commands("case \"$1\" in\n  migrate) alembic upgrade head ;;\n  *) exec \"$@\" ;;\nesac");
+    assert_eq!(
+        c,
+        [
+            vec!["alembic", "upgrade", "head"],
+            vec!["break"],
+            vec!["sleep", "5"]
+        ]
+    );
+    let c =
+        commands("case \"$1\" in\n  migrate) alembic upgrade head ;;\n  *) exec \"$@\" ;;\nesac");
     assert_eq!(c, [vec!["alembic", "upgrade", "head"], vec!["exec", "$@"]]);
     let s = parse("migrate() { alembic upgrade head; }\nmigrate");
     assert_eq!(s.commands[0].branch, Branch::Function);
@@ -119,7 +160,18 @@ fn loops_case_and_functions_do_not_swallow_commands() {
 #[test]
 fn line_continuations_join_words() {
     let c = commands("python -m alembic \\\n  -c alembic.ini \\\n  upgrade head");
-    assert_eq!(c, [vec!["python", "-m", "alembic", "-c", "alembic.ini", "upgrade", "head"]]);
+    assert_eq!(
+        c,
+        [vec![
+            "python",
+            "-m",
+            "alembic",
+            "-c",
+            "alembic.ini",
+            "upgrade",
+            "head"
+        ]]
+    );
 }
 
 #[test]
@@ -132,7 +184,15 @@ fn ansi_c_quotes_and_expansions() {
 
 #[test]
 fn unterminated_input_degrades_instead_of_failing() {
-    for src in ["alembic stamp \"head", "echo $(alembic", "cat <<EOF\nno end", "if true; then", "a ||", "`x", "${"] {
+    for src in [
+        "alembic stamp \"head",
+        "echo $(alembic",
+        "cat <<EOF\nno end",
+        "if true; then",
+        "a ||",
+        "`x",
+        "${",
+    ] {
         let s = parse(src);
         for cmd in &s.commands {
             for w in &cmd.words {
@@ -140,13 +200,23 @@ fn unterminated_input_degrades_instead_of_failing() {
             }
         }
     }
-    assert_eq!(words(&parse("alembic stamp \"head").commands[0]), ["alembic", "stamp", "head"]);
+    assert_eq!(
+        words(&parse("alembic stamp \"head").commands[0]),
+        ["alembic", "stamp", "head"]
+    );
 }
 
 #[test]
 fn arithmetic_and_subshells() {
     let s = parse("(cd app && alembic upgrade head) || exit 1; (( n = n + 1 ))");
     let c = commands_of(&s);
-    assert_eq!(c, [vec!["cd", "app"], vec!["alembic", "upgrade", "head"], vec!["exit", "1"]]);
+    assert_eq!(
+        c,
+        [
+            vec!["cd", "app"],
+            vec!["alembic", "upgrade", "head"],
+            vec!["exit", "1"]
+        ]
+    );
     assert_eq!(s.commands[2].link, Link::Or);
 }
