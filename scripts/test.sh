@@ -92,4 +92,16 @@ if [ -z "${PREFLIGHT_TEST_MYSQL_URL:-}" ]; then
   fi
 fi
 
+# Microsoft's SARIF validator checks `--format sarif` output against the SARIF
+# and GitHub code scanning rules (needs Node.js/npm; installed once into target/).
+if [ -z "${PREFLIGHT_SARIF_VALIDATOR:-}" ] && command -v npm >/dev/null; then
+  tools=target/tools/sarif-multitool
+  validator="$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  if [ ! -x "$validator" ] && [ "$(uname -s)" = Linux ]; then
+    mkdir -p "$tools"
+    npm install --silent --no-audit --no-fund --prefix "$tools" @microsoft/sarif-multitool@5.7.0 >/dev/null 2>&1 || true
+  fi
+  [ -x "$validator" ] && export PREFLIGHT_SARIF_VALIDATOR="$PWD/$validator"
+fi
+
 cargo test --locked "$@"

@@ -393,3 +393,61 @@ fn rule_pages_match_the_catalogue() {
         );
     }
 }
+
+/// The SARIF output passes Microsoft's SARIF validator with the SARIF and
+/// GitHub code scanning rule sets. `scripts/test.sh` installs the validator
+/// (npm `@microsoft/sarif-multitool`) into `target/tools` and points
+/// `PREFLIGHT_SARIF_VALIDATOR` at it; CI sets `PREFLIGHT_REQUIRE_TOOLS=1`, so
+/// there a missing validator fails the test instead of skipping it.
+#[test]
+fn sarif_passes_the_official_validator() {
+    let Some(validator) = std::env::var_os("PREFLIGHT_SARIF_VALIDATOR") else {
+        assert!(
+            std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
+            "PREFLIGHT_SARIF_VALIDATOR is not set (run scripts/test.sh)"
+        );
+        eprintln!("skipping: PREFLIGHT_SARIF_VALIDATOR not set; scripts/test.sh sets it");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let sarif = dir.path().join("lint.sarif");
+    let o = preflight(&[
+        "lint",
+        "--format",
+        "sarif",
+        "tests/corpus/kubernetes",
+        "tests/corpus/digitalocean",
+        "tests/corpus/broken/truncated.json",
+    ]);
+    std::fs::write(&sarif, &o.stdout).expect("write sarif");
+    let report = dir.path().join("validation.sarif");
+    let status = Command::new(validator)
+        .args([
+            "validate",
+            sarif.to_str().expect("utf-8"),
+            "--rule-kind",
+            "Gh;Sarif",
+            "--level",
+            "Error;Warning",
+            "-o",
+            report.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run the SARIF validator");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("validation output")).expect("json");
+    let problems: Vec<String> = v["runs"][0]["results"]
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| format!("{} {} {}", r["level"], r["ruleId"], r["message"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(problems.is_empty(), "SARIF validator: {problems:#?}");
+}

@@ -51,7 +51,7 @@ pub fn lint(report: &LintReport) -> Value {
         .map(|r| {
             json!({
                 "id": r.id,
-                "name": r.id.replace(['/', '-'], "_"),
+                "name": pascal_case(r.id),
                 "shortDescription": { "text": r.title },
                 "fullDescription": { "text": r.explanation },
                 "help": {
@@ -98,6 +98,18 @@ pub fn lint(report: &LintReport) -> Value {
             "results": results,
         }]
     })
+}
+
+/// `alembic/stamp` → `AlembicStamp`, the friendly rule name SARIF viewers expect.
+fn pascal_case(id: &str) -> String {
+    id.split(['/', '-', '_'])
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|first| first.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> Value {
