@@ -1,7 +1,11 @@
 //! The `preflight` command line.
 
+mod check;
+mod db_args;
 mod lint;
 mod rules;
+mod snapshot;
+mod verify;
 
 use crate::report::ColorChoice;
 use clap::{Parser, Subcommand};
@@ -38,6 +42,12 @@ pub struct Cli {
 enum Command {
     /// Lint release steps in spec files, directories, or stdin (`-`).
     Lint(lint::LintArgs),
+    /// Verify a database against what its migration ledger claims.
+    Verify(verify::VerifyArgs),
+    /// Write the expected-schema snapshot used by `verify`.
+    Snapshot(snapshot::SnapshotArgs),
+    /// Lint release steps and verify the database: the pre-flight gate for CI and Helm hooks.
+    Check(check::CheckArgs),
     /// List the rule catalogue, or show one rule.
     Rules(rules::RulesArgs),
 }
@@ -71,5 +81,8 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Rules(args) => rules::run(args),
+        Command::Verify(args) => verify::run(args, cli.color),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Check(args) => check::run(args, cli.color),
     }
 }

@@ -25,6 +25,14 @@ impl Style {
             Severity::Info => self.paint("1;36", "info"),
         }
     }
+    /// `word` in the colour of `s`.
+    pub fn severity_word(&self, s: Severity, word: &str) -> String {
+        match s {
+            Severity::Error => self.paint("1;31", word),
+            Severity::Warning => self.paint("1;33", word),
+            Severity::Info => self.paint("1;36", word),
+        }
+    }
     pub fn bold(&self, t: &str) -> String {
         self.paint("1", t)
     }

@@ -3,6 +3,7 @@
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod verify;
 
 use serde::Serialize;
 

@@ -1,0 +1,99 @@
+//! Rendering verifications: human and JSON.
+
+use super::SCHEMA_VERSION;
+use super::human::Style;
+use crate::diagnosis::Verdict;
+use crate::rules::Severity;
+use crate::verify::Verification;
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+pub fn json(v: &Verification) -> Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "database": v.database,
+        "engine": v.engine,
+        "verdict": v.verdict,
+        "reason": v.reason,
+        "ledger": v.ledger.as_ref().map(|l| json!({
+            "tool": l.tool,
+            "table": l.table,
+            "version": l.version(),
+            "current": l.current,
+            "applied": l.applied,
+            "dirty": l.dirty,
+            "notes": l.notes,
+        })),
+        "matched_revision": v.matched_revision,
+        "recorded_not_applied": v.recorded_not_applied,
+        "pending": v.pending,
+        "compared_with": v.compared_with,
+        "drift": v.drift,
+        "expected": v.expected,
+        "duration_ms": v.duration_ms,
+    })
+}
+
+fn verdict_style(style: Style, v: Verdict) -> String {
+    match v.severity() {
+        None => style.green(v.as_str()),
+        Some(Severity::Warning) => style.severity_word(Severity::Warning, v.as_str()),
+        Some(_) => style.severity_word(Severity::Error, v.as_str()),
+    }
+}
+
+pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} {}", style.bold("verdict:"), verdict_style(style, v.verdict));
+    let _ = writeln!(s, "  {}\n", v.reason);
+    let _ = writeln!(s, "  {} {} ({})", style.bold("database"), v.database, v.engine.name());
+    match &v.ledger {
+        Some(l) => {
+            let _ = writeln!(s, "  {}   {} ({}): {}", style.bold("ledger"), l.tool.name(), l.table, l.version());
+            for n in &l.notes {
+                let _ = writeln!(s, "           {n}");
+            }
+        }
+        None => {
+            let _ = writeln!(s, "  {}   none found", style.bold("ledger"));
+        }
+    }
+    if let Some(e) = &v.expected {
+        let head = e.head.as_deref().map(|h| format!(", head {h}")).unwrap_or_default();
+        let _ = writeln!(s, "  {} {:?} {} ({} revision{}{head})", style.bold("expected"), e.source, e.path, e.revisions, if e.revisions == 1 { "" } else { "s" });
+    }
+    if let Some(m) = &v.matched_revision {
+        let _ = writeln!(s, "  {}  {m}", style.bold("matches"));
+    }
+    if !v.recorded_not_applied.is_empty() {
+        let _ = writeln!(s, "  {} {}", style.bold("recorded, not applied:"), v.recorded_not_applied.join(", "));
+    }
+    if !v.pending.is_empty() {
+        let _ = writeln!(s, "  {} {}", style.bold("pending:"), v.pending.join(", "));
+    }
+    let shown: Vec<_> = v.drift.iter().filter(|d| show_info || d.severity >= Severity::Warning).collect();
+    if !shown.is_empty() {
+        let against = v.compared_with.as_deref().map(|c| format!(" (against {c})")).unwrap_or_default();
+        let _ = writeln!(s, "\n  {}{against}:", style.bold("drift"));
+        for d in &shown {
+            let _ = writeln!(s, "    {:<8} {}", style.severity_word(d.severity, d.severity.as_str()), d.describe());
+        }
+    }
+    let hidden = v.drift.len() - shown.len();
+    if hidden > 0 {
+        let _ = writeln!(s, "    ({hidden} informational difference{} not shown; --show-info lists them)", if hidden == 1 { "" } else { "s" });
+    }
+    if let Some(e) = &v.expected {
+        if !e.notes.is_empty() {
+            let _ = writeln!(s, "\n  {}", style.bold("not modelled from the expected source:"));
+            for n in e.notes.iter().take(10) {
+                let _ = writeln!(s, "    {n}");
+            }
+            if e.notes.len() > 10 {
+                let _ = writeln!(s, "    … and {} more", e.notes.len() - 10);
+            }
+        }
+    }
+    let _ = writeln!(s, "\n  checked in {} ms", v.duration_ms);
+    s
+}

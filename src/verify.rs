@@ -1,0 +1,146 @@
+//! Verification: connect, introspect and read the ledger in one read-only
+//! session, load the expected schema, and diagnose. Never fails: anything
+//! that prevents checking is the verdict `error`, never `in_sync`.
+
+use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
+use crate::diagnosis::{self, Diagnosis, Verdict};
+use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
+use crate::introspect::{self, IntrospectOptions};
+use crate::ledger::{self, Ledger};
+use crate::schema::{Engine, Schema};
+use serde::Serialize;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    pub connect: ConnectOptions,
+    pub introspect: IntrospectOptions,
+    pub shadow_url: Option<DatabaseUrl>,
+    /// Revision label for a single expected schema (SQL DDL).
+    pub expected_revision: Option<String>,
+}
+
+/// What the expected schema was, for reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectedInfo {
+    pub source: SourceKind,
+    pub path: String,
+    pub revisions: usize,
+    pub head: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The result of verifying one database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The database, redacted.
+    pub database: String,
+    pub engine: Engine,
+    pub verdict: Verdict,
+    pub reason: String,
+    pub ledger: Option<Ledger>,
+    pub matched_revision: Option<String>,
+    pub recorded_not_applied: Vec<String>,
+    pub pending: Vec<String>,
+    pub compared_with: Option<String>,
+    pub drift: Vec<crate::drift::DriftItem>,
+    pub expected: Option<ExpectedInfo>,
+    pub duration_ms: u128,
+}
+
+impl Verification {
+    fn error(url: &DatabaseUrl, reason: String, started: Instant) -> Verification {
+        Verification {
+            database: url.redacted(),
+            engine: url.engine(),
+            verdict: Verdict::Error,
+            reason,
+            ledger: None,
+            matched_revision: None,
+            recorded_not_applied: Vec::new(),
+            pending: Vec::new(),
+            compared_with: None,
+            drift: Vec::new(),
+            expected: None,
+            duration_ms: started.elapsed().as_millis(),
+        }
+    }
+}
+
+/// The live state of a database: its schema and ledger, read in one session.
+pub struct LiveState {
+    pub schema: Schema,
+    pub ledger: Option<Ledger>,
+    /// Other ledger tables found (a database shared by two tools).
+    pub other_ledgers: Vec<String>,
+}
+
+/// Reads the live schema and ledger in a read-only transaction with timeouts.
+pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, String> {
+    let mut conn = db::connect(url, &opts.connect).await.map_err(|e: DbError| e.to_string())?;
+    let result = async {
+        conn.begin_read_only(&opts.connect).await.map_err(|e| format!("starting a read-only transaction on {url}: {}", db::clean_message(&e)))?;
+        let schema = introspect::introspect(&mut conn, &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
+        let found = ledger::detect(&schema);
+        let mut ledger = None;
+        let mut other_ledgers = Vec::new();
+        for (i, (tool, table)) in found.iter().enumerate() {
+            if i == 0 {
+                ledger = Some(ledger::read(&mut conn, *tool, table, &schema).await.map_err(|e| format!("{url}: {e}"))?);
+            } else {
+                other_ledgers.push(format!("{} ({table})", tool.name()));
+            }
+        }
+        let _ = conn.rollback().await;
+        Ok(LiveState { schema, ledger, other_ledgers })
+    }
+    .await;
+    conn.close().await;
+    result
+}
+
+/// Verifies a database against an expected schema.
+pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions) -> Verification {
+    let started = Instant::now();
+    let ctx = LoadContext {
+        engine: url.engine(),
+        shadow_url: opts.shadow_url.as_ref(),
+        target: Some(url),
+        connect: &opts.connect,
+        revision: opts.expected_revision.clone(),
+    };
+    let expected: Expected = match expected::load(spec, &ctx).await {
+        Ok(e) => e,
+        Err(e) => return Verification::error(url, format!("expected schema: {e}"), started),
+    };
+    let live = match read_live(url, opts).await {
+        Ok(l) => l,
+        Err(e) => return Verification::error(url, e, started),
+    };
+    let Diagnosis { verdict, mut reason, matched_revision, recorded_not_applied, pending, drift, compared_with } =
+        diagnosis::diagnose(&expected, live.ledger.as_ref(), &live.schema);
+    if !live.other_ledgers.is_empty() {
+        reason.push_str(&format!(" (other ledgers present: {})", live.other_ledgers.join(", ")));
+    }
+    Verification {
+        database: url.redacted(),
+        engine: url.engine(),
+        verdict,
+        reason,
+        ledger: live.ledger,
+        matched_revision,
+        recorded_not_applied,
+        pending,
+        compared_with,
+        drift,
+        expected: Some(ExpectedInfo {
+            source: expected.source,
+            path: expected.path.clone(),
+            revisions: expected.revisions.len(),
+            head: expected.head().and_then(|h| h.id.clone()),
+            notes: expected.notes.clone(),
+        }),
+        duration_ms: started.elapsed().as_millis(),
+    }
+}
