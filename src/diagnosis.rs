@@ -73,7 +73,10 @@ pub struct Diagnosis {
 
 /// Differences that count for a verdict: warnings and errors.
 fn significant(items: &[DriftItem]) -> usize {
-    items.iter().filter(|d| d.severity >= Severity::Warning).count()
+    items
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .count()
 }
 
 fn join(v: &[String]) -> String {
@@ -85,8 +88,14 @@ fn join(v: &[String]) -> String {
 }
 
 pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> Diagnosis {
-    let opts = DiffOptions { partial: expected.partial };
-    let diffs: Vec<Vec<DriftItem>> = expected.revisions.iter().map(|r| drift::diff(&r.schema, live, opts)).collect();
+    let opts = DiffOptions {
+        partial: expected.partial,
+    };
+    let diffs: Vec<Vec<DriftItem>> = expected
+        .revisions
+        .iter()
+        .map(|r| drift::diff(&r.schema, live, opts))
+        .collect();
     let head = expected.revisions.len().saturating_sub(1);
     let id = |i: usize| expected.revisions.get(i).and_then(|r| r.id.clone());
     let ids = |range: std::ops::Range<usize>| -> Vec<String> { range.filter_map(id).collect() };
@@ -97,7 +106,14 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
         let missing = significant(&diffs[i]);
         let explained_extras = diffs[i]
             .iter()
-            .filter(|d| d.change == Change::Extra && diffs.iter().skip(i + 1).any(|later| !later.iter().any(|l| l.change == Change::Extra && l.name == d.name && l.object == d.object)))
+            .filter(|d| {
+                d.change == Change::Extra
+                    && diffs.iter().skip(i + 1).any(|later| {
+                        !later.iter().any(|l| {
+                            l.change == Change::Extra && l.name == d.name && l.object == d.object
+                        })
+                    })
+            })
             .count();
         (missing + explained_extras, usize::MAX - i)
     });
@@ -118,8 +134,15 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
             if l.current.is_empty() {
                 None
             } else {
-                let positions: Vec<Option<usize>> = l.current.iter().map(|v| expected.position(v)).collect();
-                if let Some(unknown) = l.current.iter().zip(&positions).find(|(_, p)| p.is_none()).map(|(v, _)| v) {
+                let positions: Vec<Option<usize>> =
+                    l.current.iter().map(|v| expected.position(v)).collect();
+                if let Some(unknown) = l
+                    .current
+                    .iter()
+                    .zip(&positions)
+                    .find(|(_, p)| p.is_none())
+                    .map(|(v, _)| v)
+                {
                     d.verdict = Verdict::UnknownRevision;
                     d.reason = format!(
                         "{} says {unknown}, which is none of the {} known revisions ({} … {}): the database was migrated by another version of the code, or the ledger was edited",
@@ -167,7 +190,11 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
         if !edited.is_empty() {
             let at = claimed.unwrap_or(head);
             d.verdict = Verdict::ChecksumMismatch;
-            d.reason = format!("{} was applied and then edited: its checksum in {} differs from the file", join(&edited), l.table);
+            d.reason = format!(
+                "{} was applied and then edited: its checksum in {} differs from the file",
+                join(&edited),
+                l.table
+            );
             d.drift = diffs.get(at).cloned().unwrap_or_default();
             d.compared_with = id(at);
             return d;
@@ -182,11 +209,21 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
             if significant(&diffs[c]) == 0 {
                 if c == head {
                     d.verdict = Verdict::InSync;
-                    d.reason = format!("{} says {} and the schema has everything it requires", l.table, l.version());
+                    d.reason = format!(
+                        "{} says {} and the schema has everything it requires",
+                        l.table,
+                        l.version()
+                    );
                 } else {
                     d.verdict = Verdict::Pending;
                     d.pending = ids(c + 1..head + 1);
-                    d.reason = format!("{} says {}, the schema matches it, and {} not run yet: {}", l.table, l.version(), plural_migrations(d.pending.len()), join(&d.pending));
+                    d.reason = format!(
+                        "{} says {}, the schema matches it, and {} not run yet: {}",
+                        l.table,
+                        l.version(),
+                        plural_migrations(d.pending.len()),
+                        join(&d.pending)
+                    );
                 }
             } else if m < c && significant(&diffs[m]) < significant(&diffs[c]) {
                 d.verdict = Verdict::LedgerAhead;
@@ -198,8 +235,16 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
                     l.version(),
                     id(m).unwrap_or_default(),
                     join(&d.recorded_not_applied),
-                    if d.recorded_not_applied.len() == 1 { "was" } else { "were" },
-                    if missing.is_empty() { String::new() } else { format!("; missing {missing}") }
+                    if d.recorded_not_applied.len() == 1 {
+                        "was"
+                    } else {
+                        "were"
+                    },
+                    if missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; missing {missing}")
+                    }
                 );
             } else if m > c && significant(&diffs[m]) == 0 {
                 d.verdict = Verdict::ManualChange;
@@ -209,7 +254,11 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
                     l.version(),
                     l.table
                 );
-            } else if c == 0 && diffs[c].iter().any(|x| x.change == Change::Missing && x.severity == Severity::Error) {
+            } else if c == 0
+                && diffs[c]
+                    .iter()
+                    .any(|x| x.change == Change::Missing && x.severity == Severity::Error)
+            {
                 // Nothing earlier to compare with (a single snapshot at the
                 // ledger's revision): missing objects are the ledger's claim failing.
                 d.verdict = Verdict::LedgerAhead;
@@ -221,7 +270,12 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
                 );
             } else {
                 d.verdict = Verdict::ManualChange;
-                d.reason = format!("{} says {}, and the schema differs from it in ways no revision explains: {}", l.table, l.version(), summarize(&diffs[c]));
+                d.reason = format!(
+                    "{} says {}, and the schema differs from it in ways no revision explains: {}",
+                    l.table,
+                    l.version(),
+                    summarize(&diffs[c])
+                );
             }
         }
         (Some(l), None) if expected.has_revisions() && l.current.is_empty() => {
@@ -231,11 +285,19 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
             d.drift = diffs[head].clone();
             if significant(&diffs[m]) == 0 && live_has_objects(live) {
                 d.verdict = Verdict::ManualChange;
-                d.reason = format!("{} is empty, but the schema matches {}: migrations were applied without being recorded", l.table, id(m).unwrap_or_default());
+                d.reason = format!(
+                    "{} is empty, but the schema matches {}: migrations were applied without being recorded",
+                    l.table,
+                    id(m).unwrap_or_default()
+                );
             } else {
                 d.verdict = Verdict::Pending;
                 d.pending = ids(0..head + 1);
-                d.reason = format!("{} is empty: {} not run yet", l.table, plural_migrations(d.pending.len()));
+                d.reason = format!(
+                    "{} is empty: {} not run yet",
+                    l.table,
+                    plural_migrations(d.pending.len())
+                );
             }
         }
         _ => {
@@ -243,21 +305,40 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
             d.compared_with = id(head);
             d.drift = diffs.get(head).cloned().unwrap_or_default();
             let problems = significant(&d.drift);
-            let no_ledger = if ledger.is_none() { "no migration ledger was found; " } else { "" };
+            let no_ledger = if ledger.is_none() {
+                "no migration ledger was found; "
+            } else {
+                ""
+            };
             if problems == 0 {
                 d.verdict = Verdict::InSync;
-                d.reason = format!("{no_ledger}the schema has everything the expected schema requires");
-            } else if ledger.is_some() && d.drift.iter().any(|x| x.change == Change::Missing && x.severity == Severity::Error) {
+                d.reason =
+                    format!("{no_ledger}the schema has everything the expected schema requires");
+            } else if ledger.is_some()
+                && d.drift
+                    .iter()
+                    .any(|x| x.change == Change::Missing && x.severity == Severity::Error)
+            {
                 d.verdict = Verdict::LedgerAhead;
-                let l = ledger.map(|l| format!("{} says {}", l.table, l.version())).unwrap_or_default();
-                d.reason = format!("{l}, but the schema lacks {} (give expectations per revision to see which revisions were skipped)", summarize_missing(&d.drift, expected));
+                let l = ledger
+                    .map(|l| format!("{} says {}", l.table, l.version()))
+                    .unwrap_or_default();
+                d.reason = format!(
+                    "{l}, but the schema lacks {} (give expectations per revision to see which revisions were skipped)",
+                    summarize_missing(&d.drift, expected)
+                );
             } else {
                 d.verdict = Verdict::ManualChange;
                 let matched = match (expected.has_revisions(), matched) {
-                    (true, Some(m)) if m != head && significant(&diffs[m]) == 0 => format!(" (it matches {})", id(m).unwrap_or_default()),
+                    (true, Some(m)) if m != head && significant(&diffs[m]) == 0 => {
+                        format!(" (it matches {})", id(m).unwrap_or_default())
+                    }
                     _ => String::new(),
                 };
-                d.reason = format!("{no_ledger}the schema differs from the expected schema{matched}: {}", summarize(&d.drift));
+                d.reason = format!(
+                    "{no_ledger}the schema differs from the expected schema{matched}: {}",
+                    summarize(&d.drift)
+                );
             }
         }
     }
@@ -265,11 +346,17 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
 }
 
 fn live_has_objects(live: &Schema) -> bool {
-    live.tables.keys().any(|q| !crate::ledger::is_tool_table(&q.name))
+    live.tables
+        .keys()
+        .any(|q| !crate::ledger::is_tool_table(&q.name))
 }
 
 fn plural_migrations(n: usize) -> String {
-    if n == 1 { "1 migration is".into() } else { format!("{n} migrations are") }
+    if n == 1 {
+        "1 migration is".into()
+    } else {
+        format!("{n} migrations are")
+    }
 }
 
 /// `tables sessions and notifications (and 7 indexes)`: tables in the order
@@ -280,14 +367,36 @@ fn summarize_missing(items: &[DriftItem], expected: &Expected) -> String {
         expected
             .revisions
             .iter()
-            .position(|r| r.schema.tables.keys().any(|q| q.to_string() == name || q.name == name))
+            .position(|r| {
+                r.schema
+                    .tables
+                    .keys()
+                    .any(|q| q.to_string() == name || q.name == name)
+            })
             .unwrap_or(usize::MAX)
     };
-    let mut tables: Vec<String> = items.iter().filter(|d| d.change == Change::Missing && d.object == ObjectKind::Table).map(|d| d.name.clone()).collect();
+    let mut tables: Vec<String> = items
+        .iter()
+        .filter(|d| d.change == Change::Missing && d.object == ObjectKind::Table)
+        .map(|d| d.name.clone())
+        .collect();
     tables.sort_by_key(|t| (created_at(t), t.clone()));
-    let count = |kind: ObjectKind| items.iter().filter(|d| d.change == Change::Missing && d.object == kind && d.severity >= Severity::Warning).count();
+    let count = |kind: ObjectKind| {
+        items
+            .iter()
+            .filter(|d| {
+                d.change == Change::Missing && d.object == kind && d.severity >= Severity::Warning
+            })
+            .count()
+    };
     let mut others = Vec::new();
-    for (kind, one, many) in [(ObjectKind::Column, "column", "columns"), (ObjectKind::Index, "index", "indexes"), (ObjectKind::Constraint, "constraint", "constraints"), (ObjectKind::View, "view", "views"), (ObjectKind::Enum, "enum type", "enum types")] {
+    for (kind, one, many) in [
+        (ObjectKind::Column, "column", "columns"),
+        (ObjectKind::Index, "index", "indexes"),
+        (ObjectKind::Constraint, "constraint", "constraints"),
+        (ObjectKind::View, "view", "views"),
+        (ObjectKind::Enum, "enum type", "enum types"),
+    ] {
         match count(kind) {
             0 => {}
             1 => others.push(format!("1 {one}")),
@@ -296,18 +405,30 @@ fn summarize_missing(items: &[DriftItem], expected: &Expected) -> String {
     }
     let mut out = String::new();
     if !tables.is_empty() {
-        out = format!("{} {}", if tables.len() == 1 { "table" } else { "tables" }, join(&tables));
+        out = format!(
+            "{} {}",
+            if tables.len() == 1 { "table" } else { "tables" },
+            join(&tables)
+        );
     }
     if !others.is_empty() {
         let rest = join(&others);
-        out = if out.is_empty() { rest } else { format!("{out} (and {rest})") };
+        out = if out.is_empty() {
+            rest
+        } else {
+            format!("{out} (and {rest})")
+        };
     }
     out
 }
 
 /// The first few significant differences, for a reason line.
 fn summarize(items: &[DriftItem]) -> String {
-    let sig: Vec<String> = items.iter().filter(|d| d.severity >= Severity::Warning).map(DriftItem::describe).collect();
+    let sig: Vec<String> = items
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .map(DriftItem::describe)
+        .collect();
     match sig.len() {
         0 => "no significant differences".into(),
         n if n <= 3 => sig.join("; "),

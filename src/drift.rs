@@ -66,8 +66,22 @@ pub struct DriftItem {
 }
 
 impl DriftItem {
-    fn new(change: Change, object: ObjectKind, name: impl Into<String>, table: Option<&QName>, severity: Severity) -> Self {
-        DriftItem { change, object, name: name.into(), table: table.map(|t| t.to_string()), severity, expected: None, actual: None }
+    fn new(
+        change: Change,
+        object: ObjectKind,
+        name: impl Into<String>,
+        table: Option<&QName>,
+        severity: Severity,
+    ) -> Self {
+        DriftItem {
+            change,
+            object,
+            name: name.into(),
+            table: table.map(|t| t.to_string()),
+            severity,
+            expected: None,
+            actual: None,
+        }
     }
 
     fn values(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
@@ -84,7 +98,9 @@ impl DriftItem {
             Change::Extra => "extra",
         };
         let mut s = format!("{change} {} {}", self.object.as_str(), self.name);
-        if let (Some(table), ObjectKind::Index | ObjectKind::Constraint) = (&self.table, self.object) {
+        if let (Some(table), ObjectKind::Index | ObjectKind::Constraint) =
+            (&self.table, self.object)
+        {
             s.push_str(&format!(" on {table}"));
         }
         if let (Some(e), Some(a)) = (&self.expected, &self.actual) {
@@ -105,7 +121,10 @@ pub struct DiffOptions {
 /// Resolves an expected name against the live engine's default schema.
 fn resolve(q: &QName, live: &Schema) -> QName {
     if q.schema.is_empty() {
-        QName::new(live.engine.map_or("", Engine::default_schema), q.name.clone())
+        QName::new(
+            live.engine.map_or("", Engine::default_schema),
+            q.name.clone(),
+        )
     } else {
         q.clone()
     }
@@ -152,11 +171,21 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
     let mut out = Vec::new();
     let mut expected_tables = HashSet::new();
     for (eq, et) in &expected.tables {
+        // Ledger tables are the tools' business, not the app's schema.
+        if crate::ledger::is_tool_table(&eq.name) {
+            continue;
+        }
         let q = resolve(eq, live);
         expected_tables.insert(q.clone());
         match live.tables.get(&q) {
             None => {
-                out.push(DriftItem::new(Change::Missing, ObjectKind::Table, q.to_string(), None, Severity::Error));
+                out.push(DriftItem::new(
+                    Change::Missing,
+                    ObjectKind::Table,
+                    q.to_string(),
+                    None,
+                    Severity::Error,
+                ));
                 // Its indexes are missing too; people look for them by name.
                 for i in &et.indexes {
                     out.push(missing_index(i, &q));
@@ -167,17 +196,42 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
     }
     for q in live.tables.keys() {
         if !expected_tables.contains(q) && !crate::ledger::is_tool_table(&q.name) {
-            out.push(DriftItem::new(Change::Extra, ObjectKind::Table, q.to_string(), None, Severity::Info));
+            out.push(DriftItem::new(
+                Change::Extra,
+                ObjectKind::Table,
+                q.to_string(),
+                None,
+                Severity::Info,
+            ));
         }
     }
     for (eq, ev) in &expected.views {
         let q = resolve(eq, live);
         match live.views.get(&q) {
-            None => out.push(DriftItem::new(Change::Missing, ObjectKind::View, q.to_string(), None, Severity::Error)),
+            None => out.push(DriftItem::new(
+                Change::Missing,
+                ObjectKind::View,
+                q.to_string(),
+                None,
+                Severity::Error,
+            )),
             Some(lv) => {
                 let same_engine = expected.engine.is_some() && expected.engine == live.engine;
-                if !opts.partial && same_engine && normalize::expression(&ev.definition) != normalize::expression(&lv.definition) {
-                    out.push(DriftItem::new(Change::Changed, ObjectKind::View, q.to_string(), None, Severity::Warning).values("its recorded definition", "a different definition"));
+                if !opts.partial
+                    && same_engine
+                    && normalize::expression(&ev.definition)
+                        != normalize::expression(&lv.definition)
+                {
+                    out.push(
+                        DriftItem::new(
+                            Change::Changed,
+                            ObjectKind::View,
+                            q.to_string(),
+                            None,
+                            Severity::Warning,
+                        )
+                        .values("its recorded definition", "a different definition"),
+                    );
                 }
             }
         }
@@ -185,11 +239,24 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
     for (eq, ee) in &expected.enums {
         let q = resolve(eq, live);
         match live.enums.get(&q) {
-            None => out.push(DriftItem::new(Change::Missing, ObjectKind::Enum, q.to_string(), None, Severity::Error)),
+            None => out.push(DriftItem::new(
+                Change::Missing,
+                ObjectKind::Enum,
+                q.to_string(),
+                None,
+                Severity::Error,
+            )),
             Some(le) if le.labels != ee.labels => {
                 let missing_label = ee.labels.iter().any(|l| !le.labels.contains(l));
-                let sev = if missing_label { Severity::Error } else { Severity::Info };
-                out.push(DriftItem::new(Change::Changed, ObjectKind::Enum, q.to_string(), None, sev).values(ee.labels.join(", "), le.labels.join(", ")));
+                let sev = if missing_label {
+                    Severity::Error
+                } else {
+                    Severity::Info
+                };
+                out.push(
+                    DriftItem::new(Change::Changed, ObjectKind::Enum, q.to_string(), None, sev)
+                        .values(ee.labels.join(", "), le.labels.join(", ")),
+                );
             }
             Some(_) => {}
         }
@@ -197,17 +264,46 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
     for eq in expected.sequences.keys() {
         let q = resolve(eq, live);
         if !live.sequences.contains_key(&q) {
-            out.push(DriftItem::new(Change::Missing, ObjectKind::Sequence, q.to_string(), None, Severity::Warning));
+            out.push(DriftItem::new(
+                Change::Missing,
+                ObjectKind::Sequence,
+                q.to_string(),
+                None,
+                Severity::Warning,
+            ));
         }
     }
-    out.sort_by(|a, b| (a.table.as_deref().unwrap_or(&a.name), a.change, a.object, &a.name).cmp(&(b.table.as_deref().unwrap_or(&b.name), b.change, b.object, &b.name)));
+    out.sort_by(|a, b| {
+        (
+            a.table.as_deref().unwrap_or(&a.name),
+            a.change,
+            a.object,
+            &a.name,
+        )
+            .cmp(&(
+                b.table.as_deref().unwrap_or(&b.name),
+                b.change,
+                b.object,
+                &b.name,
+            ))
+    });
     out
 }
 
 fn missing_index(i: &Index, table: &QName) -> DriftItem {
     // A missing unique index lets duplicates in and breaks `ON CONFLICT`.
-    let sev = if i.unique { Severity::Error } else { Severity::Warning };
-    DriftItem::new(Change::Missing, ObjectKind::Index, &i.name, Some(table), sev)
+    let sev = if i.unique {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    DriftItem::new(
+        Change::Missing,
+        ObjectKind::Index,
+        &i.name,
+        Some(table),
+        sev,
+    )
 }
 
 fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Vec<DriftItem>) {
@@ -215,43 +311,99 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
     for ec in &et.columns {
         let name = format!("{q}.{}", ec.name);
         let Some(lc) = lt.column(&ec.name) else {
-            out.push(DriftItem::new(Change::Missing, ObjectKind::Column, name, Some(q), Severity::Error));
+            out.push(DriftItem::new(
+                Change::Missing,
+                ObjectKind::Column,
+                name,
+                Some(q),
+                Severity::Error,
+            ));
             continue;
         };
         if !opts.partial {
             if let (Some(e), Some(l)) = (&ec.data_type, &lc.data_type) {
                 if normalize::type_name(e) != normalize::type_name(l) {
-                    out.push(DriftItem::new(Change::Changed, ObjectKind::Column, name.clone(), Some(q), Severity::Error).values(format!("type {e}"), format!("type {l}")));
+                    out.push(
+                        DriftItem::new(
+                            Change::Changed,
+                            ObjectKind::Column,
+                            name.clone(),
+                            Some(q),
+                            Severity::Error,
+                        )
+                        .values(format!("type {e}"), format!("type {l}")),
+                    );
                 }
             }
         }
         if let (Some(e), Some(l)) = (ec.nullable, lc.nullable) {
             if e != l {
                 let word = |n: bool| if n { "NULL" } else { "NOT NULL" };
-                out.push(DriftItem::new(Change::Changed, ObjectKind::Column, name.clone(), Some(q), Severity::Warning).values(word(e), word(l)));
+                out.push(
+                    DriftItem::new(
+                        Change::Changed,
+                        ObjectKind::Column,
+                        name.clone(),
+                        Some(q),
+                        Severity::Warning,
+                    )
+                    .values(word(e), word(l)),
+                );
             }
         }
         if !opts.partial {
             let ty = lc.data_type.as_deref();
-            let norm = |d: &Option<String>| d.as_deref().map(|d| normalize::default_expr(d, ty)).filter(|d| d != "null");
+            let norm = |d: &Option<String>| {
+                d.as_deref()
+                    .map(|d| normalize::default_expr(d, ty))
+                    .filter(|d| d != "null")
+            };
             // Identity and serial columns spell their default differently per engine.
             let auto = |c: &crate::schema::Column| c.identity.is_some();
             let (ed, ld) = (norm(&ec.default), norm(&lc.default));
-            if ed != ld && !(auto(ec) || auto(lc)) && ed.as_deref() != Some("autoincrement") && ld.as_deref() != Some("autoincrement") {
-                out.push(DriftItem::new(Change::Changed, ObjectKind::Column, name.clone(), Some(q), Severity::Info).values(
-                    format!("default {}", ec.default.as_deref().unwrap_or("none")),
-                    format!("default {}", lc.default.as_deref().unwrap_or("none")),
-                ));
+            if ed != ld
+                && !(auto(ec) || auto(lc))
+                && ed.as_deref() != Some("autoincrement")
+                && ld.as_deref() != Some("autoincrement")
+            {
+                out.push(
+                    DriftItem::new(
+                        Change::Changed,
+                        ObjectKind::Column,
+                        name.clone(),
+                        Some(q),
+                        Severity::Info,
+                    )
+                    .values(
+                        format!("default {}", ec.default.as_deref().unwrap_or("none")),
+                        format!("default {}", lc.default.as_deref().unwrap_or("none")),
+                    ),
+                );
             }
             if ec.generated.is_some() != lc.generated.is_some() {
                 let word = |g: bool| if g { "generated" } else { "not generated" };
-                out.push(DriftItem::new(Change::Changed, ObjectKind::Column, name.clone(), Some(q), Severity::Warning).values(word(ec.generated.is_some()), word(lc.generated.is_some())));
+                out.push(
+                    DriftItem::new(
+                        Change::Changed,
+                        ObjectKind::Column,
+                        name.clone(),
+                        Some(q),
+                        Severity::Warning,
+                    )
+                    .values(word(ec.generated.is_some()), word(lc.generated.is_some())),
+                );
             }
         }
     }
     for lc in &lt.columns {
         if et.column(&lc.name).is_none() {
-            out.push(DriftItem::new(Change::Extra, ObjectKind::Column, format!("{q}.{}", lc.name), Some(q), Severity::Info));
+            out.push(DriftItem::new(
+                Change::Extra,
+                ObjectKind::Column,
+                format!("{q}.{}", lc.name),
+                Some(q),
+                Severity::Info,
+            ));
         }
     }
 
@@ -261,7 +413,8 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
     let mut matched_live = HashSet::new();
     for ei in &et.indexes {
         let key = index_key(ei);
-        let satisfied = live_index_keys.contains(&key) || (ei.unique && ei.predicate.is_none() && live_uniques.contains(&key.0));
+        let satisfied = live_index_keys.contains(&key)
+            || (ei.unique && ei.predicate.is_none() && live_uniques.contains(&key.0));
         if satisfied {
             matched_live.insert(key);
         } else {
@@ -272,9 +425,16 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
     let expected_keys: HashSet<IndexKey> = et.indexes.iter().map(index_key).collect();
     for li in &lt.indexes {
         let key = index_key(li);
-        let explained = expected_keys.contains(&key) || (li.unique && expected_uniques.contains(&key.0));
+        let explained =
+            expected_keys.contains(&key) || (li.unique && expected_uniques.contains(&key.0));
         if !explained {
-            out.push(DriftItem::new(Change::Extra, ObjectKind::Index, &li.name, Some(q), Severity::Info));
+            out.push(DriftItem::new(
+                Change::Extra,
+                ObjectKind::Index,
+                &li.name,
+                Some(q),
+                Severity::Info,
+            ));
         }
     }
 
@@ -287,25 +447,59 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
                     _ => None,
                 });
                 match live_pk {
-                    None => out.push(DriftItem::new(Change::Missing, ObjectKind::Constraint, format!("primary key ({})", columns.join(", ")), Some(q), Severity::Error)),
+                    None => out.push(DriftItem::new(
+                        Change::Missing,
+                        ObjectKind::Constraint,
+                        format!("primary key ({})", columns.join(", ")),
+                        Some(q),
+                        Severity::Error,
+                    )),
                     Some(l) if cols(l) != cols(columns) => out.push(
-                        DriftItem::new(Change::Changed, ObjectKind::Constraint, "primary key", Some(q), Severity::Warning).values(format!("({})", columns.join(", ")), format!("({})", l.join(", "))),
+                        DriftItem::new(
+                            Change::Changed,
+                            ObjectKind::Constraint,
+                            "primary key",
+                            Some(q),
+                            Severity::Warning,
+                        )
+                        .values(
+                            format!("({})", columns.join(", ")),
+                            format!("({})", l.join(", ")),
+                        ),
                     ),
                     Some(_) => {}
                 }
             }
             ConstraintKind::Unique { columns } => {
                 if !live_uniques.contains(&cols(columns)) {
-                    out.push(DriftItem::new(Change::Missing, ObjectKind::Constraint, display_name(&ec.name, || format!("unique ({})", columns.join(", "))), Some(q), Severity::Error));
+                    out.push(DriftItem::new(
+                        Change::Missing,
+                        ObjectKind::Constraint,
+                        display_name(&ec.name, || format!("unique ({})", columns.join(", "))),
+                        Some(q),
+                        Severity::Error,
+                    ));
                 }
             }
-            ConstraintKind::ForeignKey { columns, references, referenced_columns, on_delete, on_update } => {
+            ConstraintKind::ForeignKey {
+                columns,
+                references,
+                referenced_columns,
+                on_delete,
+                on_update,
+            } => {
                 let target = QName::parse(references).name.to_ascii_lowercase();
                 let found = lt.constraints.iter().find_map(|c| match &c.kind {
-                    ConstraintKind::ForeignKey { columns: lc, references: lr, referenced_columns: lrc, on_delete: ld, on_update: lu }
-                        if cols(lc) == cols(columns)
-                            && QName::parse(lr).name.to_ascii_lowercase() == target
-                            && (referenced_columns.is_empty() || cols(lrc) == cols(referenced_columns)) =>
+                    ConstraintKind::ForeignKey {
+                        columns: lc,
+                        references: lr,
+                        referenced_columns: lrc,
+                        on_delete: ld,
+                        on_update: lu,
+                    } if cols(lc) == cols(columns)
+                        && QName::parse(lr).name.to_ascii_lowercase() == target
+                        && (referenced_columns.is_empty()
+                            || cols(lrc) == cols(referenced_columns)) =>
                     {
                         Some((ld, lu))
                     }
@@ -313,13 +507,38 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
                 });
                 let label = || format!("foreign key ({}) → {references}", columns.join(", "));
                 match found {
-                    None => out.push(DriftItem::new(Change::Missing, ObjectKind::Constraint, display_name(&ec.name, label), Some(q), Severity::Warning)),
+                    None => out.push(DriftItem::new(
+                        Change::Missing,
+                        ObjectKind::Constraint,
+                        display_name(&ec.name, label),
+                        Some(q),
+                        Severity::Warning,
+                    )),
                     Some((ld, lu)) => {
-                        if normalize::action(ld) != normalize::action(on_delete) || normalize::action(lu) != normalize::action(on_update) {
-                            out.push(DriftItem::new(Change::Changed, ObjectKind::Constraint, display_name(&ec.name, label), Some(q), Severity::Warning).values(
-                                format!("ON DELETE {} ON UPDATE {}", normalize::action(on_delete), normalize::action(on_update)),
-                                format!("ON DELETE {} ON UPDATE {}", normalize::action(ld), normalize::action(lu)),
-                            ));
+                        if normalize::action_effect(ld) != normalize::action_effect(on_delete)
+                            || normalize::action_effect(lu) != normalize::action_effect(on_update)
+                        {
+                            out.push(
+                                DriftItem::new(
+                                    Change::Changed,
+                                    ObjectKind::Constraint,
+                                    display_name(&ec.name, label),
+                                    Some(q),
+                                    Severity::Warning,
+                                )
+                                .values(
+                                    format!(
+                                        "ON DELETE {} ON UPDATE {}",
+                                        normalize::action(on_delete),
+                                        normalize::action(on_update)
+                                    ),
+                                    format!(
+                                        "ON DELETE {} ON UPDATE {}",
+                                        normalize::action(ld),
+                                        normalize::action(lu)
+                                    ),
+                                ),
+                            );
                         }
                     }
                 }
@@ -328,7 +547,13 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
                 let want = normalize::expression(expression);
                 let found = lt.constraints.iter().any(|c| matches!(&c.kind, ConstraintKind::Check { expression } if normalize::expression(expression) == want));
                 if !found {
-                    out.push(DriftItem::new(Change::Missing, ObjectKind::Constraint, display_name(&ec.name, || format!("check ({expression})")), Some(q), Severity::Warning));
+                    out.push(DriftItem::new(
+                        Change::Missing,
+                        ObjectKind::Constraint,
+                        display_name(&ec.name, || format!("check ({expression})")),
+                        Some(q),
+                        Severity::Warning,
+                    ));
                 }
             }
         }
@@ -343,16 +568,33 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
         })
         .collect();
     for lc in &lt.constraints {
-        if let ConstraintKind::ForeignKey { columns, references, .. } = &lc.kind {
+        if let ConstraintKind::ForeignKey {
+            columns,
+            references,
+            ..
+        } = &lc.kind
+        {
             if !expected_fks.contains(&cols(columns)) {
-                out.push(DriftItem::new(Change::Extra, ObjectKind::Constraint, display_name(&lc.name, || format!("foreign key ({}) → {references}", columns.join(", "))), Some(q), Severity::Info));
+                out.push(DriftItem::new(
+                    Change::Extra,
+                    ObjectKind::Constraint,
+                    display_name(&lc.name, || {
+                        format!("foreign key ({}) → {references}", columns.join(", "))
+                    }),
+                    Some(q),
+                    Severity::Info,
+                ));
             }
         }
     }
 }
 
 fn display_name(name: &str, fallback: impl FnOnce() -> String) -> String {
-    if name.is_empty() { fallback() } else { name.to_string() }
+    if name.is_empty() {
+        fallback()
+    } else {
+        name.to_string()
+    }
 }
 
 /// Items at or above `min`.

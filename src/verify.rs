@@ -74,26 +74,40 @@ pub struct LiveState {
     pub ledger: Option<Ledger>,
     /// Other ledger tables found (a database shared by two tools).
     pub other_ledgers: Vec<String>,
+    /// Why a ledger that exists could not be read (no privilege on it).
+    pub ledger_unreadable: Option<String>,
 }
 
 /// Reads the live schema and ledger in a read-only transaction with timeouts.
 pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, String> {
-    let mut conn = db::connect(url, &opts.connect).await.map_err(|e: DbError| e.to_string())?;
+    let mut conn = db::connect(url, &opts.connect)
+        .await
+        .map_err(|e: DbError| e.to_string())?;
     let result = async {
         conn.begin_read_only(&opts.connect).await.map_err(|e| format!("starting a read-only transaction on {url}: {}", db::clean_message(&e)))?;
         let schema = introspect::introspect(&mut conn, &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
         let found = ledger::detect(&schema);
         let mut ledger = None;
+        let mut ledger_unreadable = None;
         let mut other_ledgers = Vec::new();
         for (i, (tool, table)) in found.iter().enumerate() {
-            if i == 0 {
-                ledger = Some(ledger::read(&mut conn, *tool, table, &schema).await.map_err(|e| format!("{url}: {e}"))?);
-            } else {
+            if i > 0 {
                 other_ledgers.push(format!("{} ({table})", tool.name()));
+                continue;
+            }
+            match ledger::read(&mut conn, *tool, table, &schema).await {
+                Ok(l) => ledger = Some(l),
+                // A monitoring role may see the catalogs but not the ledger:
+                // the schema is still checked, and the report says why the
+                // ledger's claims are not.
+                Err(e) if e.message.contains("permission denied") || e.message.contains("command denied") => {
+                    ledger_unreadable = Some(format!("{table} is not readable by this role ({}); grant SELECT on it to check the ledger's claims", e.message));
+                }
+                Err(e) => return Err(format!("{url}: {e}")),
             }
         }
         let _ = conn.rollback().await;
-        Ok(LiveState { schema, ledger, other_ledgers })
+        Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable })
     }
     .await;
     conn.close().await;
@@ -118,10 +132,23 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         Ok(l) => l,
         Err(e) => return Verification::error(url, e, started),
     };
-    let Diagnosis { verdict, mut reason, matched_revision, recorded_not_applied, pending, drift, compared_with } =
-        diagnosis::diagnose(&expected, live.ledger.as_ref(), &live.schema);
+    let Diagnosis {
+        verdict,
+        mut reason,
+        matched_revision,
+        recorded_not_applied,
+        pending,
+        drift,
+        compared_with,
+    } = diagnosis::diagnose(&expected, live.ledger.as_ref(), &live.schema);
+    if let Some(why) = &live.ledger_unreadable {
+        reason.push_str(&format!("; {why}"));
+    }
     if !live.other_ledgers.is_empty() {
-        reason.push_str(&format!(" (other ledgers present: {})", live.other_ledgers.join(", ")));
+        reason.push_str(&format!(
+            " (other ledgers present: {})",
+            live.other_ledgers.join(", ")
+        ));
     }
     Verification {
         database: url.redacted(),

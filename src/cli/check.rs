@@ -39,7 +39,10 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
         }
     };
     let report = linter.lint_paths(&args.paths);
-    let lint_code = super::lint::exit_code(&report, lint_fail_on.threshold().or(FailOn::Error.threshold()));
+    let lint_code = super::lint::exit_code(
+        &report,
+        lint_fail_on.threshold().or(FailOn::Error.threshold()),
+    );
 
     let (url, spec, opts) = match args.verify.options() {
         Ok(x) => x,
@@ -68,11 +71,16 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         OutputFormat::Human => {
-            let style = human::Style { color: color.enabled(std::io::stdout().is_terminal()) };
+            let style = human::Style {
+                color: color.enabled(std::io::stdout().is_terminal()),
+            };
             println!("{}\n", style.bold("== release steps"));
             print!("{}", human::render_lint(&report, style, false));
             println!("\n{}\n", style.bold("== database"));
-            print!("{}", crate::report::verify::human(&v, style, args.verify.show_info));
+            print!(
+                "{}",
+                crate::report::verify::human(&v, style, args.verify.show_info)
+            );
         }
     }
     lint_code.max(verify_code)

@@ -43,15 +43,22 @@ impl DbArgs {
     }
 
     pub fn introspect_options(&self) -> IntrospectOptions {
-        IntrospectOptions { schemas: self.schemas.clone() }
+        IntrospectOptions {
+            schemas: self.schemas.clone(),
+        }
     }
 }
 
 /// `500ms`, `30s`, `2m`, `1h`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
-    let n: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration (write 500ms, 30s, 2m)"))?;
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (write 500ms, 30s, 2m)"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "" | "s" => n,
@@ -67,7 +74,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// A runtime for the commands that talk to databases.
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the async runtime: {e}"))
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 #[cfg(test)]

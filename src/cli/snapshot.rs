@@ -26,7 +26,11 @@ pub fn run(args: SnapshotArgs) -> u8 {
             return exit::INPUT;
         }
     };
-    let opts = VerifyOptions { connect: args.db.connect_options(), introspect: args.db.introspect_options(), ..VerifyOptions::default() };
+    let opts = VerifyOptions {
+        connect: args.db.connect_options(),
+        introspect: args.db.introspect_options(),
+        ..VerifyOptions::default()
+    };
     let live = match runtime().and_then(|rt| rt.block_on(verify::read_live(&url, &opts))) {
         Ok(l) => l,
         Err(e) => {
@@ -47,7 +51,11 @@ pub fn run(args: SnapshotArgs) -> u8 {
             }
         }
     } else {
-        SnapshotFile { preflight_snapshot: FORMAT_VERSION, engine: None, revisions: Vec::new() }
+        SnapshotFile {
+            preflight_snapshot: FORMAT_VERSION,
+            engine: None,
+            revisions: Vec::new(),
+        }
     };
     let (tables, columns, indexes) = live.schema.counts();
     file.put(revision.clone(), live.schema);
@@ -58,7 +66,9 @@ pub fn run(args: SnapshotArgs) -> u8 {
     eprintln!(
         "wrote {}: {tables} tables, {columns} columns, {indexes} indexes{} ({} revision{} in the file)",
         args.output.display(),
-        revision.map(|r| format!(" at revision {r}")).unwrap_or_default(),
+        revision
+            .map(|r| format!(" at revision {r}"))
+            .unwrap_or_default(),
         file.revisions.len(),
         if file.revisions.len() == 1 { "" } else { "s" }
     );

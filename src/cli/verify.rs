@@ -39,13 +39,22 @@ impl VerifyArgs {
     pub fn options(&self) -> Result<(DatabaseUrl, ExpectedSpec, VerifyOptions), String> {
         let url = self.db.url()?;
         let spec = ExpectedSpec::parse(&self.expected).map_err(|e| e.to_string())?;
-        let shadow_url = self.shadow_url.as_deref().map(DatabaseUrl::parse).transpose().map_err(|e| e.to_string())?;
-        Ok((url, spec, VerifyOptions {
-            connect: self.db.connect_options(),
-            introspect: self.db.introspect_options(),
-            shadow_url,
-            expected_revision: self.expected_revision.clone(),
-        }))
+        let shadow_url = self
+            .shadow_url
+            .as_deref()
+            .map(DatabaseUrl::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        Ok((
+            url,
+            spec,
+            VerifyOptions {
+                connect: self.db.connect_options(),
+                introspect: self.db.introspect_options(),
+                shadow_url,
+                expected_revision: self.expected_revision.clone(),
+            },
+        ))
     }
 }
 
@@ -83,10 +92,15 @@ pub fn run(args: VerifyArgs, color: ColorChoice) -> u8 {
 pub fn print(v: &Verification, format: OutputFormat, color: ColorChoice, show_info: bool) {
     match format {
         OutputFormat::Json | OutputFormat::Sarif => {
-            println!("{}", serde_json::to_string_pretty(&crate::report::verify::json(v)).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::report::verify::json(v)).unwrap_or_default()
+            );
         }
         OutputFormat::Human => {
-            let style = Style { color: color.enabled(std::io::stdout().is_terminal()) };
+            let style = Style {
+                color: color.enabled(std::io::stdout().is_terminal()),
+            };
             print!("{}", crate::report::verify::human(v, style, show_info));
         }
     }

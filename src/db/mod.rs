@@ -23,14 +23,22 @@ pub enum DbError {
     #[error("timed out after {secs}s connecting to {url}")]
     ConnectTimeout { url: String, secs: u64 },
     #[error("{what} failed on {url}: {message}")]
-    Query { what: String, url: String, message: String },
+    Query {
+        what: String,
+        url: String,
+        message: String,
+    },
 }
 
 impl DbError {
     /// A lock or statement timeout (the server cancelled a query).
     pub fn is_timeout(&self) -> bool {
         let m = self.to_string().to_ascii_lowercase();
-        m.contains("timeout") || m.contains("canceling statement") || m.contains("lock wait") || m.contains("max_statement_time") || m.contains("interrupted")
+        m.contains("timeout")
+            || m.contains("canceling statement")
+            || m.contains("lock wait")
+            || m.contains("max_statement_time")
+            || m.contains("interrupted")
     }
 }
 
@@ -57,23 +65,33 @@ impl std::fmt::Display for DatabaseUrl {
 impl DatabaseUrl {
     pub fn parse(s: &str) -> Result<DatabaseUrl, DbError> {
         let s = s.trim();
-        let invalid = |reason: &str| DbError::InvalidUrl { url: redact::url(s), reason: reason.into() };
-        let lower = s.to_ascii_lowercase();
-        let (engine, raw) = if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            (Engine::Postgres, s.to_string())
-        } else if lower.starts_with("mysql://") {
-            (Engine::Mysql, s.to_string())
-        } else if let Some(rest) = s.strip_prefix("mariadb://") {
-            (Engine::Mysql, format!("mysql://{rest}"))
-        } else if lower.starts_with("sqlite:") {
-            (Engine::Sqlite, s.to_string())
-        } else if [".db", ".sqlite", ".sqlite3"].iter().any(|e| lower.ends_with(e)) || Path::new(s).is_file() {
-            (Engine::Sqlite, format!("sqlite://{s}"))
-        } else if s.is_empty() {
-            return Err(invalid("empty (set --database-url or DATABASE_URL)"));
-        } else {
-            return Err(invalid("unknown scheme; use postgres://, mysql://, mariadb:// or sqlite://"));
+        let invalid = |reason: &str| DbError::InvalidUrl {
+            url: redact::url(s),
+            reason: reason.into(),
         };
+        let lower = s.to_ascii_lowercase();
+        let (engine, raw) =
+            if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+                (Engine::Postgres, s.to_string())
+            } else if lower.starts_with("mysql://") {
+                (Engine::Mysql, s.to_string())
+            } else if let Some(rest) = s.strip_prefix("mariadb://") {
+                (Engine::Mysql, format!("mysql://{rest}"))
+            } else if lower.starts_with("sqlite:") {
+                (Engine::Sqlite, s.to_string())
+            } else if [".db", ".sqlite", ".sqlite3"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+                || Path::new(s).is_file()
+            {
+                (Engine::Sqlite, format!("sqlite://{s}"))
+            } else if s.is_empty() {
+                return Err(invalid("empty (set --database-url or DATABASE_URL)"));
+            } else {
+                return Err(invalid(
+                    "unknown scheme; use postgres://, mysql://, mariadb:// or sqlite://",
+                ));
+            };
         if engine != Engine::Sqlite {
             url::Url::parse(&raw).map_err(|e| invalid(&e.to_string()))?;
         }
@@ -97,8 +115,17 @@ impl DatabaseUrl {
     /// The database name (PostgreSQL/MySQL) or file (SQLite).
     pub fn database(&self) -> String {
         match self.engine {
-            Engine::Sqlite => self.raw.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or("").to_string(),
-            _ => url::Url::parse(&self.raw).map(|u| u.path().trim_start_matches('/').to_string()).unwrap_or_default(),
+            Engine::Sqlite => self
+                .raw
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+            _ => url::Url::parse(&self.raw)
+                .map(|u| u.path().trim_start_matches('/').to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -107,7 +134,10 @@ impl DatabaseUrl {
         match url::Url::parse(&self.raw) {
             Ok(mut u) if self.engine != Engine::Sqlite => {
                 u.set_path(&format!("/{name}"));
-                DatabaseUrl { raw: u.to_string(), engine: self.engine }
+                DatabaseUrl {
+                    raw: u.to_string(),
+                    engine: self.engine,
+                }
             }
             _ => self.clone(),
         }
@@ -120,12 +150,18 @@ impl DatabaseUrl {
                 "{}://{}:{}/{}",
                 u.scheme(),
                 u.host_str().unwrap_or("localhost"),
-                u.port().unwrap_or(if self.engine == Engine::Postgres { 5432 } else { 3306 }),
+                u.port().unwrap_or(if self.engine == Engine::Postgres {
+                    5432
+                } else {
+                    3306
+                }),
                 u.path().trim_start_matches('/')
             ),
             _ => {
                 let db = self.database();
-                std::fs::canonicalize(&db).map(|p| p.display().to_string()).unwrap_or(db)
+                std::fs::canonicalize(&db)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(db)
             }
         }
     }
@@ -165,7 +201,10 @@ pub enum Connection {
 /// Opens a connection. SQLite files are opened read-only and never created.
 pub async fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, DbError> {
     let redacted = url.redacted();
-    let conn_err = |e: sqlx::Error| DbError::Connect { url: redacted.clone(), message: clean_message(&e) };
+    let conn_err = |e: sqlx::Error| DbError::Connect {
+        url: redacted.clone(),
+        message: clean_message(&e),
+    };
     let fut = async {
         Ok::<Connection, DbError>(match url.engine {
             Engine::Postgres => {
@@ -192,7 +231,10 @@ pub async fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connect
             Engine::Sqlite => {
                 let path = url.database();
                 if !path.starts_with(':') && !Path::new(&path).is_file() {
-                    return Err(DbError::Connect { url: redacted.clone(), message: "no such SQLite database file".into() });
+                    return Err(DbError::Connect {
+                        url: redacted.clone(),
+                        message: "no such SQLite database file".into(),
+                    });
                 }
                 let o = SqliteConnectOptions::from_str(url.expose())
                     .map_err(conn_err)?
@@ -205,8 +247,39 @@ pub async fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connect
     };
     match tokio::time::timeout(opts.connect_timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err(DbError::ConnectTimeout { url: redacted, secs: opts.connect_timeout.as_secs() }),
+        Err(_) => Err(DbError::ConnectTimeout {
+            url: redacted,
+            secs: opts.connect_timeout.as_secs(),
+        }),
     }
+}
+
+/// Opens a connection that may write (shadow databases, tests). SQLite files
+/// are created when missing.
+pub async fn connect_writable(url: &DatabaseUrl) -> Result<Connection, DbError> {
+    let redacted = url.redacted();
+    let conn_err = |e: sqlx::Error| DbError::Connect {
+        url: redacted.clone(),
+        message: clean_message(&e),
+    };
+    Ok(match url.engine {
+        Engine::Postgres => Connection::Postgres(
+            PgConnection::connect(url.expose())
+                .await
+                .map_err(conn_err)?,
+        ),
+        Engine::Mysql => Connection::Mysql(
+            MySqlConnection::connect(url.expose())
+                .await
+                .map_err(conn_err)?,
+        ),
+        Engine::Sqlite => {
+            let o = SqliteConnectOptions::from_str(url.expose())
+                .map_err(conn_err)?
+                .create_if_missing(true);
+            Connection::Sqlite(SqliteConnection::connect_with(&o).await.map_err(conn_err)?)
+        }
+    })
 }
 
 /// A driver error as one line, without anything that could be a secret.
@@ -253,7 +326,11 @@ impl Connection {
             usize: sqlx::ColumnIndex<R>,
         {
             rows.iter()
-                .map(|r| (0..r.len()).map(|i| r.try_get::<Option<String>, _>(i)).collect())
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.try_get::<Option<String>, _>(i))
+                        .collect()
+                })
                 .collect()
         }
         let q = AssertSqlSafe(sql.to_string());
@@ -320,13 +397,29 @@ mod tests {
     fn urls_are_detected_and_shown_redacted() {
         let u = DatabaseUrl::parse("postgres://doadmin:AVNS_s3cret@db-postgresql-blr1.ondigitalocean.com:25060/defaultdb?sslmode=require").unwrap();
         assert_eq!(u.engine(), Engine::Postgres);
-        assert_eq!(u.to_string(), "postgres://doadmin:***@db-postgresql-blr1.ondigitalocean.com:25060/defaultdb?sslmode=require");
+        assert_eq!(
+            u.to_string(),
+            "postgres://doadmin:***@db-postgresql-blr1.ondigitalocean.com:25060/defaultdb?sslmode=require"
+        );
         assert!(!format!("{u:?}").contains("s3cret"));
         assert_eq!(u.database(), "defaultdb");
-        assert_eq!(DatabaseUrl::parse("mariadb://root@localhost/app").unwrap().engine(), Engine::Mysql);
-        assert_eq!(DatabaseUrl::parse("sqlite://incident.db").unwrap().engine(), Engine::Sqlite);
-        assert_eq!(DatabaseUrl::parse("data/app.sqlite3").unwrap().engine(), Engine::Sqlite);
-        let e = DatabaseUrl::parse("oracle://scott:tiger@x/y").unwrap_err().to_string();
+        assert_eq!(
+            DatabaseUrl::parse("mariadb://root@localhost/app")
+                .unwrap()
+                .engine(),
+            Engine::Mysql
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://incident.db").unwrap().engine(),
+            Engine::Sqlite
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/app.sqlite3").unwrap().engine(),
+            Engine::Sqlite
+        );
+        let e = DatabaseUrl::parse("oracle://scott:tiger@x/y")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown scheme") && !e.contains("tiger"), "{e}");
     }
 

@@ -31,10 +31,10 @@ pub fn versions_dir(path: &Path) -> Option<PathBuf> {
     if path.is_file() && path.extension().is_some_and(|e| e == "ini") {
         let text = std::fs::read_to_string(path).ok()?;
         let here = path.parent().unwrap_or(Path::new("."));
-        let raw = text
-            .lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix("script_location").map(|r| r.trim_start_matches([' ', '=', ':']).trim()))?;
+        let raw = text.lines().map(str::trim).find_map(|l| {
+            l.strip_prefix("script_location")
+                .map(|r| r.trim_start_matches([' ', '=', ':']).trim())
+        })?;
         // `%(here)s` is the ini's directory; other relative locations are
         // read relative to it too (Alembic resolves them from where it runs,
         // which is that directory in practice).
@@ -58,12 +58,15 @@ pub fn versions_dir(path: &Path) -> Option<PathBuf> {
 
 /// True when `dir` holds Python revision files.
 pub fn looks_like_alembic(path: &Path) -> bool {
-    let Some(dir) = versions_dir(path) else { return false };
+    let Some(dir) = versions_dir(path) else {
+        return false;
+    };
     std::fs::read_dir(&dir)
         .map(|rd| {
             rd.flatten().any(|e| {
                 e.path().extension().is_some_and(|x| x == "py")
-                    && std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("revision") && t.contains("def upgrade"))
+                    && std::fs::read_to_string(e.path())
+                        .is_ok_and(|t| t.contains("revision") && t.contains("def upgrade"))
             })
         })
         .unwrap_or(false)
@@ -78,17 +81,31 @@ pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
         if p.extension().is_none_or(|e| e != "py") {
             continue;
         }
-        let text = std::fs::read_to_string(&p).map_err(|e| ExpectedError::new(&p, e.to_string()))?;
+        let text =
+            std::fs::read_to_string(&p).map_err(|e| ExpectedError::new(&p, e.to_string()))?;
         let module = python::parse_module(&text);
-        let Some(id) = module.assignments.get("revision").and_then(|e| e.as_str()).map(str::to_owned) else {
+        let Some(id) = module
+            .assignments
+            .get("revision")
+            .and_then(|e| e.as_str())
+            .map(str::to_owned)
+        else {
             continue; // not a revision file (__init__.py, helpers)
         };
         let mut parents = strings(module.assignments.get("down_revision"));
         parents.extend(strings(module.assignments.get("depends_on")));
-        files.push(RevisionFile { id, parents, path: p, module });
+        files.push(RevisionFile {
+            id,
+            parents,
+            path: p,
+            module,
+        });
     }
     if files.is_empty() {
-        return Err(ExpectedError::new(&dir, "no Alembic revision files (with `revision = …`) in this directory"));
+        return Err(ExpectedError::new(
+            &dir,
+            "no Alembic revision files (with `revision = …`) in this directory",
+        ));
     }
     let order = topological(&files).map_err(|m| ExpectedError::new(&dir, m))?;
 
@@ -97,15 +114,25 @@ pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
     for idx in order {
         let f = &files[idx];
         model.revision = f.id.clone();
-        model.file = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        model.file = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if let Some(body) = f.module.functions.get("upgrade") {
             model.apply(body, &f.module);
         } else {
-            model.notes.push(format!("{}: no upgrade() function", model.file));
+            model
+                .notes
+                .push(format!("{}: no upgrade() function", model.file));
         }
         let mut schema = model.schema.clone();
         schema.sort();
-        revisions.push(Revision { id: Some(f.id.clone()), schema, checksum: None });
+        revisions.push(Revision {
+            id: Some(f.id.clone()),
+            schema,
+            checksum: None,
+        });
     }
     Ok(Expected {
         source: SourceKind::Alembic,
@@ -120,14 +147,21 @@ pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
 fn strings(e: Option<&Expr>) -> Vec<String> {
     match e {
         Some(Expr::Str(s)) => vec![s.clone()],
-        Some(Expr::List(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+        Some(Expr::List(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 /// Orders revisions parents-first; ties by id, so the order is stable.
 fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
-    let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
     let mut missing_parent = BTreeSet::new();
     let mut indegree = vec![0usize; files.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
@@ -147,7 +181,10 @@ fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
     if let Some(m) = missing_parent.into_iter().next() {
         return Err(format!("revision {m} is not among the revision files"));
     }
-    let mut ready: BTreeSet<(&str, usize)> = (0..files.len()).filter(|&i| indegree[i] == 0).map(|i| (files[i].id.as_str(), i)).collect();
+    let mut ready: BTreeSet<(&str, usize)> = (0..files.len())
+        .filter(|&i| indegree[i] == 0)
+        .map(|i| (files[i].id.as_str(), i))
+        .collect();
     let mut order = Vec::with_capacity(files.len());
     while let Some(&(id, i)) = ready.iter().next() {
         ready.remove(&(id, i));
@@ -176,7 +213,10 @@ struct Model {
 
 impl Model {
     fn note(&mut self, call: &Call, what: &str) {
-        self.notes.push(format!("{}:{} ({}): {what}", self.file, call.line, self.revision));
+        self.notes.push(format!(
+            "{}:{} ({}): {what}",
+            self.file, call.line, self.revision
+        ));
     }
 
     fn apply(&mut self, body: &[Statement], module: &Module) {
@@ -205,7 +245,9 @@ impl Model {
     fn string(&self, e: Option<&Expr>, module: &Module) -> Option<String> {
         match e? {
             Expr::Str(s) => Some(s.clone()),
-            Expr::Call(c) if c.method() == "f" || c.method() == "quoted_name" => self.string(c.args.first(), module),
+            Expr::Call(c) if c.method() == "f" || c.method() == "quoted_name" => {
+                self.string(c.args.first(), module)
+            }
             Expr::Name(n) => match module.assignments.get(n) {
                 Some(Expr::Str(s)) => Some(s.clone()),
                 _ => None,
@@ -220,7 +262,9 @@ impl Model {
 
     fn table_arg(&self, call: &Call, pos: usize, module: &Module) -> Option<QName> {
         let name = self.string(Self::arg_or_kw(call, pos, "table_name"), module)?;
-        let schema = self.string(call.kwarg("schema"), module).unwrap_or_default();
+        let schema = self
+            .string(call.kwarg("schema"), module)
+            .unwrap_or_default();
         Some(QName::new(schema, name))
     }
 
@@ -229,7 +273,11 @@ impl Model {
             Some(Expr::List(items)) => items
                 .iter()
                 .filter_map(|i| match i {
-                    Expr::Call(c) if c.method() == "text" => c.args.first().and_then(Expr::as_str).map(|s| format!("({s})")),
+                    Expr::Call(c) if c.method() == "text" => c
+                        .args
+                        .first()
+                        .and_then(Expr::as_str)
+                        .map(|s| format!("({s})")),
                     other => self.string(Some(other), module),
                 })
                 .collect(),
@@ -242,7 +290,9 @@ impl Model {
         let method = call.method().to_string();
         match method.as_str() {
             "create_table" => {
-                let Some(q) = self.table_arg(call, 0, module) else { return self.note(call, "create_table with a computed name") };
+                let Some(q) = self.table_arg(call, 0, module) else {
+                    return self.note(call, "create_table with a computed name");
+                };
                 let mut table = Table::default();
                 for item in call.args.iter().skip(1) {
                     if let Expr::Call(c) = item {
@@ -258,8 +308,15 @@ impl Model {
                 }
             }
             "rename_table" => {
-                let (Some(old), Some(new)) = (self.string(call.args.first(), module), self.string(call.args.get(1), module)) else { return };
-                let schema = self.string(call.kwarg("schema"), module).unwrap_or_default();
+                let (Some(old), Some(new)) = (
+                    self.string(call.args.first(), module),
+                    self.string(call.args.get(1), module),
+                ) else {
+                    return;
+                };
+                let schema = self
+                    .string(call.kwarg("schema"), module)
+                    .unwrap_or_default();
                 if let Some(t) = self.schema.tables.remove(&QName::new(&schema, &old)) {
                     self.schema.tables.insert(QName::new(&schema, &new), t);
                 }
@@ -274,34 +331,62 @@ impl Model {
                 }
             }
             "add_column" => {
-                let Some(q) = self.table_arg(call, 0, module) else { return };
+                let Some(q) = self.table_arg(call, 0, module) else {
+                    return;
+                };
                 if let Some(Expr::Call(c)) = call.args.get(1) {
                     self.add_column(&q, c, module);
                 }
             }
             "drop_column" => {
-                if let (Some(q), Some(col)) = (self.table_arg(call, 0, module), self.string(call.args.get(1), module)) {
+                if let (Some(q), Some(col)) = (
+                    self.table_arg(call, 0, module),
+                    self.string(call.args.get(1), module),
+                ) {
                     self.drop_column(&q, &col);
                 }
             }
             "alter_column" => {
-                if let (Some(q), Some(col)) = (self.table_arg(call, 0, module), self.string(call.args.get(1), module)) {
+                if let (Some(q), Some(col)) = (
+                    self.table_arg(call, 0, module),
+                    self.string(call.args.get(1), module),
+                ) {
                     self.alter_column(&q, &col, call, module);
                 }
             }
             "create_index" => {
-                let (Some(name), Some(q)) = (self.string(call.args.first(), module), self.table_arg(call, 1, module)) else { return };
+                let (Some(name), Some(q)) = (
+                    self.string(call.args.first(), module),
+                    self.table_arg(call, 1, module),
+                ) else {
+                    return;
+                };
                 let keys = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                 self.create_index(&q, name, keys, call, module);
             }
             "drop_index" => {
-                let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else { return };
-                let table = self.string(call.kwarg("table_name").or(call.args.get(1)), module).map(|t| QName::new(self.string(call.kwarg("schema"), module).unwrap_or_default(), t));
+                let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else {
+                    return;
+                };
+                let table = self
+                    .string(call.kwarg("table_name").or(call.args.get(1)), module)
+                    .map(|t| {
+                        QName::new(
+                            self.string(call.kwarg("schema"), module)
+                                .unwrap_or_default(),
+                            t,
+                        )
+                    });
                 self.drop_named(table.as_ref(), &name);
             }
             "create_foreign_key" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
-                let (Some(source), Some(referent)) = (self.table_arg(call, 1, module), self.string(Self::arg_or_kw(call, 2, "referent_table"), module)) else { return };
+                let (Some(source), Some(referent)) = (
+                    self.table_arg(call, 1, module),
+                    self.string(Self::arg_or_kw(call, 2, "referent_table"), module),
+                ) else {
+                    return;
+                };
                 let local = self.string_list(Self::arg_or_kw(call, 3, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 4, "remote_cols"), module);
                 self.add_fk(&source, name, local, referent, remote, call, module);
@@ -310,29 +395,63 @@ impl Model {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
                 if let Some(q) = self.table_arg(call, 1, module) {
                     let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
-                    self.add_constraint(&q, Constraint { name, kind: ConstraintKind::Unique { columns } });
+                    self.add_constraint(
+                        &q,
+                        Constraint {
+                            name,
+                            kind: ConstraintKind::Unique { columns },
+                        },
+                    );
                 }
             }
             "create_primary_key" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
                 if let Some(q) = self.table_arg(call, 1, module) {
                     let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
-                    self.add_constraint(&q, Constraint { name, kind: ConstraintKind::PrimaryKey { columns } });
+                    self.add_constraint(
+                        &q,
+                        Constraint {
+                            name,
+                            kind: ConstraintKind::PrimaryKey { columns },
+                        },
+                    );
                 }
             }
             "create_check_constraint" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
-                if let (Some(q), Some(expression)) = (self.table_arg(call, 1, module), self.string(Self::arg_or_kw(call, 2, "condition"), module)) {
-                    self.add_constraint(&q, Constraint { name, kind: ConstraintKind::Check { expression } });
+                if let (Some(q), Some(expression)) = (
+                    self.table_arg(call, 1, module),
+                    self.string(Self::arg_or_kw(call, 2, "condition"), module),
+                ) {
+                    self.add_constraint(
+                        &q,
+                        Constraint {
+                            name,
+                            kind: ConstraintKind::Check { expression },
+                        },
+                    );
                 }
             }
             "drop_constraint" => {
-                let Some(name) = self.string(Self::arg_or_kw(call, 0, "constraint_name"), module) else { return };
+                let Some(name) = self.string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                else {
+                    return;
+                };
                 let table = self.table_arg(call, 1, module);
                 self.drop_named(table.as_ref(), &name);
             }
-            "execute" => self.note(call, "runs raw SQL (op.execute); its effects are not modelled"),
-            "bulk_insert" | "get_bind" | "get_context" | "f" | "inline_literal" | "create_table_comment" | "drop_table_comment" | "batch_alter_table" => {}
+            "execute" => self.note(
+                call,
+                "runs raw SQL (op.execute); its effects are not modelled",
+            ),
+            "bulk_insert"
+            | "get_bind"
+            | "get_context"
+            | "f"
+            | "inline_literal"
+            | "create_table_comment"
+            | "drop_table_comment"
+            | "batch_alter_table" => {}
             other => self.note(call, &format!("op.{other} is not modelled")),
         }
     }
@@ -367,7 +486,11 @@ impl Model {
             }
             "create_foreign_key" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
-                let Some(referent) = self.string(Self::arg_or_kw(call, 1, "referent_table"), module) else { return };
+                let Some(referent) =
+                    self.string(Self::arg_or_kw(call, 1, "referent_table"), module)
+                else {
+                    return;
+                };
                 let local = self.string_list(Self::arg_or_kw(call, 2, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 3, "remote_cols"), module);
                 self.add_fk(q, name, local, referent, remote, call, module);
@@ -375,20 +498,42 @@ impl Model {
             "create_unique_constraint" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
                 let columns = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
-                self.add_constraint(q, Constraint { name, kind: ConstraintKind::Unique { columns } });
+                self.add_constraint(
+                    q,
+                    Constraint {
+                        name,
+                        kind: ConstraintKind::Unique { columns },
+                    },
+                );
             }
             "create_primary_key" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
                 let columns = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
-                self.add_constraint(q, Constraint { name, kind: ConstraintKind::PrimaryKey { columns } });
+                self.add_constraint(
+                    q,
+                    Constraint {
+                        name,
+                        kind: ConstraintKind::PrimaryKey { columns },
+                    },
+                );
             }
             "create_check_constraint" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
-                if let Some(expression) = self.string(Self::arg_or_kw(call, 1, "condition"), module) {
-                    self.add_constraint(q, Constraint { name, kind: ConstraintKind::Check { expression } });
+                if let Some(expression) = self.string(Self::arg_or_kw(call, 1, "condition"), module)
+                {
+                    self.add_constraint(
+                        q,
+                        Constraint {
+                            name,
+                            kind: ConstraintKind::Check { expression },
+                        },
+                    );
                 }
             }
-            "execute" => self.note(call, "runs raw SQL in a batch operation; its effects are not modelled"),
+            "execute" => self.note(
+                call,
+                "runs raw SQL in a batch operation; its effects are not modelled",
+            ),
             "f" => {}
             other => self.note(call, &format!("batch_op.{other} is not modelled")),
         }
@@ -407,15 +552,31 @@ impl Model {
                 }
             }
             "PrimaryKeyConstraint" => {
-                let columns = c.args.iter().filter_map(|a| self.string(Some(a), module)).collect();
+                let columns = c
+                    .args
+                    .iter()
+                    .filter_map(|a| self.string(Some(a), module))
+                    .collect();
                 let name = self.string(c.kwarg("name"), module).unwrap_or_default();
-                table.constraints.retain(|k| !matches!(k.kind, ConstraintKind::PrimaryKey { .. }));
-                table.constraints.push(Constraint { name, kind: ConstraintKind::PrimaryKey { columns } });
+                table
+                    .constraints
+                    .retain(|k| !matches!(k.kind, ConstraintKind::PrimaryKey { .. }));
+                table.constraints.push(Constraint {
+                    name,
+                    kind: ConstraintKind::PrimaryKey { columns },
+                });
             }
             "UniqueConstraint" => {
-                let columns = c.args.iter().filter_map(|a| self.string(Some(a), module)).collect();
+                let columns = c
+                    .args
+                    .iter()
+                    .filter_map(|a| self.string(Some(a), module))
+                    .collect();
                 let name = self.string(c.kwarg("name"), module).unwrap_or_default();
-                table.constraints.push(Constraint { name, kind: ConstraintKind::Unique { columns } });
+                table.constraints.push(Constraint {
+                    name,
+                    kind: ConstraintKind::Unique { columns },
+                });
             }
             "ForeignKeyConstraint" => {
                 let local = self.string_list(Self::arg_or_kw(c, 0, "columns"), module);
@@ -435,13 +596,27 @@ impl Model {
             "CheckConstraint" => {
                 if let Some(expression) = self.string(c.args.first(), module) {
                     let name = self.string(c.kwarg("name"), module).unwrap_or_default();
-                    table.constraints.push(Constraint { name, kind: ConstraintKind::Check { expression } });
+                    table.constraints.push(Constraint {
+                        name,
+                        kind: ConstraintKind::Check { expression },
+                    });
                 }
             }
             "Index" => {
                 if let Some(name) = self.string(c.args.first(), module) {
-                    let keys = c.args.iter().skip(1).filter_map(|a| self.string(Some(a), module)).collect();
-                    table.indexes.push(Index { name, keys, unique: bool_kw(c, "unique"), predicate: None, method: None });
+                    let keys = c
+                        .args
+                        .iter()
+                        .skip(1)
+                        .filter_map(|a| self.string(Some(a), module))
+                        .collect();
+                    table.indexes.push(Index {
+                        name,
+                        keys,
+                        unique: bool_kw(c, "unique"),
+                        predicate: None,
+                        method: None,
+                    });
                 }
             }
             _ => {}
@@ -476,13 +651,29 @@ impl Model {
             }
         }
         if primary {
-            extra.constraints.push(Constraint { name: String::new(), kind: ConstraintKind::PrimaryKey { columns: vec![name.clone()] } });
+            extra.constraints.push(Constraint {
+                name: String::new(),
+                kind: ConstraintKind::PrimaryKey {
+                    columns: vec![name.clone()],
+                },
+            });
         }
         if bool_kw(c, "unique") {
-            extra.constraints.push(Constraint { name: String::new(), kind: ConstraintKind::Unique { columns: vec![name.clone()] } });
+            extra.constraints.push(Constraint {
+                name: String::new(),
+                kind: ConstraintKind::Unique {
+                    columns: vec![name.clone()],
+                },
+            });
         }
         if bool_kw(c, "index") {
-            extra.indexes.push(Index { name: format!("ix_{}_{}", q.name, name), keys: vec![name.clone()], unique: false, predicate: None, method: None });
+            extra.indexes.push(Index {
+                name: format!("ix_{}_{}", q.name, name),
+                keys: vec![name.clone()],
+                unique: false,
+                predicate: None,
+                method: None,
+            });
         }
         let mut col = Column::named(name);
         col.nullable = Some(nullable);
@@ -490,7 +681,9 @@ impl Model {
     }
 
     fn add_column(&mut self, q: &QName, c: &Call, module: &Module) {
-        let Some((col, extra)) = self.column(q, c, module) else { return self.note(c, "add_column with a computed column") };
+        let Some((col, extra)) = self.column(q, c, module) else {
+            return self.note(c, "add_column with a computed column");
+        };
         match self.schema.tables.get_mut(q) {
             Some(t) => {
                 t.columns.retain(|x| x.name != col.name);
@@ -499,7 +692,10 @@ impl Model {
                 t.indexes.extend(extra.indexes);
                 finish_primary_key(q, t);
             }
-            None => self.notes.push(format!("{} ({}): add_column on `{q}`, which no earlier revision creates", self.file, self.revision)),
+            None => self.notes.push(format!(
+                "{} ({}): add_column on `{q}`, which no earlier revision creates",
+                self.file, self.revision
+            )),
         }
     }
 
@@ -509,7 +705,9 @@ impl Model {
             // Dropping a column drops the indexes and constraints on it.
             t.indexes.retain(|i| !i.keys.iter().any(|k| k == col));
             t.constraints.retain(|c| match &c.kind {
-                ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } | ConstraintKind::ForeignKey { columns, .. } => !columns.iter().any(|k| k == col),
+                ConstraintKind::PrimaryKey { columns }
+                | ConstraintKind::Unique { columns }
+                | ConstraintKind::ForeignKey { columns, .. } => !columns.iter().any(|k| k == col),
                 ConstraintKind::Check { .. } => true,
             });
         }
@@ -517,7 +715,9 @@ impl Model {
 
     fn alter_column(&mut self, q: &QName, col: &str, call: &Call, module: &Module) {
         let new_name = self.string(call.kwarg("new_column_name"), module);
-        let Some(t) = self.schema.tables.get_mut(q) else { return };
+        let Some(t) = self.schema.tables.get_mut(q) else {
+            return;
+        };
         if let Some(Expr::Bool(n)) = call.kwarg("nullable") {
             if let Some(c) = t.column_mut(col) {
                 c.nullable = Some(*n);
@@ -535,7 +735,10 @@ impl Model {
                 }
             }
             for c in &mut t.constraints {
-                if let ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns } | ConstraintKind::ForeignKey { columns, .. } = &mut c.kind {
+                if let ConstraintKind::PrimaryKey { columns }
+                | ConstraintKind::Unique { columns }
+                | ConstraintKind::ForeignKey { columns, .. } = &mut c.kind
+                {
                     for k in columns {
                         if k == col {
                             *k = new.clone();
@@ -546,25 +749,53 @@ impl Model {
         }
     }
 
-    fn create_index(&mut self, q: &QName, name: String, keys: Vec<String>, call: &Call, module: &Module) {
-        let predicate = ["postgresql_where", "sqlite_where"]
-            .iter()
-            .find_map(|k| match call.kwarg(k) {
-                Some(Expr::Call(t)) if t.method() == "text" => self.string(t.args.first(), module),
-                other => self.string(other, module),
-            });
-        let index = Index { name, keys, unique: bool_kw(call, "unique"), predicate, method: None };
+    fn create_index(
+        &mut self,
+        q: &QName,
+        name: String,
+        keys: Vec<String>,
+        call: &Call,
+        module: &Module,
+    ) {
+        let predicate =
+            ["postgresql_where", "sqlite_where"]
+                .iter()
+                .find_map(|k| match call.kwarg(k) {
+                    Some(Expr::Call(t)) if t.method() == "text" => {
+                        self.string(t.args.first(), module)
+                    }
+                    other => self.string(other, module),
+                });
+        let index = Index {
+            name,
+            keys,
+            unique: bool_kw(call, "unique"),
+            predicate,
+            method: None,
+        };
         match self.schema.tables.get_mut(q) {
             Some(t) => {
                 t.indexes.retain(|i| i.name != index.name);
                 t.indexes.push(index);
             }
-            None => self.notes.push(format!("{} ({}): index on `{q}`, which no earlier revision creates", self.file, self.revision)),
+            None => self.notes.push(format!(
+                "{} ({}): index on `{q}`, which no earlier revision creates",
+                self.file, self.revision
+            )),
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn add_fk(&mut self, q: &QName, name: String, columns: Vec<String>, referent: String, referenced_columns: Vec<String>, call: &Call, module: &Module) {
+    fn add_fk(
+        &mut self,
+        q: &QName,
+        name: String,
+        columns: Vec<String>,
+        referent: String,
+        referenced_columns: Vec<String>,
+        call: &Call,
+        module: &Module,
+    ) {
         let kind = ConstraintKind::ForeignKey {
             columns,
             references: referent,
@@ -578,7 +809,8 @@ impl Model {
     fn add_constraint(&mut self, q: &QName, c: Constraint) {
         if let Some(t) = self.schema.tables.get_mut(q) {
             if matches!(c.kind, ConstraintKind::PrimaryKey { .. }) {
-                t.constraints.retain(|k| !matches!(k.kind, ConstraintKind::PrimaryKey { .. }));
+                t.constraints
+                    .retain(|k| !matches!(k.kind, ConstraintKind::PrimaryKey { .. }));
             }
             t.constraints.push(c);
         }
@@ -612,13 +844,17 @@ fn finish_primary_key(_q: &QName, t: &mut Table) {
             }
         }
     }
-    t.constraints.retain(|c| !matches!(c.kind, ConstraintKind::PrimaryKey { .. }));
+    t.constraints
+        .retain(|c| !matches!(c.kind, ConstraintKind::PrimaryKey { .. }));
     if let Some(n) = named {
         t.constraints.push(n);
     } else if !pk_cols.is_empty() {
         let mut seen = BTreeMap::new();
         pk_cols.retain(|c| seen.insert(c.clone(), ()).is_none());
-        t.constraints.push(Constraint { name: String::new(), kind: ConstraintKind::PrimaryKey { columns: pk_cols } });
+        t.constraints.push(Constraint {
+            name: String::new(),
+            kind: ConstraintKind::PrimaryKey { columns: pk_cols },
+        });
     }
 }
 

@@ -24,7 +24,8 @@ pub struct Migration {
 
 /// Lists the migrations of a directory in apply order, and the tool whose layout it is.
 pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()));
+    let read =
+        |p: &Path| std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()));
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| ExpectedError::new(dir, e.to_string()))?
         .flatten()
@@ -33,30 +34,59 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
     entries.sort();
 
     // Prisma: one directory per migration.
-    let prisma: Vec<&PathBuf> = entries.iter().filter(|p| p.join("migration.sql").is_file()).collect();
+    let prisma: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.join("migration.sql").is_file())
+        .collect();
     if !prisma.is_empty() {
         let mut out = Vec::new();
         for d in prisma {
             let path = d.join("migration.sql");
             let sql = read(&path)?;
-            let id = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let id = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let checksum = Some(hex(&sha2::Sha256::digest(sql.as_bytes())));
-            out.push(Migration { id, path, up_sql: sql, checksum });
+            out.push(Migration {
+                id,
+                path,
+                up_sql: sql,
+                checksum,
+            });
         }
         return Ok((LedgerTool::Prisma, out));
     }
 
-    let sql_files: Vec<&PathBuf> = entries.iter().filter(|p| p.extension().is_some_and(|e| e == "sql")).collect();
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let sql_files: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
 
     // Flyway: V1__init.sql, V1.1__more.sql (repeatable R__ and undo U files are not replayed).
-    if sql_files.iter().any(|p| name(p).starts_with('V') && name(p).contains("__")) {
+    if sql_files
+        .iter()
+        .any(|p| name(p).starts_with('V') && name(p).contains("__"))
+    {
         let mut out = Vec::new();
-        for p in sql_files.iter().filter(|p| name(p).starts_with('V') && name(p).contains("__")) {
+        for p in sql_files
+            .iter()
+            .filter(|p| name(p).starts_with('V') && name(p).contains("__"))
+        {
             let n = name(p);
             let version = n[1..n.find("__").unwrap_or(1)].replace('_', ".");
             let sql = read(p)?;
-            out.push(Migration { id: version, path: p.to_path_buf(), checksum: Some(flyway_checksum(&sql)), up_sql: sql });
+            out.push(Migration {
+                id: version,
+                path: p.to_path_buf(),
+                checksum: Some(flyway_checksum(&sql)),
+                up_sql: sql,
+            });
         }
         out.sort_by(|a, b| version_cmp(&a.id, &b.id));
         return Ok((LedgerTool::Flyway, out));
@@ -71,7 +101,10 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
         })
         .collect();
     if versioned.is_empty() {
-        return Err(ExpectedError::new(dir, "no SQL migrations recognised (Flyway V<n>__*.sql, <version>_*.up.sql, dbmate, goose, sqlx or Prisma layouts)"));
+        return Err(ExpectedError::new(
+            dir,
+            "no SQL migrations recognised (Flyway V<n>__*.sql, <version>_*.up.sql, dbmate, goose, sqlx or Prisma layouts)",
+        ));
     }
     let mut out = Vec::new();
     let mut tool = LedgerTool::Sqlx;
@@ -79,31 +112,65 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
         let text = read(p)?;
         let n = name(p);
         let (up, t) = if text.contains("-- +goose Up") || text.contains("-- +goose up") {
-            (section(&text, &["-- +goose Up", "-- +goose up"], &["-- +goose Down", "-- +goose down"]), LedgerTool::Goose)
+            (
+                section(
+                    &text,
+                    &["-- +goose Up", "-- +goose up"],
+                    &["-- +goose Down", "-- +goose down"],
+                ),
+                LedgerTool::Goose,
+            )
         } else if text.contains("-- migrate:up") {
-            (section(&text, &["-- migrate:up"], &["-- migrate:down"]), LedgerTool::Dbmate)
+            (
+                section(&text, &["-- migrate:up"], &["-- migrate:down"]),
+                LedgerTool::Dbmate,
+            )
         } else if n.ends_with(".up.sql") {
-            (text.clone(), if p.with_file_name(n.replace(".up.sql", ".down.sql")).exists() { LedgerTool::GolangMigrate } else { LedgerTool::Sqlx })
+            (
+                text.clone(),
+                if p.with_file_name(n.replace(".up.sql", ".down.sql")).exists() {
+                    LedgerTool::GolangMigrate
+                } else {
+                    LedgerTool::Sqlx
+                },
+            )
         } else {
             (text.clone(), LedgerTool::Sqlx)
         };
         tool = t;
         let checksum = (t == LedgerTool::Sqlx).then(|| hex(&sha2::Sha384::digest(text.as_bytes())));
         let id = match t {
-            LedgerTool::Goose | LedgerTool::GolangMigrate | LedgerTool::Sqlx => v.trim_start_matches('0').to_string(),
+            LedgerTool::Goose | LedgerTool::GolangMigrate | LedgerTool::Sqlx => {
+                v.trim_start_matches('0').to_string()
+            }
             _ => v,
         };
         let id = if id.is_empty() { "0".into() } else { id };
-        out.push(Migration { id, path: p.to_path_buf(), up_sql: up.replace("-- +goose StatementBegin", "").replace("-- +goose StatementEnd", ""), checksum });
+        out.push(Migration {
+            id,
+            path: p.to_path_buf(),
+            up_sql: up
+                .replace("-- +goose StatementBegin", "")
+                .replace("-- +goose StatementEnd", ""),
+            checksum,
+        });
     }
     out.sort_by(|a, b| version_cmp(&a.id, &b.id));
     Ok((tool, out))
 }
 
 fn section(text: &str, start: &[&str], end: &[&str]) -> String {
-    let from = start.iter().filter_map(|s| text.find(s).map(|i| i + s.len())).min().unwrap_or(0);
+    let from = start
+        .iter()
+        .filter_map(|s| text.find(s).map(|i| i + s.len()))
+        .min()
+        .unwrap_or(0);
     let rest = &text[from..];
-    let to = end.iter().filter_map(|e| rest.find(e)).min().unwrap_or(rest.len());
+    let to = end
+        .iter()
+        .filter_map(|e| rest.find(e))
+        .min()
+        .unwrap_or(rest.len());
     rest[..to].to_string()
 }
 
@@ -123,28 +190,54 @@ fn hex(bytes: &[u8]) -> String {
 
 /// `1.10` after `1.9`; numbers as numbers.
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let parts = |s: &str| -> Vec<u128> { s.split(['.', '_']).map(|p| p.parse().unwrap_or(0)).collect() };
+    let parts = |s: &str| -> Vec<u128> {
+        s.split(['.', '_'])
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
     parts(a).cmp(&parts(b)).then_with(|| a.cmp(b))
 }
 
 /// Replays every migration into a shadow database, introspecting after each.
-pub async fn load(dir: &Path, engine: Engine, shadow_url: Option<&DatabaseUrl>, target: Option<&DatabaseUrl>, opts: &ConnectOptions) -> Result<Expected, ExpectedError> {
+pub async fn load(
+    dir: &Path,
+    engine: Engine,
+    shadow_url: Option<&DatabaseUrl>,
+    target: Option<&DatabaseUrl>,
+    opts: &ConnectOptions,
+) -> Result<Expected, ExpectedError> {
     let (tool, migrations) = list(dir)?;
     let mut shadow = Shadow::create(engine, shadow_url, target, opts).await?;
     let result = replay(&mut shadow, &migrations).await;
     shadow.drop().await;
     let revisions = result?;
-    Ok(Expected { source: SourceKind::Migrations, path: dir.display().to_string(), revisions, partial: false, tool: Some(tool), notes: Vec::new() })
+    Ok(Expected {
+        source: SourceKind::Migrations,
+        path: dir.display().to_string(),
+        revisions,
+        partial: false,
+        tool: Some(tool),
+        notes: Vec::new(),
+    })
 }
 
-async fn replay(shadow: &mut Shadow, migrations: &[Migration]) -> Result<Vec<Revision>, ExpectedError> {
+async fn replay(
+    shadow: &mut Shadow,
+    migrations: &[Migration],
+) -> Result<Vec<Revision>, ExpectedError> {
     let mut revisions = Vec::with_capacity(migrations.len());
     for m in migrations {
         shadow::apply(&mut shadow.conn, &m.up_sql, &m.path).await?;
         let schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
             .await
-            .map_err(|e| ExpectedError::new(&m.path, format!("introspecting the shadow database: {e}")))?;
-        revisions.push(Revision { id: Some(m.id.clone()), schema, checksum: m.checksum.clone() });
+            .map_err(|e| {
+                ExpectedError::new(&m.path, format!("introspecting the shadow database: {e}"))
+            })?;
+        revisions.push(Revision {
+            id: Some(m.id.clone()),
+            schema,
+            checksum: m.checksum.clone(),
+        });
     }
     Ok(revisions)
 }

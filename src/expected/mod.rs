@@ -27,11 +27,17 @@ pub struct ExpectedError {
 
 impl ExpectedError {
     pub fn new(path: &Path, message: impl Into<String>) -> Self {
-        ExpectedError { path: Some(path.to_path_buf()), message: message.into() }
+        ExpectedError {
+            path: Some(path.to_path_buf()),
+            message: message.into(),
+        }
     }
 
     pub fn plain(message: impl Into<String>) -> Self {
-        ExpectedError { path: None, message: message.into() }
+        ExpectedError {
+            path: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -77,9 +83,17 @@ impl Expected {
 
     /// Position of a revision id (numeric ids compare as numbers: `007` is `7`).
     pub fn position(&self, id: &str) -> Option<usize> {
-        let norm = |s: &str| if s.chars().all(|c| c.is_ascii_digit()) { s.trim_start_matches('0').to_string() } else { s.to_string() };
+        let norm = |s: &str| {
+            if s.chars().all(|c| c.is_ascii_digit()) {
+                s.trim_start_matches('0').to_string()
+            } else {
+                s.to_string()
+            }
+        };
         let want = norm(id);
-        self.revisions.iter().position(|r| r.id.as_deref().map(norm).as_deref() == Some(want.as_str()))
+        self.revisions
+            .iter()
+            .position(|r| r.id.as_deref().map(norm).as_deref() == Some(want.as_str()))
     }
 
     pub fn has_revisions(&self) -> bool {
@@ -114,14 +128,23 @@ impl ExpectedSpec {
         if !p.exists() {
             return Err(ExpectedError::new(&p, "no such file or directory"));
         }
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         Ok(match ext.as_str() {
             "json" => ExpectedSpec::Snapshot(p),
             "sql" => ExpectedSpec::Sql(p),
             "ini" => ExpectedSpec::Alembic(p),
             _ if p.is_dir() && alembic::looks_like_alembic(&p) => ExpectedSpec::Alembic(p),
             _ if p.is_dir() => ExpectedSpec::Migrations(p),
-            _ => return Err(ExpectedError::new(&p, "cannot tell what kind of expected schema this is; prefix it with snapshot:, sql:, migrations: or alembic:")),
+            _ => {
+                return Err(ExpectedError::new(
+                    &p,
+                    "cannot tell what kind of expected schema this is; prefix it with snapshot:, sql:, migrations: or alembic:",
+                ));
+            }
         })
     }
 }
@@ -146,29 +169,47 @@ pub async fn load(spec: &ExpectedSpec, ctx: &LoadContext<'_>) -> Result<Expected
             Ok(Expected {
                 source: SourceKind::Snapshot,
                 path: p.display().to_string(),
-                revisions: file.revisions.into_iter().map(|r| Revision { id: r.revision, schema: r.schema, checksum: None }).collect(),
+                revisions: file
+                    .revisions
+                    .into_iter()
+                    .map(|r| Revision {
+                        id: r.revision,
+                        schema: r.schema,
+                        checksum: None,
+                    })
+                    .collect(),
                 partial: false,
                 tool: None,
                 notes: Vec::new(),
             })
         }
         ExpectedSpec::Alembic(p) => alembic::load(p),
-        ExpectedSpec::Migrations(p) => migrations::load(p, ctx.engine, ctx.shadow_url, ctx.target, ctx.connect).await,
+        ExpectedSpec::Migrations(p) => {
+            migrations::load(p, ctx.engine, ctx.shadow_url, ctx.target, ctx.connect).await
+        }
         ExpectedSpec::Sql(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()))?;
-            let mut shadow = shadow::Shadow::create(ctx.engine, ctx.shadow_url, ctx.target, ctx.connect).await?;
+            let text =
+                std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()))?;
+            let mut shadow =
+                shadow::Shadow::create(ctx.engine, ctx.shadow_url, ctx.target, ctx.connect).await?;
             let applied = shadow::apply(&mut shadow.conn, &text, p).await;
             let schema = match applied {
                 Ok(()) => introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
                     .await
-                    .map_err(|e| ExpectedError::new(p, format!("introspecting the shadow database: {e}"))),
+                    .map_err(|e| {
+                        ExpectedError::new(p, format!("introspecting the shadow database: {e}"))
+                    }),
                 Err(e) => Err(e),
             };
             shadow.drop().await;
             Ok(Expected {
                 source: SourceKind::Sql,
                 path: p.display().to_string(),
-                revisions: vec![Revision { id: ctx.revision.clone(), schema: schema?, checksum: None }],
+                revisions: vec![Revision {
+                    id: ctx.revision.clone(),
+                    schema: schema?,
+                    checksum: None,
+                }],
                 partial: false,
                 tool: None,
                 notes: Vec::new(),

@@ -78,9 +78,9 @@ struct Token {
 }
 
 const OPS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "==", "!=", "<=", ">=", "**", "//", "<<", ">>", "+=", "-=", "*=", "/=", "%=",
-    "&=", "|=", "^=", "@=", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=", "+", "-", "*", "/", "%", "<", ">", "&", "|",
-    "^", "~", "@",
+    "**=", "//=", ">>=", "<<=", "...", "->", ":=", "==", "!=", "<=", ">=", "**", "//", "<<", ">>",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "(", ")", "[", "]", "{", "}", ",", ":",
+    ".", ";", "=", "+", "-", "*", "/", "%", "<", ">", "&", "|", "^", "~", "@",
 ];
 
 fn tokenize(src: &str) -> Vec<Token> {
@@ -125,7 +125,11 @@ fn tokenize(src: &str) -> Vec<Token> {
             line += 1;
             i += 1;
             if depth == 0 {
-                out.push(Token { tok: Tok::Newline, line, indent: None });
+                out.push(Token {
+                    tok: Tok::Newline,
+                    line,
+                    indent: None,
+                });
                 at_line_start = true;
             }
             continue;
@@ -147,20 +151,36 @@ fn tokenize(src: &str) -> Vec<Token> {
         }
         i = lex_one(&chars, i, &mut line, &mut depth, &mut out);
     }
-    out.push(Token { tok: Tok::Newline, line, indent: None });
+    out.push(Token {
+        tok: Tok::Newline,
+        line,
+        indent: None,
+    });
     out
 }
 
 /// Lexes one token at `i`; returns the position after it.
-fn lex_one(chars: &[char], i: usize, line: &mut u32, depth: &mut usize, out: &mut Vec<Token>) -> usize {
+fn lex_one(
+    chars: &[char],
+    i: usize,
+    line: &mut u32,
+    depth: &mut usize,
+    out: &mut Vec<Token>,
+) -> usize {
     let c = chars[i];
     let start_line = *line;
     // String prefixes: r, b, u, f and combinations.
     let mut j = i;
-    while j < chars.len() && j - i < 2 && matches!(chars[j].to_ascii_lowercase(), 'r' | 'b' | 'u' | 'f') {
+    while j < chars.len()
+        && j - i < 2
+        && matches!(chars[j].to_ascii_lowercase(), 'r' | 'b' | 'u' | 'f')
+    {
         j += 1;
     }
-    if j < chars.len() && (chars[j] == '\'' || chars[j] == '"') && (j == i || chars[i].is_ascii_alphabetic()) {
+    if j < chars.len()
+        && (chars[j] == '\'' || chars[j] == '"')
+        && (j == i || chars[i].is_ascii_alphabetic())
+    {
         let raw = chars[i..j].iter().any(|p| p.eq_ignore_ascii_case(&'r'));
         let q = chars[j];
         let triple = chars.get(j + 1) == Some(&q) && chars.get(j + 2) == Some(&q);
@@ -192,14 +212,20 @@ fn lex_one(chars: &[char], i: usize, line: &mut u32, depth: &mut usize, out: &mu
                 k += 2;
                 continue;
             }
-            if ch == q && (!triple || (chars.get(k + 1) == Some(&q) && chars.get(k + 2) == Some(&q))) {
+            if ch == q
+                && (!triple || (chars.get(k + 1) == Some(&q) && chars.get(k + 2) == Some(&q)))
+            {
                 k += if triple { 3 } else { 1 };
                 break;
             }
             s.push(ch);
             k += 1;
         }
-        out.push(Token { tok: Tok::Str(s), line: start_line, indent: None });
+        out.push(Token {
+            tok: Tok::Str(s),
+            line: start_line,
+            indent: None,
+        });
         return k;
     }
     if c.is_alphabetic() || c == '_' {
@@ -207,25 +233,43 @@ fn lex_one(chars: &[char], i: usize, line: &mut u32, depth: &mut usize, out: &mu
         while k < chars.len() && (chars[k].is_alphanumeric() || chars[k] == '_') {
             k += 1;
         }
-        out.push(Token { tok: Tok::Name(chars[i..k].iter().collect()), line: start_line, indent: None });
+        out.push(Token {
+            tok: Tok::Name(chars[i..k].iter().collect()),
+            line: start_line,
+            indent: None,
+        });
         return k;
     }
     if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
         let mut k = i;
-        while k < chars.len() && (chars[k].is_ascii_alphanumeric() || chars[k] == '.' || chars[k] == '_') {
+        while k < chars.len()
+            && (chars[k].is_ascii_alphanumeric() || chars[k] == '.' || chars[k] == '_')
+        {
             k += 1;
         }
-        out.push(Token { tok: Tok::Num(chars[i..k].iter().collect()), line: start_line, indent: None });
+        out.push(Token {
+            tok: Tok::Num(chars[i..k].iter().collect()),
+            line: start_line,
+            indent: None,
+        });
         return k;
     }
     for op in OPS {
-        if op.chars().enumerate().all(|(n, oc)| chars.get(i + n) == Some(&oc)) {
+        if op
+            .chars()
+            .enumerate()
+            .all(|(n, oc)| chars.get(i + n) == Some(&oc))
+        {
             match *op {
                 "(" | "[" | "{" => *depth += 1,
                 ")" | "]" | "}" => *depth = depth.saturating_sub(1),
                 _ => {}
             }
-            out.push(Token { tok: Tok::Op(op), line: start_line, indent: None });
+            out.push(Token {
+                tok: Tok::Op(op),
+                line: start_line,
+                indent: None,
+            });
             return i + op.chars().count();
         }
     }
@@ -270,17 +314,27 @@ pub fn parse_module(src: &str) -> Module {
                 m.functions.insert(name, body);
                 i = j;
             }
-            (Tok::Name(n), Some(0)) if matches!(tokens.get(i + 1).map(|t| &t.tok), Some(Tok::Op("=")) | Some(Tok::Op(":"))) => {
+            (Tok::Name(n), Some(0))
+                if matches!(
+                    tokens.get(i + 1).map(|t| &t.tok),
+                    Some(Tok::Op("=")) | Some(Tok::Op(":"))
+                ) =>
+            {
                 let name = n.clone();
                 let mut j = i + 2;
                 // `name: Type = value`
                 if tokens.get(i + 1).map(|t| &t.tok) == Some(&Tok::Op(":")) {
-                    while j < tokens.len() && !matches!(tokens[j].tok, Tok::Op("=") | Tok::Newline) {
+                    while j < tokens.len() && !matches!(tokens[j].tok, Tok::Op("=") | Tok::Newline)
+                    {
                         j += 1;
                     }
                     j += 1;
                 }
-                let mut p = ExprParser { tokens: &tokens, pos: j, depth: 0 };
+                let mut p = ExprParser {
+                    tokens: &tokens,
+                    pos: j,
+                    depth: 0,
+                };
                 let value = p.expr();
                 m.assignments.insert(name, value);
                 i = p.pos.max(i + 1);
@@ -297,11 +351,20 @@ fn parse_body(tokens: &[Token]) -> Vec<Statement> {
     while i < tokens.len() {
         // `with EXPR as NAME:`
         if tokens[i].tok == Tok::Name("with".into()) {
-            let mut p = ExprParser { tokens, pos: i + 1, depth: 0 };
+            let mut p = ExprParser {
+                tokens,
+                pos: i + 1,
+                depth: 0,
+            };
             let e = p.expr();
             if tokens.get(p.pos).map(|t| &t.tok) == Some(&Tok::Name("as".into())) {
-                if let (Expr::Call(call), Some(Tok::Name(alias))) = (e, tokens.get(p.pos + 1).map(|t| &t.tok)) {
-                    out.push(Statement::With { call: *call, alias: alias.clone() });
+                if let (Expr::Call(call), Some(Tok::Name(alias))) =
+                    (e, tokens.get(p.pos + 1).map(|t| &t.tok))
+                {
+                    out.push(Statement::With {
+                        call: *call,
+                        alias: alias.clone(),
+                    });
                     i = p.pos + 2;
                     continue;
                 }
@@ -313,13 +376,19 @@ fn parse_body(tokens: &[Token]) -> Vec<Statement> {
         if let Tok::Name(_) = &tokens[i].tok {
             let is_call = {
                 let mut k = i + 1;
-                while matches!(tokens.get(k).map(|t| &t.tok), Some(Tok::Op("."))) && matches!(tokens.get(k + 1).map(|t| &t.tok), Some(Tok::Name(_))) {
+                while matches!(tokens.get(k).map(|t| &t.tok), Some(Tok::Op(".")))
+                    && matches!(tokens.get(k + 1).map(|t| &t.tok), Some(Tok::Name(_)))
+                {
                     k += 2;
                 }
                 matches!(tokens.get(k).map(|t| &t.tok), Some(Tok::Op("(")))
             };
             if is_call {
-                let mut p = ExprParser { tokens, pos: i, depth: 0 };
+                let mut p = ExprParser {
+                    tokens,
+                    pos: i,
+                    depth: 0,
+                };
                 if let Expr::Call(c) = p.expr() {
                     out.push(Statement::Call(*c));
                 }
@@ -361,7 +430,13 @@ impl<'a> ExprParser<'a> {
         let mut e = self.unary();
         loop {
             match self.peek() {
-                Some(Tok::Op(op)) if ["+", "-", "*", "/", "%", "|", "&", "==", "!=", "<", ">", "<=", ">=", "**", "//", "@"].contains(op) => {
+                Some(Tok::Op(op))
+                    if [
+                        "+", "-", "*", "/", "%", "|", "&", "==", "!=", "<", ">", "<=", ">=", "**",
+                        "//", "@",
+                    ]
+                    .contains(op) =>
+                {
                     self.pos += 1;
                     let rhs = self.unary();
                     e = match (e, rhs, *op) {
@@ -369,7 +444,9 @@ impl<'a> ExprParser<'a> {
                         _ => Expr::Other,
                     };
                 }
-                Some(Tok::Name(n)) if ["if", "and", "or", "in", "is", "not", "for"].contains(&n.as_str()) => {
+                Some(Tok::Name(n))
+                    if ["if", "and", "or", "in", "is", "not", "for"].contains(&n.as_str()) =>
+                {
                     self.skip_to_delimiter();
                     e = Expr::Other;
                 }
@@ -388,7 +465,9 @@ impl<'a> ExprParser<'a> {
                 _ => Expr::Other,
             };
         }
-        if self.peek() == Some(&Tok::Name("not".into())) || self.peek() == Some(&Tok::Name("lambda".into())) {
+        if self.peek() == Some(&Tok::Name("not".into()))
+            || self.peek() == Some(&Tok::Name("lambda".into()))
+        {
             self.skip_to_delimiter();
             return Expr::Other;
         }
@@ -460,7 +539,12 @@ impl<'a> ExprParser<'a> {
                     _ => String::new(),
                 };
                 let (args, kwargs) = self.call_args();
-                e = Expr::Call(Box::new(Call { func, args, kwargs, line }));
+                e = Expr::Call(Box::new(Call {
+                    func,
+                    args,
+                    kwargs,
+                    line,
+                }));
                 continue;
             }
             if self.is_op("[") {
@@ -509,7 +593,10 @@ impl<'a> ExprParser<'a> {
             if self.is_op("*") || self.is_op("**") {
                 self.pos += 1;
                 let _ = self.expr();
-            } else if let (Some(Tok::Name(k)), Some(Tok::Op("="))) = (self.peek().cloned(), self.tokens.get(self.pos + 1).map(|t| t.tok.clone())) {
+            } else if let (Some(Tok::Name(k)), Some(Tok::Op("="))) = (
+                self.peek().cloned(),
+                self.tokens.get(self.pos + 1).map(|t| t.tok.clone()),
+            ) {
                 self.pos += 2;
                 kwargs.push((k, self.expr()));
             } else {
@@ -612,9 +699,21 @@ def downgrade():
     op.drop_table("sessions")
 "#;
         let m = parse_module(src);
-        assert_eq!(m.assignments.get("revision"), Some(&Expr::Str("017_add_sessions".into())));
-        assert_eq!(m.assignments.get("down_revision"), Some(&Expr::Str("016_add_time_entry_and_pos".into())));
-        assert_eq!(m.assignments.get("depends_on"), Some(&Expr::List(vec![Expr::Str("a".into()), Expr::Str("b".into())])));
+        assert_eq!(
+            m.assignments.get("revision"),
+            Some(&Expr::Str("017_add_sessions".into()))
+        );
+        assert_eq!(
+            m.assignments.get("down_revision"),
+            Some(&Expr::Str("016_add_time_entry_and_pos".into()))
+        );
+        assert_eq!(
+            m.assignments.get("depends_on"),
+            Some(&Expr::List(vec![
+                Expr::Str("a".into()),
+                Expr::Str("b".into())
+            ]))
+        );
         let up = &m.functions["upgrade"];
         let funcs: Vec<String> = up
             .iter()
@@ -623,18 +722,42 @@ def downgrade():
                 Statement::With { call, alias } => format!("with {} as {alias}", call.func),
             })
             .collect();
-        assert_eq!(funcs, ["op.create_table", "op.create_index", "with op.batch_alter_table as batch_op", "batch_op.add_column", "op.get_bind", "op.execute"]);
-        let Statement::Call(ct) = &up[0] else { panic!() };
+        assert_eq!(
+            funcs,
+            [
+                "op.create_table",
+                "op.create_index",
+                "with op.batch_alter_table as batch_op",
+                "batch_op.add_column",
+                "op.get_bind",
+                "op.execute"
+            ]
+        );
+        let Statement::Call(ct) = &up[0] else {
+            panic!()
+        };
         assert_eq!(ct.args.len(), 5);
         let col = ct.args[2].as_call().unwrap();
         assert_eq!(col.func, "sa.Column");
-        assert_eq!(col.args[2].as_call().unwrap().kwarg("ondelete"), Some(&Expr::Str("CASCADE".into())));
+        assert_eq!(
+            col.args[2].as_call().unwrap().kwarg("ondelete"),
+            Some(&Expr::Str("CASCADE".into()))
+        );
         assert_eq!(m.functions["downgrade"].len(), 1);
     }
 
     #[test]
     fn garbage_never_panics() {
-        for src in ["def upgrade(:\n  op.create_table(\"x\"", "x = (((((", "op.f(\"a\" + 'b' + c)", "'''unterminated", "def\n", "\u{0}\u{1}((]]", "x = (1 ]", "def upgrade():\n  op.f(1 ] 2)\n"] {
+        for src in [
+            "def upgrade(:\n  op.create_table(\"x\"",
+            "x = (((((",
+            "op.f(\"a\" + 'b' + c)",
+            "'''unterminated",
+            "def\n",
+            "\u{0}\u{1}((]]",
+            "x = (1 ]",
+            "def upgrade():\n  op.f(1 ] 2)\n",
+        ] {
             let _ = parse_module(src);
         }
         let deep = format!("x = {}1{}", "(".repeat(10_000), ")".repeat(10_000));

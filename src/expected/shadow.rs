@@ -20,18 +20,32 @@ pub struct Shadow {
 }
 
 fn fresh_name() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     format!("preflight_shadow_{}_{nanos:09}", std::process::id())
 }
 
 impl Shadow {
     /// Creates a shadow database for `engine`. SQLite shadows live in memory;
     /// the others need `shadow_url`, which must not be the target.
-    pub async fn create(engine: Engine, shadow_url: Option<&DatabaseUrl>, target: Option<&DatabaseUrl>, opts: &ConnectOptions) -> Result<Shadow, ExpectedError> {
+    pub async fn create(
+        engine: Engine,
+        shadow_url: Option<&DatabaseUrl>,
+        target: Option<&DatabaseUrl>,
+        opts: &ConnectOptions,
+    ) -> Result<Shadow, ExpectedError> {
         if engine == Engine::Sqlite {
-            let o = SqliteConnectOptions::from_str("sqlite::memory:").map_err(|e| ExpectedError::plain(db::clean_message(&e)))?;
-            let conn = SqliteConnection::connect_with(&o).await.map_err(|e| ExpectedError::plain(db::clean_message(&e)))?;
-            return Ok(Shadow { admin: None, name: ":memory:".into(), conn: Connection::Sqlite(conn) });
+            let o = SqliteConnectOptions::from_str("sqlite::memory:")
+                .map_err(|e| ExpectedError::plain(db::clean_message(&e)))?;
+            let conn = SqliteConnection::connect_with(&o)
+                .await
+                .map_err(|e| ExpectedError::plain(db::clean_message(&e)))?;
+            return Ok(Shadow {
+                admin: None,
+                name: ":memory:".into(),
+                conn: Connection::Sqlite(conn),
+            });
         }
         let Some(url) = shadow_url else {
             return Err(ExpectedError::plain(format!(
@@ -40,19 +54,32 @@ impl Shadow {
             )));
         };
         if url.engine() != engine {
-            return Err(ExpectedError::plain(format!("--shadow-url is {}, but the database is {}", url.engine().name(), engine.name())));
+            return Err(ExpectedError::plain(format!(
+                "--shadow-url is {}, but the database is {}",
+                url.engine().name(),
+                engine.name()
+            )));
         }
         if let Some(t) = target {
             if t.identity() == url.identity() {
-                return Err(ExpectedError::plain(format!("--shadow-url {url} is the target database itself; give a maintenance database on a server preflight may create databases on")));
+                return Err(ExpectedError::plain(format!(
+                    "--shadow-url {url} is the target database itself; give a maintenance database on a server preflight may create databases on"
+                )));
             }
         }
-        let mut admin = db::connect(url, opts).await.map_err(|e| ExpectedError::plain(e.to_string()))?;
+        let mut admin = db::connect(url, opts)
+            .await
+            .map_err(|e| ExpectedError::plain(e.to_string()))?;
         let name = fresh_name();
         admin
             .execute(&format!("CREATE DATABASE {}", quote_ident(engine, &name)))
             .await
-            .map_err(|e| ExpectedError::plain(format!("cannot create a shadow database on {url}: {}", db::clean_message(&e))))?;
+            .map_err(|e| {
+                ExpectedError::plain(format!(
+                    "cannot create a shadow database on {url}: {}",
+                    db::clean_message(&e)
+                ))
+            })?;
         let shadow_url = url.with_database(&name);
         let conn = match db::connect(&shadow_url, opts).await {
             Ok(c) => c,
@@ -61,7 +88,11 @@ impl Shadow {
                 return Err(ExpectedError::plain(e.to_string()));
             }
         };
-        Ok(Shadow { admin: Some(admin), name, conn })
+        Ok(Shadow {
+            admin: Some(admin),
+            name,
+            conn,
+        })
     }
 
     /// Drops the shadow database.
@@ -77,7 +108,10 @@ impl Shadow {
 
 fn drop_sql(engine: Engine, name: &str) -> String {
     match engine {
-        Engine::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(engine, name)),
+        Engine::Postgres => format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(engine, name)
+        ),
         _ => format!("DROP DATABASE IF EXISTS {}", quote_ident(engine, name)),
     }
 }
@@ -88,7 +122,10 @@ pub async fn apply(conn: &mut Connection, sql: &str, file: &Path) -> Result<(), 
     let engine = conn.engine();
     for st in super::sql::split(sql, engine) {
         if let Err(e) = conn.execute(&st.text).await {
-            return Err(ExpectedError::new(file, format!("line {}: {}", st.line, db::clean_message(&e))));
+            return Err(ExpectedError::new(
+                file,
+                format!("line {}: {}", st.line, db::clean_message(&e)),
+            ));
         }
     }
     Ok(())

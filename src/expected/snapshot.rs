@@ -28,10 +28,18 @@ pub struct SnapshotRevision {
 
 impl SnapshotFile {
     pub fn read(path: &Path) -> Result<SnapshotFile, ExpectedError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ExpectedError::new(path, e.to_string()))?;
-        let file: SnapshotFile = serde_json::from_str(&text).map_err(|e| ExpectedError::new(path, format!("not a preflight snapshot: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ExpectedError::new(path, e.to_string()))?;
+        let file: SnapshotFile = serde_json::from_str(&text)
+            .map_err(|e| ExpectedError::new(path, format!("not a preflight snapshot: {e}")))?;
         if file.preflight_snapshot != FORMAT_VERSION {
-            return Err(ExpectedError::new(path, format!("snapshot format {} is not supported (this preflight reads {FORMAT_VERSION})", file.preflight_snapshot)));
+            return Err(ExpectedError::new(
+                path,
+                format!(
+                    "snapshot format {} is not supported (this preflight reads {FORMAT_VERSION})",
+                    file.preflight_snapshot
+                ),
+            ));
         }
         Ok(file)
     }
@@ -41,7 +49,11 @@ impl SnapshotFile {
     pub fn put(&mut self, revision: Option<String>, schema: Schema) {
         self.engine = schema.engine.or(self.engine);
         match &revision {
-            Some(r) => match self.revisions.iter_mut().find(|e| e.revision.as_deref() == Some(r)) {
+            Some(r) => match self
+                .revisions
+                .iter_mut()
+                .find(|e| e.revision.as_deref() == Some(r))
+            {
                 Some(e) => e.schema = schema,
                 None => {
                     self.revisions.retain(|e| e.revision.is_some());
@@ -62,7 +74,8 @@ impl SnapshotFile {
     /// interrupted run never leaves half a snapshot.
     pub fn write(&self, path: &Path) -> Result<(), ExpectedError> {
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, self.to_json()).map_err(|e| ExpectedError::new(&tmp, e.to_string()))?;
+        std::fs::write(&tmp, self.to_json())
+            .map_err(|e| ExpectedError::new(&tmp, e.to_string()))?;
         std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             ExpectedError::new(path, e.to_string())

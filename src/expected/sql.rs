@@ -25,7 +25,10 @@ pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
     let flush = |current: &mut String, out: &mut Vec<Statement>, start_line: u32| {
         let t = current.trim();
         if !t.is_empty() && !is_only_comments(t) {
-            out.push(Statement { text: t.to_string(), line: start_line });
+            out.push(Statement {
+                text: t.to_string(),
+                line: start_line,
+            });
         }
         current.clear();
     };
@@ -35,7 +38,8 @@ pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
             // Client commands that are not SQL.
             let rest: String = chars[i..].iter().take_while(|&&ch| ch != '\n').collect();
             let trimmed = rest.trim_start();
-            if engine == Engine::Postgres && trimmed.starts_with('\\') && current.trim().is_empty() {
+            if engine == Engine::Postgres && trimmed.starts_with('\\') && current.trim().is_empty()
+            {
                 i += rest.chars().count();
                 continue;
             }
@@ -120,7 +124,10 @@ pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
         }
         // PostgreSQL dollar quoting: $$ … $$, $fn$ … $fn$.
         if c == '$' && engine == Engine::Postgres {
-            let tag_end = chars[i + 1..].iter().position(|ch| !(ch.is_alphanumeric() || *ch == '_')).map(|p| i + 1 + p);
+            let tag_end = chars[i + 1..]
+                .iter()
+                .position(|ch| !(ch.is_alphanumeric() || *ch == '_'))
+                .map(|p| i + 1 + p);
             if let Some(te) = tag_end.filter(|&te| chars.get(te) == Some(&'$')) {
                 let tag: String = chars[i..=te].iter().collect();
                 if !tag[1..tag.len() - 1].starts_with(|ch: char| ch.is_ascii_digit()) {
@@ -144,8 +151,14 @@ pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
             }
         }
         // SQLite trigger bodies: `CREATE TRIGGER … BEGIN …; …; END;`.
-        if engine == Engine::Sqlite && c.is_ascii_alphabetic() && (i == 0 || !chars[i - 1].is_alphanumeric()) {
-            let word: String = chars[i..].iter().take_while(|ch| ch.is_alphanumeric() || **ch == '_').collect();
+        if engine == Engine::Sqlite
+            && c.is_ascii_alphabetic()
+            && (i == 0 || !chars[i - 1].is_alphanumeric())
+        {
+            let word: String = chars[i..]
+                .iter()
+                .take_while(|ch| ch.is_alphanumeric() || **ch == '_')
+                .collect();
             let upper = word.to_ascii_uppercase();
             let head = current.trim_start().to_ascii_uppercase();
             if upper == "BEGIN" && head.starts_with("CREATE") && head.contains("TRIGGER") {
@@ -174,7 +187,9 @@ pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
 fn is_only_comments(s: &str) -> bool {
     s.lines().all(|l| {
         let t = l.trim();
-        t.is_empty() || t.starts_with("--") || (t.starts_with("/*") && t.ends_with("*/") && !t.starts_with("/*!"))
+        t.is_empty()
+            || t.starts_with("--")
+            || (t.starts_with("/*") && t.ends_with("*/") && !t.starts_with("/*!"))
     })
 }
 
@@ -189,9 +204,23 @@ mod tests {
     #[test]
     fn splits_like_the_clients_do() {
         let pg = "\\restrict abc\nSET x = 1;\n-- a; comment\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\nINSERT INTO t VALUES ('a;b', 'it''s');\n";
-        assert_eq!(texts(pg, Engine::Postgres), ["SET x = 1", "-- a; comment\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql", "INSERT INTO t VALUES ('a;b', 'it''s')"]);
+        assert_eq!(
+            texts(pg, Engine::Postgres),
+            [
+                "SET x = 1",
+                "-- a; comment\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql",
+                "INSERT INTO t VALUES ('a;b', 'it''s')"
+            ]
+        );
         let my = "/*!40101 SET NAMES utf8 */;\nDELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END ;;\nDELIMITER ;\nSELECT 'a\\';b';";
-        assert_eq!(texts(my, Engine::Mysql), ["/*!40101 SET NAMES utf8 */", "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END", "SELECT 'a\\';b'"]);
+        assert_eq!(
+            texts(my, Engine::Mysql),
+            [
+                "/*!40101 SET NAMES utf8 */",
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END",
+                "SELECT 'a\\';b'"
+            ]
+        );
         let lite = "CREATE TABLE a (x int);\nCREATE TRIGGER tr AFTER INSERT ON a BEGIN UPDATE a SET x = 1; DELETE FROM a; END;\nSELECT 1";
         assert_eq!(split(lite, Engine::Sqlite).len(), 3);
         assert_eq!(split(lite, Engine::Sqlite)[1].line, 2);

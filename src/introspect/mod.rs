@@ -25,8 +25,15 @@ pub struct QueryError {
 
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
-pub(crate) async fn run(conn: &mut Connection, what: &'static str, sql: &str) -> Result<Rows, QueryError> {
-    conn.text_rows(sql).await.map_err(|e| QueryError { what, message: db::clean_message(&e) })
+pub(crate) async fn run(
+    conn: &mut Connection,
+    what: &'static str,
+    sql: &str,
+) -> Result<Rows, QueryError> {
+    conn.text_rows(sql).await.map_err(|e| QueryError {
+        what,
+        message: db::clean_message(&e),
+    })
 }
 
 /// Field `i` of a text row, empty when NULL.
@@ -40,7 +47,10 @@ pub(crate) fn flag(row: &[Option<String>], i: usize) -> bool {
 }
 
 /// Introspects the connected database.
-pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Result<Schema, QueryError> {
+pub async fn introspect(
+    conn: &mut Connection,
+    opts: &IntrospectOptions,
+) -> Result<Schema, QueryError> {
     match conn {
         Connection::Postgres(_) => postgres::introspect(conn, opts).await,
         Connection::Mysql(_) => mysql::introspect(conn).await,

@@ -4,7 +4,9 @@
 use super::{Rows, field};
 use crate::db::Connection;
 use crate::schema::normalize;
-use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table, View};
+use crate::schema::{
+    Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table, View,
+};
 use std::collections::BTreeMap;
 
 pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryError> {
@@ -22,9 +24,14 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION").await?;
     for r in &cols {
-        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else { continue };
+        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else {
+            continue;
+        };
         let extra = field(r, 5).to_ascii_lowercase();
-        let generated = (extra.contains("generated") || extra.contains("virtual") || extra.contains("persistent") || extra.contains("stored"))
+        let generated = (extra.contains("generated")
+            || extra.contains("virtual")
+            || extra.contains("persistent")
+            || extra.contains("stored"))
             && !extra.contains("default_generated");
         // MariaDB reports a NULL default as the text `NULL`.
         let default = r.get(4).cloned().flatten().filter(|d| d != "NULL");
@@ -33,7 +40,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
             data_type: Some(normalize::type_name(field(r, 2))),
             nullable: Some(field(r, 3) == "YES"),
             default: if generated { None } else { default },
-            identity: extra.contains("auto_increment").then(|| "auto_increment".to_string()),
+            identity: extra
+                .contains("auto_increment")
+                .then(|| "auto_increment".to_string()),
             generated: generated.then(|| field(r, 6).to_string()),
         });
     }
@@ -45,7 +54,13 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
     for r in &stats {
         let entry = grouped
             .entry((field(r, 0).to_string(), field(r, 1).to_string()))
-            .or_insert_with(|| (field(r, 2) == "0", Vec::new(), field(r, 5).to_ascii_lowercase()));
+            .or_insert_with(|| {
+                (
+                    field(r, 2) == "0",
+                    Vec::new(),
+                    field(r, 5).to_ascii_lowercase(),
+                )
+            });
         let mut key = match r.get(3).cloned().flatten() {
             Some(c) => c,
             None => "(expression)".into(),
@@ -59,14 +74,28 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         entry.1.push(key);
     }
     for ((table, name), (unique, keys, method)) in grouped {
-        let Some(t) = schema.tables.get_mut(&q(&table)) else { continue };
+        let Some(t) = schema.tables.get_mut(&q(&table)) else {
+            continue;
+        };
         if name == "PRIMARY" {
-            t.constraints.push(Constraint { name, kind: ConstraintKind::PrimaryKey { columns: keys } });
+            t.constraints.push(Constraint {
+                name,
+                kind: ConstraintKind::PrimaryKey { columns: keys },
+            });
         } else if unique {
             // A MySQL unique key is both a constraint and an index.
-            t.constraints.push(Constraint { name, kind: ConstraintKind::Unique { columns: keys } });
+            t.constraints.push(Constraint {
+                name,
+                kind: ConstraintKind::Unique { columns: keys },
+            });
         } else {
-            t.indexes.push(Index { name, keys, unique: false, predicate: None, method: (method != "btree").then_some(method) });
+            t.indexes.push(Index {
+                name,
+                keys,
+                unique: false,
+                predicate: None,
+                method: (method != "btree").then_some(method),
+            });
         }
     }
 
@@ -77,20 +106,43 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
            ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
          WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION").await?;
-    let mut fk_groups: BTreeMap<(String, String), (Vec<String>, String, Vec<String>, String, String)> = BTreeMap::new();
+    let mut fk_groups: BTreeMap<
+        (String, String),
+        (Vec<String>, String, Vec<String>, String, String),
+    > = BTreeMap::new();
     for r in &fks {
-        let references = if field(r, 3) == field(r, 8) { field(r, 4).to_string() } else { format!("{}.{}", field(r, 3), field(r, 4)) };
+        let references = if field(r, 3) == field(r, 8) {
+            field(r, 4).to_string()
+        } else {
+            format!("{}.{}", field(r, 3), field(r, 4))
+        };
         let e = fk_groups
             .entry((field(r, 0).to_string(), field(r, 1).to_string()))
-            .or_insert_with(|| (Vec::new(), references, Vec::new(), normalize::action(field(r, 6)), normalize::action(field(r, 7))));
+            .or_insert_with(|| {
+                (
+                    Vec::new(),
+                    references,
+                    Vec::new(),
+                    normalize::action(field(r, 6)),
+                    normalize::action(field(r, 7)),
+                )
+            });
         e.0.push(field(r, 2).to_string());
         e.2.push(field(r, 5).to_string());
     }
-    for ((table, name), (columns, references, referenced_columns, on_update, on_delete)) in fk_groups {
+    for ((table, name), (columns, references, referenced_columns, on_update, on_delete)) in
+        fk_groups
+    {
         if let Some(t) = schema.tables.get_mut(&q(&table)) {
             t.constraints.push(Constraint {
                 name,
-                kind: ConstraintKind::ForeignKey { columns, references, referenced_columns, on_delete, on_update },
+                kind: ConstraintKind::ForeignKey {
+                    columns,
+                    references,
+                    referenced_columns,
+                    on_delete,
+                    on_update,
+                },
             });
         }
     }
@@ -102,7 +154,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
          JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
          WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'").await.unwrap_or_default();
     for r in &checks {
-        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else { continue };
+        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else {
+            continue;
+        };
         let name = field(r, 1);
         let clause = field(r, 2);
         // MariaDB implements JSON as LONGTEXT with an automatic
@@ -113,12 +167,23 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
                 continue;
             }
         }
-        t.constraints.push(Constraint { name: name.to_string(), kind: ConstraintKind::Check { expression: clause.to_string() } });
+        t.constraints.push(Constraint {
+            name: name.to_string(),
+            kind: ConstraintKind::Check {
+                expression: clause.to_string(),
+            },
+        });
     }
 
     let views: Rows = super::run(conn, "views", "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()").await?;
     for r in &views {
-        schema.views.insert(q(field(r, 0)), View { definition: field(r, 1).to_string(), materialized: false });
+        schema.views.insert(
+            q(field(r, 0)),
+            View {
+                definition: field(r, 1).to_string(),
+                materialized: false,
+            },
+        );
     }
 
     schema.sort();

@@ -11,7 +11,10 @@
 use super::{IntrospectOptions, Rows, field, flag};
 use crate::db::Connection;
 use crate::schema::normalize;
-use crate::schema::{Column, Constraint, ConstraintKind, Engine, EnumType, Index, QName, Schema, Sequence, Table, View};
+use crate::schema::{
+    Column, Constraint, ConstraintKind, Engine, EnumType, Index, QName, Schema, Sequence, Table,
+    View,
+};
 use std::collections::HashMap;
 
 const SEP: char = '\u{1f}';
@@ -20,7 +23,11 @@ fn schema_filter(opts: &IntrospectOptions) -> String {
     if opts.schemas.is_empty() {
         "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'".into()
     } else {
-        let list: Vec<String> = opts.schemas.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect();
+        let list: Vec<String> = opts
+            .schemas
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect();
         format!("n.nspname IN ({})", list.join(", "))
     }
 }
@@ -28,7 +35,10 @@ fn schema_filter(opts: &IntrospectOptions) -> String {
 /// Objects that belong to extensions (PostGIS tables, extension types) are not the app's.
 const NOT_EXTENSION_CLASS: &str = "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
-pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Result<Schema, super::QueryError> {
+pub async fn introspect(
+    conn: &mut Connection,
+    opts: &IntrospectOptions,
+) -> Result<Schema, super::QueryError> {
     let filter = schema_filter(opts);
     let mut schema = Schema::new(Engine::Postgres);
 
@@ -64,7 +74,12 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
     // (table oid, attnum) → column name, for keys of indexes and constraints.
     let mut attnames: HashMap<(String, String), String> = HashMap::with_capacity(cols.len());
     for r in &cols {
-        let Some(table) = tables_by_oid.get(field(r, 0)).and_then(|q| schema.tables.get_mut(q)) else { continue };
+        let Some(table) = tables_by_oid
+            .get(field(r, 0))
+            .and_then(|q| schema.tables.get_mut(q))
+        else {
+            continue;
+        };
         let typmod: i32 = field(r, 5).parse().unwrap_or(-1);
         let (typname, typschema, array) = match r.get(9).cloned().flatten() {
             Some(elem) => (elem, field(r, 10).to_string(), true),
@@ -79,7 +94,10 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
             "d" => Some("by default".to_string()),
             _ => None,
         };
-        attnames.insert((field(r, 0).to_string(), field(r, 1).to_string()), field(r, 2).to_string());
+        attnames.insert(
+            (field(r, 0).to_string(), field(r, 1).to_string()),
+            field(r, 2).to_string(),
+        );
         table.columns.push(Column {
             name: field(r, 2).to_string(),
             data_type: Some(ty),
@@ -97,7 +115,12 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
          WHERE c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter}"
     )).await?;
     for r in &defs {
-        let (Some(q), Some(col)) = (tables_by_oid.get(field(r, 0)), attnames.get(&(field(r, 0).to_string(), field(r, 1).to_string()))) else { continue };
+        let (Some(q), Some(col)) = (
+            tables_by_oid.get(field(r, 0)),
+            attnames.get(&(field(r, 0).to_string(), field(r, 1).to_string())),
+        ) else {
+            continue;
+        };
         if let Some(c) = schema.tables.get_mut(q).and_then(|t| t.column_mut(col)) {
             let expr = field(r, 2).to_string();
             if c.generated.is_some() {
@@ -125,23 +148,39 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
         if flag(r, 9) {
             continue;
         }
-        let Some(q) = tables_by_oid.get(field(r, 0)) else { continue };
+        let Some(q) = tables_by_oid.get(field(r, 0)) else {
+            continue;
+        };
         let relid = field(r, 0);
         let nkey: usize = field(r, 4).parse().unwrap_or(0);
         let options: Vec<&str> = field(r, 6).split(' ').collect();
-        let exprs: Vec<&str> = r.get(7).and_then(|v| v.as_deref()).map(|s| s.split(SEP).collect()).unwrap_or_default();
+        let exprs: Vec<&str> = r
+            .get(7)
+            .and_then(|v| v.as_deref())
+            .map(|s| s.split(SEP).collect())
+            .unwrap_or_default();
         let keys: Vec<String> = field(r, 3)
             .split(' ')
             .take(nkey)
             .enumerate()
             .map(|(k, attnum)| {
                 let mut key = if attnum == "0" {
-                    format!("({})", normalize::expression(exprs.get(k).copied().unwrap_or("?")))
+                    format!(
+                        "({})",
+                        normalize::expression(exprs.get(k).copied().unwrap_or("?"))
+                    )
                 } else {
-                    attnames.get(&(relid.to_string(), attnum.to_string())).cloned().unwrap_or_else(|| format!("#{attnum}"))
+                    attnames
+                        .get(&(relid.to_string(), attnum.to_string()))
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{attnum}"))
                 };
                 // indoption bit 0: DESC.
-                if options.get(k).and_then(|o| o.parse::<i32>().ok()).is_some_and(|o| o & 1 == 1) {
+                if options
+                    .get(k)
+                    .and_then(|o| o.parse::<i32>().ok())
+                    .is_some_and(|o| o & 1 == 1)
+                {
                     key.push_str(" DESC");
                 }
                 key
@@ -171,12 +210,19 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
          WHERE co.contype IN ('p','u','f','c') AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter}"
     )).await?;
     for r in &cons {
-        let Some(q) = tables_by_oid.get(field(r, 0)) else { continue };
+        let Some(q) = tables_by_oid.get(field(r, 0)) else {
+            continue;
+        };
         let relid = field(r, 0);
         let columns: Vec<String> = field(r, 3)
             .split(' ')
             .filter(|s| !s.is_empty())
-            .map(|a| attnames.get(&(relid.to_string(), a.to_string())).cloned().unwrap_or_else(|| format!("#{a}")))
+            .map(|a| {
+                attnames
+                    .get(&(relid.to_string(), a.to_string()))
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{a}"))
+            })
             .collect();
         let kind = match field(r, 2) {
             "p" => ConstraintKind::PrimaryKey { columns },
@@ -184,7 +230,11 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
             "f" => ConstraintKind::ForeignKey {
                 columns,
                 references: QName::new(field(r, 4), field(r, 5)).to_string(),
-                referenced_columns: field(r, 6).split(SEP).filter(|s| !s.is_empty()).map(String::from).collect(),
+                referenced_columns: field(r, 6)
+                    .split(SEP)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
                 on_update: fk_action(field(r, 7)),
                 on_delete: fk_action(field(r, 8)),
             },
@@ -192,11 +242,16 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
                 let def = field(r, 9);
                 let def = def.strip_prefix("CHECK ").unwrap_or(def);
                 let def = def.strip_suffix(" NOT VALID").unwrap_or(def);
-                ConstraintKind::Check { expression: def.to_string() }
+                ConstraintKind::Check {
+                    expression: def.to_string(),
+                }
             }
         };
         if let Some(t) = schema.tables.get_mut(q) {
-            t.constraints.push(Constraint { name: field(r, 1).to_string(), kind });
+            t.constraints.push(Constraint {
+                name: field(r, 1).to_string(),
+                kind,
+            });
         }
     }
 
@@ -226,7 +281,11 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
     for r in &seqs {
         schema.sequences.insert(
             QName::new(field(r, 0), field(r, 1)),
-            Sequence { data_type: normalize::type_name(field(r, 2)), increment: field(r, 3).parse().unwrap_or(1), owned_by: None },
+            Sequence {
+                data_type: normalize::type_name(field(r, 2)),
+                increment: field(r, 3).parse().unwrap_or(1),
+                owned_by: None,
+            },
         );
     }
 
@@ -239,8 +298,17 @@ pub async fn introspect(conn: &mut Connection, opts: &IntrospectOptions) -> Resu
         )).await?;
         let by_oid: HashMap<&str, &str> = defs.iter().map(|r| (field(r, 0), field(r, 1))).collect();
         for (oid, q, materialized) in views {
-            let definition = by_oid.get(oid.as_str()).map(|d| d.trim().trim_end_matches(';').to_string()).unwrap_or_default();
-            schema.views.insert(q, View { definition, materialized });
+            let definition = by_oid
+                .get(oid.as_str())
+                .map(|d| d.trim().trim_end_matches(';').to_string())
+                .unwrap_or_default();
+            schema.views.insert(
+                q,
+                View {
+                    definition,
+                    materialized,
+                },
+            );
         }
     }
 
@@ -271,7 +339,11 @@ fn type_name(typname: &str, typschema: &str, typmod: i32) -> String {
             format!("numeric({p},{s})")
         }
         "bit" | "varbit" if typmod >= 0 => format!("{typname}({typmod})"),
-        "timestamp" | "timestamptz" | "time" | "timetz" | "interval" if typmod >= 0 && typmod != 6 => format!("{typname}({typmod})"),
+        "timestamp" | "timestamptz" | "time" | "timetz" | "interval"
+            if typmod >= 0 && typmod != 6 =>
+        {
+            format!("{typname}({typmod})")
+        }
         _ if typschema == "pg_catalog" => typname.to_string(),
         // User types (enums, domains, composites) by name; `public` is implicit.
         _ => QName::new(typschema, typname).to_string(),
@@ -285,7 +357,10 @@ mod tests {
     fn types_come_from_typname_and_typmod() {
         use super::type_name;
         assert_eq!(type_name("varchar", "pg_catalog", 259), "varchar(255)");
-        assert_eq!(type_name("numeric", "pg_catalog", ((12 << 16) | 2) + 4), "numeric(12,2)");
+        assert_eq!(
+            type_name("numeric", "pg_catalog", ((12 << 16) | 2) + 4),
+            "numeric(12,2)"
+        );
         assert_eq!(type_name("int4", "pg_catalog", -1), "integer");
         assert_eq!(type_name("timestamptz", "pg_catalog", -1), "timestamptz");
         assert_eq!(type_name("order_status", "public", -1), "order_status");

@@ -4,7 +4,9 @@
 use super::{Rows, field, flag};
 use crate::db::Connection;
 use crate::schema::normalize;
-use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table, View};
+use crate::schema::{
+    Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table, View,
+};
 use std::collections::{BTreeMap, HashMap};
 
 const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
@@ -24,8 +26,18 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
             }
             "view" => {
                 let sql = field(r, 2);
-                let definition = split_as(sql).unwrap_or(sql).trim().trim_end_matches(';').to_string();
-                schema.views.insert(q(field(r, 1)), View { definition, materialized: false });
+                let definition = split_as(sql)
+                    .unwrap_or(sql)
+                    .trim()
+                    .trim_end_matches(';')
+                    .to_string();
+                schema.views.insert(
+                    q(field(r, 1)),
+                    View {
+                        definition,
+                        materialized: false,
+                    },
+                );
             }
             "index" => {
                 index_sql.insert(field(r, 1).to_string(), field(r, 2).to_string());
@@ -40,12 +52,16 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
     )).await?;
     let mut pks: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for r in &cols {
-        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else { continue };
+        let Some(t) = schema.tables.get_mut(&q(field(r, 0))) else {
+            continue;
+        };
         let pk: i64 = field(r, 5).parse().unwrap_or(0);
         let declared = field(r, 2);
         let hidden = field(r, 6);
         if pk > 0 {
-            pks.entry(field(r, 0).to_string()).or_default().push((pk, field(r, 1).to_string()));
+            pks.entry(field(r, 0).to_string())
+                .or_default()
+                .push((pk, field(r, 1).to_string()));
         }
         t.columns.push(Column {
             name: field(r, 1).to_string(),
@@ -61,12 +77,17 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         cols.sort();
         let columns: Vec<String> = cols.into_iter().map(|(_, c)| c).collect();
         if let Some(t) = schema.tables.get_mut(&q(&table)) {
-            if columns.len() == 1 && t.column(&columns[0]).and_then(|c| c.data_type.as_deref()) == Some("integer") {
+            if columns.len() == 1
+                && t.column(&columns[0]).and_then(|c| c.data_type.as_deref()) == Some("integer")
+            {
                 if let Some(c) = t.column_mut(&columns[0]) {
                     c.identity = Some("rowid".into()); // INTEGER PRIMARY KEY aliases the rowid
                 }
             }
-            t.constraints.push(Constraint { name: format!("{table}_pkey"), kind: ConstraintKind::PrimaryKey { columns } });
+            t.constraints.push(Constraint {
+                name: format!("{table}_pkey"),
+                kind: ConstraintKind::PrimaryKey { columns },
+            });
         }
     }
 
@@ -75,15 +96,24 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
          FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ii \
          WHERE {USER_TABLES} AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
     )).await?;
-    let mut grouped: BTreeMap<(String, String), (bool, String, bool, Vec<String>)> = BTreeMap::new();
+    let mut grouped: BTreeMap<(String, String), (bool, String, bool, Vec<String>)> =
+        BTreeMap::new();
     for r in &idx {
         let (table, name) = (field(r, 0).to_string(), field(r, 1).to_string());
-        let expressions = index_sql.get(&name).map(|sql| index_keys(sql)).unwrap_or_default();
-        let e = grouped.entry((table, name)).or_insert_with(|| (flag(r, 2), field(r, 3).to_string(), flag(r, 4), Vec::new()));
+        let expressions = index_sql
+            .get(&name)
+            .map(|sql| index_keys(sql))
+            .unwrap_or_default();
+        let e = grouped
+            .entry((table, name))
+            .or_insert_with(|| (flag(r, 2), field(r, 3).to_string(), flag(r, 4), Vec::new()));
         let position = e.3.len();
         let mut key = match r.get(5).cloned().flatten() {
             Some(col) if field(r, 7) != "-2" => col,
-            _ => format!("({})", normalize::expression(expressions.get(position).map(String::as_str).unwrap_or("?"))),
+            _ => format!(
+                "({})",
+                normalize::expression(expressions.get(position).map(String::as_str).unwrap_or("?"))
+            ),
         };
         if flag(r, 6) {
             key.push_str(" DESC");
@@ -91,13 +121,28 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         e.3.push(key);
     }
     for ((table, name), (unique, origin, partial, keys)) in grouped {
-        let Some(t) = schema.tables.get_mut(&q(&table)) else { continue };
+        let Some(t) = schema.tables.get_mut(&q(&table)) else {
+            continue;
+        };
         match origin.as_str() {
             "pk" => {}
-            "u" => t.constraints.push(Constraint { name, kind: ConstraintKind::Unique { columns: keys } }),
+            "u" => t.constraints.push(Constraint {
+                name,
+                kind: ConstraintKind::Unique { columns: keys },
+            }),
             _ => {
-                let predicate = if partial { index_sql.get(&name).and_then(|s| where_clause(s)) } else { None };
-                t.indexes.push(Index { name, keys, unique, predicate, method: None });
+                let predicate = if partial {
+                    index_sql.get(&name).and_then(|s| where_clause(s))
+                } else {
+                    None
+                };
+                t.indexes.push(Index {
+                    name,
+                    keys,
+                    unique,
+                    predicate,
+                    method: None,
+                });
             }
         }
     }
@@ -106,11 +151,22 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         "SELECT m.name, CAST(f.id AS TEXT), f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
          FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE {USER_TABLES} ORDER BY m.name, f.id, f.seq"
     )).await?;
-    let mut fk_groups: BTreeMap<(String, i64), (String, Vec<String>, Vec<Option<String>>, String, String)> = BTreeMap::new();
+    let mut fk_groups: BTreeMap<
+        (String, i64),
+        (String, Vec<String>, Vec<Option<String>>, String, String),
+    > = BTreeMap::new();
     for r in &fks {
         let e = fk_groups
             .entry((field(r, 0).to_string(), field(r, 1).parse().unwrap_or(0)))
-            .or_insert_with(|| (field(r, 2).to_string(), Vec::new(), Vec::new(), normalize::action(field(r, 5)), normalize::action(field(r, 6))));
+            .or_insert_with(|| {
+                (
+                    field(r, 2).to_string(),
+                    Vec::new(),
+                    Vec::new(),
+                    normalize::action(field(r, 5)),
+                    normalize::action(field(r, 6)),
+                )
+            });
         e.1.push(field(r, 3).to_string());
         e.2.push(r.get(4).cloned().flatten());
     }
@@ -122,16 +178,24 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
             schema
                 .tables
                 .get(&q(&references))
-                .and_then(|rt| rt.constraints.iter().find_map(|c| match &c.kind {
-                    ConstraintKind::PrimaryKey { columns } => Some(columns.clone()),
-                    _ => None,
-                }))
+                .and_then(|rt| {
+                    rt.constraints.iter().find_map(|c| match &c.kind {
+                        ConstraintKind::PrimaryKey { columns } => Some(columns.clone()),
+                        _ => None,
+                    })
+                })
                 .unwrap_or_default()
         };
         if let Some(t) = schema.tables.get_mut(&q(&table)) {
             t.constraints.push(Constraint {
                 name: format!("{table}_fk{id}"),
-                kind: ConstraintKind::ForeignKey { columns, references, referenced_columns, on_delete, on_update },
+                kind: ConstraintKind::ForeignKey {
+                    columns,
+                    references,
+                    referenced_columns,
+                    on_delete,
+                    on_update,
+                },
             });
         }
     }
@@ -160,14 +224,20 @@ fn split_as(sql: &str) -> Option<&str> {
 
 /// The key expressions of `CREATE INDEX i ON t (a, lower(b)) WHERE …`.
 fn index_keys(sql: &str) -> Vec<String> {
-    let Some(open) = sql.find('(') else { return Vec::new() };
+    let Some(open) = sql.find('(') else {
+        return Vec::new();
+    };
     let inner = balanced_group(&sql[open..]).unwrap_or("");
     split_top_level(inner)
         .into_iter()
         .map(|k| {
             let k = k.trim();
             let u = k.to_ascii_uppercase();
-            let k = if u.ends_with(" DESC") || u.ends_with(" ASC") { &k[..k.rfind(' ').unwrap_or(k.len())] } else { k };
+            let k = if u.ends_with(" DESC") || u.ends_with(" ASC") {
+                &k[..k.rfind(' ').unwrap_or(k.len())]
+            } else {
+                k
+            };
             k.trim().to_string()
         })
         .collect()
@@ -229,8 +299,12 @@ fn split_top_level(s: &str) -> Vec<String> {
 
 /// `CHECK (…)` clauses of a CREATE TABLE statement, with their names.
 fn check_constraints(sql: &str) -> Vec<(Option<String>, String)> {
-    let Some(open) = sql.find('(') else { return Vec::new() };
-    let Some(body) = balanced_group(&sql[open..]) else { return Vec::new() };
+    let Some(open) = sql.find('(') else {
+        return Vec::new();
+    };
+    let Some(body) = balanced_group(&sql[open..]) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for part in split_top_level(body) {
         let upper = part.to_ascii_uppercase();
@@ -241,7 +315,9 @@ fn check_constraints(sql: &str) -> Vec<(Option<String>, String)> {
             if !after.starts_with('(') {
                 continue;
             }
-            let Some(expr) = balanced_group(after) else { continue };
+            let Some(expr) = balanced_group(after) else {
+                continue;
+            };
             // `CONSTRAINT name CHECK (…)` names it.
             let before = part[..i].trim_end();
             let name = before
@@ -249,7 +325,8 @@ fn check_constraints(sql: &str) -> Vec<(Option<String>, String)> {
                 .map_or(before, |(_, n)| n)
                 .trim_matches(['"', '`', '[', ']'])
                 .to_string();
-            let named = before.to_ascii_uppercase().split_whitespace().rev().nth(1) == Some("CONSTRAINT");
+            let named =
+                before.to_ascii_uppercase().split_whitespace().rev().nth(1) == Some("CONSTRAINT");
             out.push((named.then_some(name), expr.trim().to_string()));
         }
     }
@@ -265,9 +342,21 @@ mod tests {
         let sql = "CREATE TABLE p (id INTEGER PRIMARY KEY, price NUMERIC CHECK (price > 0), CONSTRAINT ck_qty CHECK (qty >= 0 AND (qty < 100)))";
         assert_eq!(
             check_constraints(sql),
-            vec![(None, "price > 0".to_string()), (Some("ck_qty".to_string()), "qty >= 0 AND (qty < 100)".to_string())]
+            vec![
+                (None, "price > 0".to_string()),
+                (
+                    Some("ck_qty".to_string()),
+                    "qty >= 0 AND (qty < 100)".to_string()
+                )
+            ]
         );
-        assert_eq!(index_keys("CREATE INDEX i ON t (a, lower(b) DESC) WHERE a > 0"), ["a", "lower(b)"]);
-        assert_eq!(where_clause("CREATE INDEX i ON t (a) WHERE a > 0").as_deref(), Some("a > 0"));
+        assert_eq!(
+            index_keys("CREATE INDEX i ON t (a, lower(b) DESC) WHERE a > 0"),
+            ["a", "lower(b)"]
+        );
+        assert_eq!(
+            where_clause("CREATE INDEX i ON t (a) WHERE a > 0").as_deref(),
+            Some("a > 0")
+        );
     }
 }

@@ -104,7 +104,11 @@ impl Ledger {
 
     /// The version to show: the current version(s) joined.
     pub fn version(&self) -> String {
-        if self.current.is_empty() { "(empty)".into() } else { self.current.join(",") }
+        if self.current.is_empty() {
+            "(empty)".into()
+        } else {
+            self.current.join(",")
+        }
     }
 }
 
@@ -112,22 +116,46 @@ impl Ledger {
 const KNOWN: &[(&str, &[&str], LedgerTool)] = &[
     ("alembic_version", &["version_num"], LedgerTool::Alembic),
     ("django_migrations", &["app", "name"], LedgerTool::Django),
-    ("flyway_schema_history", &["installed_rank"], LedgerTool::Flyway),
+    (
+        "flyway_schema_history",
+        &["installed_rank"],
+        LedgerTool::Flyway,
+    ),
     ("schema_migrations", &["dirty"], LedgerTool::GolangMigrate),
     ("schema_migrations", &["inserted_at"], LedgerTool::Ecto),
     ("schema_migrations", &["version"], LedgerTool::Rails), // Rails or dbmate: decided by ar_internal_metadata
-    ("_prisma_migrations", &["migration_name"], LedgerTool::Prisma),
+    (
+        "_prisma_migrations",
+        &["migration_name"],
+        LedgerTool::Prisma,
+    ),
     ("_sqlx_migrations", &["checksum"], LedgerTool::Sqlx),
-    ("databasechangelog", &["orderexecuted"], LedgerTool::Liquibase),
+    (
+        "databasechangelog",
+        &["orderexecuted"],
+        LedgerTool::Liquibase,
+    ),
     ("knex_migrations", &["batch"], LedgerTool::Knex),
     ("pgmigrations", &["run_on"], LedgerTool::NodePgMigrate),
     ("sequelizemeta", &["name"], LedgerTool::Sequelize),
     ("goose_db_version", &["version_id"], LedgerTool::Goose),
-    ("__efmigrationshistory", &["migrationid"], LedgerTool::EfCore),
-    ("__diesel_schema_migrations", &["version"], LedgerTool::Diesel),
+    (
+        "__efmigrationshistory",
+        &["migrationid"],
+        LedgerTool::EfCore,
+    ),
+    (
+        "__diesel_schema_migrations",
+        &["version"],
+        LedgerTool::Diesel,
+    ),
     ("migrations", &["migration", "batch"], LedgerTool::Laravel),
     ("migrations", &["timestamp", "name"], LedgerTool::Typeorm),
-    ("atlas_schema_revisions", &["version", "applied"], LedgerTool::Atlas),
+    (
+        "atlas_schema_revisions",
+        &["version", "applied"],
+        LedgerTool::Atlas,
+    ),
 ];
 
 /// Ledger tables and tables that only belong to migration tools (locks,
@@ -137,7 +165,10 @@ pub fn is_tool_table(name: &str) -> bool {
     KNOWN.iter().any(|(t, _, _)| *t == n)
         || matches!(
             n.as_str(),
-            "ar_internal_metadata" | "databasechangeloglock" | "knex_migrations_lock" | "flyway_schema_history_s_idx"
+            "ar_internal_metadata"
+                | "databasechangeloglock"
+                | "knex_migrations_lock"
+                | "flyway_schema_history_s_idx"
         )
 }
 
@@ -146,10 +177,21 @@ pub fn detect(schema: &Schema) -> Vec<(LedgerTool, QName)> {
     let mut found = Vec::new();
     for (q, table) in &schema.tables {
         let lname = q.name.to_ascii_lowercase();
-        let has = |c: &str| table.columns.iter().any(|col| col.name.eq_ignore_ascii_case(c));
-        if let Some((_, _, tool)) = KNOWN.iter().find(|(t, cols, _)| *t == lname && cols.iter().all(|c| has(c))) {
+        let has = |c: &str| {
+            table
+                .columns
+                .iter()
+                .any(|col| col.name.eq_ignore_ascii_case(c))
+        };
+        if let Some((_, _, tool)) = KNOWN
+            .iter()
+            .find(|(t, cols, _)| *t == lname && cols.iter().all(|c| has(c)))
+        {
             let tool = if *tool == LedgerTool::Rails
-                && !schema.tables.keys().any(|k| k.name.eq_ignore_ascii_case("ar_internal_metadata"))
+                && !schema
+                    .tables
+                    .keys()
+                    .any(|k| k.name.eq_ignore_ascii_case("ar_internal_metadata"))
             {
                 LedgerTool::Dbmate
             } else {
@@ -162,6 +204,11 @@ pub fn detect(schema: &Schema) -> Vec<(LedgerTool, QName)> {
 }
 
 /// Reads a detected ledger.
-pub async fn read(conn: &mut Connection, tool: LedgerTool, table: &QName, schema: &Schema) -> Result<Ledger, crate::introspect::QueryError> {
+pub async fn read(
+    conn: &mut Connection,
+    tool: LedgerTool,
+    table: &QName,
+    schema: &Schema,
+) -> Result<Ledger, crate::introspect::QueryError> {
     read::read(conn, tool, table, schema).await
 }

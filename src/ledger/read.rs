@@ -26,7 +26,11 @@ impl Table<'_> {
 
     /// A column by case-insensitive name, quoted with its real spelling.
     fn col(&self, name: &str) -> String {
-        let real = self.columns.iter().find(|c| c.eq_ignore_ascii_case(name)).map_or(name, String::as_str);
+        let real = self
+            .columns
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(name))
+            .map_or(name, String::as_str);
         quote_ident(self.engine, real)
     }
 
@@ -36,7 +40,11 @@ impl Table<'_> {
 
     /// `CAST(col AS TEXT)` in the engine's spelling.
     fn text(&self, name: &str) -> String {
-        let ty = if self.engine == Engine::Mysql { "CHAR" } else { "TEXT" };
+        let ty = if self.engine == Engine::Mysql {
+            "CHAR"
+        } else {
+            "TEXT"
+        };
         format!("CAST({} AS {ty})", self.col(name))
     }
 
@@ -49,11 +57,20 @@ impl Table<'_> {
     }
 }
 
-pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, schema: &Schema) -> Result<Ledger, QueryError> {
+pub(super) async fn read(
+    conn: &mut Connection,
+    tool: LedgerTool,
+    name: &QName,
+    schema: &Schema,
+) -> Result<Ledger, QueryError> {
     let t = Table {
         engine: conn.engine(),
         name,
-        columns: schema.tables.get(name).map(|t| t.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default(),
+        columns: schema
+            .tables
+            .get(name)
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default(),
     };
     let mut l = Ledger::new(tool, name);
     let from = t.from();
@@ -61,15 +78,35 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
     match tool {
         LedgerTool::Alembic => {
             // One row per head; nothing else is recorded.
-            let rows = run(conn, q(format!("SELECT {} FROM {from} ORDER BY 1", t.text("version_num")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {} FROM {from} ORDER BY 1",
+                    t.text("version_num")
+                )),
+            )
+            .await?;
             l.current = rows.iter().map(|r| field(r, 0).to_string()).collect();
             l.applied = l.current.clone();
             if l.current.len() > 1 {
-                l.notes.push(format!("{} heads (branches): {}", l.current.len(), l.current.join(", ")));
+                l.notes.push(format!(
+                    "{} heads (branches): {}",
+                    l.current.len(),
+                    l.current.join(", ")
+                ));
             }
         }
         LedgerTool::Django => {
-            let rows = run(conn, q(format!("SELECT {}, {} FROM {from} ORDER BY {}", t.text("app"), t.text("name"), t.col("id")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {} FROM {from} ORDER BY {}",
+                    t.text("app"),
+                    t.text("name"),
+                    t.col("id")
+                )),
+            )
+            .await?;
             let mut last: BTreeMap<String, String> = BTreeMap::new();
             for r in &rows {
                 let key = format!("{}.{}", field(r, 0), field(r, 1));
@@ -79,10 +116,19 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
             l.current = last.into_values().collect();
         }
         LedgerTool::Flyway => {
-            let rows = run(conn, q(format!(
-                "SELECT {}, {}, {}, {}, {} FROM {from} ORDER BY {}",
-                t.text("version"), t.text("type"), t.text("checksum"), t.text("success"), t.text("script"), t.col("installed_rank")
-            ))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {}, {}, {}, {} FROM {from} ORDER BY {}",
+                    t.text("version"),
+                    t.text("type"),
+                    t.text("checksum"),
+                    t.text("success"),
+                    t.text("script"),
+                    t.col("installed_rank")
+                )),
+            )
+            .await?;
             for r in &rows {
                 let version = field(r, 0);
                 let kind = field(r, 1);
@@ -94,7 +140,9 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
                     continue;
                 }
                 if kind == "BASELINE" {
-                    l.notes.push(format!("baseline at version {version}: earlier migrations were never run by Flyway"));
+                    l.notes.push(format!(
+                        "baseline at version {version}: earlier migrations were never run by Flyway"
+                    ));
                 }
                 if matches!(kind, "DELETE" | "UNDO_SQL" | "UNDO_JDBC") {
                     l.applied.retain(|v| v != version);
@@ -109,7 +157,15 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
         }
         LedgerTool::GolangMigrate => {
             // A single row: the version and whether it was left half-applied.
-            let rows = run(conn, q(format!("SELECT {}, {} FROM {from}", t.text("version"), t.text("dirty")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {} FROM {from}",
+                    t.text("version"),
+                    t.text("dirty")
+                )),
+            )
+            .await?;
             if let Some(r) = rows.first() {
                 l.current = vec![field(r, 0).to_string()];
                 l.applied = l.current.clone();
@@ -125,10 +181,18 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Prisma => {
-            let rows = run(conn, q(format!(
-                "SELECT {}, {}, {}, {} FROM {from} ORDER BY {}",
-                t.text("migration_name"), t.text("checksum"), t.text("finished_at"), t.text("rolled_back_at"), t.col("started_at")
-            ))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {}, {}, {} FROM {from} ORDER BY {}",
+                    t.text("migration_name"),
+                    t.text("checksum"),
+                    t.text("finished_at"),
+                    t.text("rolled_back_at"),
+                    t.col("started_at")
+                )),
+            )
+            .await?;
             for r in &rows {
                 let name = field(r, 0).to_string();
                 let finished = r.get(2).is_some_and(Option::is_some);
@@ -146,10 +210,17 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Sqlx => {
-            let rows = run(conn, q(format!(
-                "SELECT {}, {}, {} FROM {from} ORDER BY {}",
-                t.text("version"), t.text("success"), t.hex("checksum"), t.col("version")
-            ))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {}, {} FROM {from} ORDER BY {}",
+                    t.text("version"),
+                    t.text("success"),
+                    t.hex("checksum"),
+                    t.col("version")
+                )),
+            )
+            .await?;
             for r in &rows {
                 let v = field(r, 0).to_string();
                 if !flag(r, 1) {
@@ -162,10 +233,19 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Liquibase => {
-            let rows = run(conn, q(format!(
-                "SELECT {}, {}, {}, {}, {} FROM {from} ORDER BY {}",
-                t.text("id"), t.text("author"), t.text("filename"), t.text("exectype"), t.text("md5sum"), t.col("orderexecuted")
-            ))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {}, {}, {}, {} FROM {from} ORDER BY {}",
+                    t.text("id"),
+                    t.text("author"),
+                    t.text("filename"),
+                    t.text("exectype"),
+                    t.text("md5sum"),
+                    t.col("orderexecuted")
+                )),
+            )
+            .await?;
             for r in &rows {
                 let key = format!("{}::{}::{}", field(r, 2), field(r, 0), field(r, 1));
                 match field(r, 3) {
@@ -181,25 +261,64 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
             }
             l.current = l.applied.last().cloned().into_iter().collect();
         }
-        LedgerTool::Knex | LedgerTool::NodePgMigrate | LedgerTool::Sequelize | LedgerTool::Typeorm => {
-            let order = if t.has("id") { t.col("id") } else { t.col("name") };
-            let rows = run(conn, q(format!("SELECT {} FROM {from} ORDER BY {order}", t.text("name")))).await?;
+        LedgerTool::Knex
+        | LedgerTool::NodePgMigrate
+        | LedgerTool::Sequelize
+        | LedgerTool::Typeorm => {
+            let order = if t.has("id") {
+                t.col("id")
+            } else {
+                t.col("name")
+            };
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {} FROM {from} ORDER BY {order}",
+                    t.text("name")
+                )),
+            )
+            .await?;
             l.applied = rows.iter().map(|r| field(r, 0).to_string()).collect();
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Laravel => {
-            let rows = run(conn, q(format!("SELECT {} FROM {from} ORDER BY {}, {}", t.text("migration"), t.col("batch"), t.col("id")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {} FROM {from} ORDER BY {}, {}",
+                    t.text("migration"),
+                    t.col("batch"),
+                    t.col("id")
+                )),
+            )
+            .await?;
             l.applied = rows.iter().map(|r| field(r, 0).to_string()).collect();
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::EfCore => {
-            let rows = run(conn, q(format!("SELECT {} FROM {from} ORDER BY 1", t.text("migrationid")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {} FROM {from} ORDER BY 1",
+                    t.text("migrationid")
+                )),
+            )
+            .await?;
             l.applied = rows.iter().map(|r| field(r, 0).to_string()).collect();
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Goose => {
             // The latest row per version says whether it is applied.
-            let rows = run(conn, q(format!("SELECT {}, {} FROM {from} ORDER BY {}", t.text("version_id"), t.text("is_applied"), t.col("id")))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {} FROM {from} ORDER BY {}",
+                    t.text("version_id"),
+                    t.text("is_applied"),
+                    t.col("id")
+                )),
+            )
+            .await?;
             let mut state: HashMap<String, bool> = HashMap::new();
             let mut order: Vec<String> = Vec::new();
             for r in &rows {
@@ -212,19 +331,33 @@ pub(super) async fn read(conn: &mut Connection, tool: LedgerTool, name: &QName, 
                 }
                 state.insert(v, flag(r, 1));
             }
-            l.applied = order.into_iter().filter(|v| state.get(v) == Some(&true)).collect();
+            l.applied = order
+                .into_iter()
+                .filter(|v| state.get(v) == Some(&true))
+                .collect();
             sort_versions(&mut l.applied);
             l.current = l.applied.last().cloned().into_iter().collect();
         }
         LedgerTool::Atlas => {
-            let rows = run(conn, q(format!(
-                "SELECT {}, {}, {}, {} FROM {from} ORDER BY {}",
-                t.text("version"), t.text("applied"), t.text("total"), t.text("error"), t.col("version")
-            ))).await?;
+            let rows = run(
+                conn,
+                q(format!(
+                    "SELECT {}, {}, {}, {} FROM {from} ORDER BY {}",
+                    t.text("version"),
+                    t.text("applied"),
+                    t.text("total"),
+                    t.text("error"),
+                    t.col("version")
+                )),
+            )
+            .await?;
             for r in &rows {
                 let v = field(r, 0).to_string();
                 let partial = field(r, 1) != field(r, 2);
-                if partial || r.get(3).is_some_and(|e| e.as_deref().is_some_and(|e| !e.is_empty())) {
+                if partial
+                    || r.get(3)
+                        .is_some_and(|e| e.as_deref().is_some_and(|e| !e.is_empty()))
+                {
                     l.dirty.push(v);
                 } else {
                     l.applied.push(v);

@@ -44,12 +44,30 @@ fn verdict_style(style: Style, v: Verdict) -> String {
 
 pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{} {}", style.bold("verdict:"), verdict_style(style, v.verdict));
+    let _ = writeln!(
+        s,
+        "{} {}",
+        style.bold("verdict:"),
+        verdict_style(style, v.verdict)
+    );
     let _ = writeln!(s, "  {}\n", v.reason);
-    let _ = writeln!(s, "  {} {} ({})", style.bold("database"), v.database, v.engine.name());
+    let _ = writeln!(
+        s,
+        "  {} {} ({})",
+        style.bold("database"),
+        v.database,
+        v.engine.name()
+    );
     match &v.ledger {
         Some(l) => {
-            let _ = writeln!(s, "  {}   {} ({}): {}", style.bold("ledger"), l.tool.name(), l.table, l.version());
+            let _ = writeln!(
+                s,
+                "  {}   {} ({}): {}",
+                style.bold("ledger"),
+                l.tool.name(),
+                l.table,
+                l.version()
+            );
             for n in &l.notes {
                 let _ = writeln!(s, "           {n}");
             }
@@ -59,33 +77,71 @@ pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
         }
     }
     if let Some(e) = &v.expected {
-        let head = e.head.as_deref().map(|h| format!(", head {h}")).unwrap_or_default();
-        let _ = writeln!(s, "  {} {:?} {} ({} revision{}{head})", style.bold("expected"), e.source, e.path, e.revisions, if e.revisions == 1 { "" } else { "s" });
+        let head = e
+            .head
+            .as_deref()
+            .map(|h| format!(", head {h}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {} {:?} {} ({} revision{}{head})",
+            style.bold("expected"),
+            e.source,
+            e.path,
+            e.revisions,
+            if e.revisions == 1 { "" } else { "s" }
+        );
     }
     if let Some(m) = &v.matched_revision {
         let _ = writeln!(s, "  {}  {m}", style.bold("matches"));
     }
     if !v.recorded_not_applied.is_empty() {
-        let _ = writeln!(s, "  {} {}", style.bold("recorded, not applied:"), v.recorded_not_applied.join(", "));
+        let _ = writeln!(
+            s,
+            "  {} {}",
+            style.bold("recorded, not applied:"),
+            v.recorded_not_applied.join(", ")
+        );
     }
     if !v.pending.is_empty() {
         let _ = writeln!(s, "  {} {}", style.bold("pending:"), v.pending.join(", "));
     }
-    let shown: Vec<_> = v.drift.iter().filter(|d| show_info || d.severity >= Severity::Warning).collect();
+    let shown: Vec<_> = v
+        .drift
+        .iter()
+        .filter(|d| show_info || d.severity >= Severity::Warning)
+        .collect();
     if !shown.is_empty() {
-        let against = v.compared_with.as_deref().map(|c| format!(" (against {c})")).unwrap_or_default();
+        let against = v
+            .compared_with
+            .as_deref()
+            .map(|c| format!(" (against {c})"))
+            .unwrap_or_default();
         let _ = writeln!(s, "\n  {}{against}:", style.bold("drift"));
         for d in &shown {
-            let _ = writeln!(s, "    {:<8} {}", style.severity_word(d.severity, d.severity.as_str()), d.describe());
+            let _ = writeln!(
+                s,
+                "    {:<8} {}",
+                style.severity_word(d.severity, d.severity.as_str()),
+                d.describe()
+            );
         }
     }
     let hidden = v.drift.len() - shown.len();
     if hidden > 0 {
-        let _ = writeln!(s, "    ({hidden} informational difference{} not shown; --show-info lists them)", if hidden == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "    ({hidden} informational difference{} not shown; --show-info lists them)",
+            if hidden == 1 { "" } else { "s" }
+        );
     }
     if let Some(e) = &v.expected {
         if !e.notes.is_empty() {
-            let _ = writeln!(s, "\n  {}", style.bold("not modelled from the expected source:"));
+            let _ = writeln!(
+                s,
+                "\n  {}",
+                style.bold("not modelled from the expected source:")
+            );
             for n in e.notes.iter().take(10) {
                 let _ = writeln!(s, "    {n}");
             }

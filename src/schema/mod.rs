@@ -47,7 +47,10 @@ pub struct QName {
 
 impl QName {
     pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QName { schema: schema.into(), name: name.into() }
+        QName {
+            schema: schema.into(),
+            name: name.into(),
+        }
     }
 
     /// Parses `schema.name` or `name`.
@@ -99,7 +102,11 @@ struct SchemaRepr {
 }
 
 fn key(q: &QName) -> String {
-    if q.schema.is_empty() { q.name.clone() } else { format!("{}.{}", q.schema, q.name) }
+    if q.schema.is_empty() {
+        q.name.clone()
+    } else {
+        format!("{}.{}", q.schema, q.name)
+    }
 }
 
 impl From<&Schema> for SchemaRepr {
@@ -196,7 +203,14 @@ pub struct Column {
 
 impl Column {
     pub fn named(name: impl Into<String>) -> Column {
-        Column { name: name.into(), data_type: None, nullable: None, default: None, identity: None, generated: None }
+        Column {
+            name: name.into(),
+            data_type: None,
+            nullable: None,
+            default: None,
+            identity: None,
+            generated: None,
+        }
     }
 }
 
@@ -297,7 +311,10 @@ pub struct EnumType {
 
 impl Schema {
     pub fn new(engine: Engine) -> Schema {
-        Schema { engine: Some(engine), ..Schema::default() }
+        Schema {
+            engine: Some(engine),
+            ..Schema::default()
+        }
     }
 
     /// Puts every table's lists into canonical order (introspection order

@@ -40,7 +40,10 @@ pub fn type_name(raw: &str) -> String {
         other => other,
     };
     // Display widths of integer types (MySQL `int(11)`) carry no meaning.
-    let keep_args = !matches!(canonical_base, "integer" | "bigint" | "smallint" | "tinyint");
+    let keep_args = !matches!(
+        canonical_base,
+        "integer" | "bigint" | "smallint" | "tinyint"
+    );
     let mut out = canonical_base.to_string();
     if let (Some(a), true) = (args, keep_args) {
         if !a.is_empty() {
@@ -51,7 +54,8 @@ pub fn type_name(raw: &str) -> String {
     }
     out.push_str(array);
     let suffix = suffix.replace("zerofill", "").trim().to_string();
-    if !suffix.is_empty() && !suffix.starts_with("character set") && !suffix.starts_with("collate") {
+    if !suffix.is_empty() && !suffix.starts_with("character set") && !suffix.starts_with("collate")
+    {
         out.push(' ');
         out.push_str(&suffix);
     }
@@ -87,10 +91,19 @@ pub fn default_expr(raw: &str, data_type: Option<&str>) -> String {
     let s = strip_casts(&s);
     let lower = s.to_ascii_lowercase();
     let is_bool = data_type.is_some_and(|t| t == "boolean");
-    let unquoted = lower.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')).unwrap_or(&lower);
+    let unquoted = lower
+        .strip_prefix('\'')
+        .and_then(|r| r.strip_suffix('\''))
+        .unwrap_or(&lower);
     match unquoted {
-        "now()" | "current_timestamp" | "current_timestamp()" | "transaction_timestamp()" | "localtimestamp"
-        | "statement_timestamp()" | "getdate()" | "current_timestamp(6)" => return "current_timestamp".into(),
+        "now()"
+        | "current_timestamp"
+        | "current_timestamp()"
+        | "transaction_timestamp()"
+        | "localtimestamp"
+        | "statement_timestamp()"
+        | "getdate()"
+        | "current_timestamp(6)" => return "current_timestamp".into(),
         "current_date" | "curdate()" => return "current_date".into(),
         "null" => return "null".into(),
         _ => {}
@@ -141,7 +154,9 @@ fn strip_casts(s: &str) -> String {
                 Some(m) => rest = &rest[m.len()..],
                 None => {
                     let n = rest
-                        .find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '.' || ch == '"'))
+                        .find(|ch: char| {
+                            !(ch.is_alphanumeric() || ch == '_' || ch == '.' || ch == '"')
+                        })
                         .unwrap_or(rest.len());
                     rest = &rest[n..];
                 }
@@ -215,7 +230,9 @@ pub fn expression(raw: &str) -> String {
     }
     let out = out.trim().to_string();
     // `x = ANY (ARRAY['a', 'b'])` (PostgreSQL's rendering of `IN`) and `x IN ('a','b')`.
-    out.replace(" = any array[", " in [").replace(", ", ",").replace(" ,", ",")
+    out.replace(" = any array[", " in [")
+        .replace(", ", ",")
+        .replace(" ,", ",")
 }
 
 /// Canonical referential action (`CASCADE`, `SET NULL`, `NO ACTION`, …).
@@ -224,6 +241,16 @@ pub fn action(raw: &str) -> String {
     match a.as_str() {
         "" | "NONE" => "NO ACTION".into(),
         _ => a,
+    }
+}
+
+/// Actions compared for drift: `RESTRICT` and `NO ACTION` both refuse the
+/// change (they differ only in when PostgreSQL checks, and InnoDB treats them
+/// as one), so MySQL's `RESTRICT` default is not drift.
+pub fn action_effect(raw: &str) -> String {
+    match action(raw).as_str() {
+        "RESTRICT" => "NO ACTION".into(),
+        other => other.to_string(),
     }
 }
 
@@ -259,21 +286,32 @@ mod tests {
         let d = |raw, t: Option<&str>| default_expr(raw, t);
         assert_eq!(d("now()", None), d("CURRENT_TIMESTAMP", None));
         assert_eq!(d("(CURRENT_TIMESTAMP)", None), "current_timestamp");
-        assert_eq!(d("'pending'::character varying", None), d("'pending'", None));
+        assert_eq!(
+            d("'pending'::character varying", None),
+            d("'pending'", None)
+        );
         assert_eq!(d("'pending'::order_status", None), "'pending'");
         assert_eq!(d("'0'::numeric", None), d("0", None));
         assert_eq!(d("true", Some("boolean")), d("1", Some("boolean")));
         assert_eq!(d("'f'", Some("boolean")), d("false", Some("boolean")));
-        assert_eq!(d("nextval('users_id_seq'::regclass)", None), "autoincrement");
+        assert_eq!(
+            d("nextval('users_id_seq'::regclass)", None),
+            "autoincrement"
+        );
         assert_ne!(d("'a'", None), d("'b'", None));
     }
 
     #[test]
     fn expressions_fold_case_quotes_and_casts() {
-        assert_eq!(expression("(\"Price\" > (0)::numeric)"), expression("price > 0"));
+        assert_eq!(
+            expression("(\"Price\" > (0)::numeric)"),
+            expression("price > 0")
+        );
         assert_eq!(expression("status = 'Active'"), "status = 'Active'");
         assert_eq!(
-            expression("((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"),
+            expression(
+                "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"
+            ),
             expression("status::text = ANY (ARRAY['a', 'b'])")
         );
     }
