@@ -11,8 +11,9 @@
 use crate::rules::Severity;
 use crate::schema::normalize;
 use crate::schema::{ConstraintKind, Engine, Index, QName, Schema, Table};
+use rustc_hash::FxHashSet as HashSet;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -169,7 +170,7 @@ fn unique_sets(t: &Table) -> HashSet<Vec<String>> {
 /// Differences between `expected` and `live`, in a stable order.
 pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftItem> {
     let mut out = Vec::new();
-    let mut expected_tables = HashSet::new();
+    let mut expected_tables = HashSet::default();
     for (eq, et) in &expected.tables {
         // Ledger tables are the tools' business, not the app's schema.
         if crate::ledger::is_tool_table(&eq.name) {
@@ -410,7 +411,7 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
     // Indexes, by structure.
     let live_uniques = unique_sets(lt);
     let live_index_keys: HashSet<IndexKey> = lt.indexes.iter().map(index_key).collect();
-    let mut matched_live = HashSet::new();
+    let mut matched_live = HashSet::default();
     for ei in &et.indexes {
         let key = index_key(ei);
         let satisfied = live_index_keys.contains(&key)

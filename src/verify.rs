@@ -79,13 +79,33 @@ pub struct LiveState {
 }
 
 /// Reads the live schema and ledger in a read-only transaction with timeouts.
+/// On a PostgreSQL primary a second connection shares the transaction's
+/// snapshot, so introspection runs on two backends at once.
 pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, String> {
-    let mut conn = db::connect(url, &opts.connect)
-        .await
-        .map_err(|e: DbError| e.to_string())?;
+    let (first, second) = if url.engine() == Engine::Postgres {
+        let (a, b) = futures::join!(
+            db::connect(url, &opts.connect),
+            db::connect(url, &opts.connect)
+        );
+        (a, b.ok())
+    } else {
+        (db::connect(url, &opts.connect).await, None)
+    };
+    let mut conn = first.map_err(|e: DbError| e.to_string())?;
+    let mut second = second;
     let result = async {
         conn.begin_read_only(&opts.connect).await.map_err(|e| format!("starting a read-only transaction on {url}: {}", db::clean_message(&e)))?;
-        let schema = introspect::introspect(&mut conn, &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
+        let mut helper = None;
+        if let Some(mut other) = second.take() {
+            match conn.export_snapshot().await {
+                Some(id) if other.begin_read_only_at(&opts.connect, &id).await.is_ok() => helper = Some(other),
+                _ => other.close().await,
+            }
+        }
+        let (schema, helper) = introspect::introspect_with(&mut conn, helper, &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
+        if let Some(h) = helper {
+            h.close().await;
+        }
         let found = ledger::detect(&schema);
         let mut ledger = None;
         let mut ledger_unreadable = None;
@@ -124,11 +144,14 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         connect: &opts.connect,
         revision: opts.expected_revision.clone(),
     };
-    let expected: Expected = match expected::load(spec, &ctx).await {
+    // The expected schema (a snapshot to parse, a shadow to replay) and the
+    // live one are independent: read them at the same time.
+    let (expected, live) = futures::join!(expected::load(spec, &ctx), read_live(url, opts));
+    let expected: Expected = match expected {
         Ok(e) => e,
         Err(e) => return Verification::error(url, format!("expected schema: {e}"), started),
     };
-    let live = match read_live(url, opts).await {
+    let live = match live {
         Ok(l) => l,
         Err(e) => return Verification::error(url, e, started),
     };

@@ -2,46 +2,82 @@
 //!
 //! A PRE_DEPLOY job was changed in the DigitalOcean dashboard from
 //! `alembic upgrade head` to `alembic stamp head`. The repository's spec was
-//! still right; the live one was not. This runs preflight on both.
+//! still right; the live one was not, and the database's ledger said
+//! `018_add_notifications` while two tables never existed.
+//!
+//! This builds that database as a local SQLite file (from the dump the real
+//! Alembic produced, `database/incident-state.sqlite.sql`) and runs the gate
+//! preflight offers: `preflight check` — lint the live spec, verify the
+//! database against the Alembic revision files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     // Paths relative to the repository, as a user would type them.
     if let Err(e) = std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")) {
         eprintln!("cannot enter the repository: {e}");
-        return std::process::ExitCode::FAILURE;
+        return ExitCode::FAILURE;
     }
     let dir = Path::new("examples/incident");
-    let repo_spec = dir.join(".do/app.yaml");
-    let live_spec = dir.join("live-app-spec.yaml");
+    let db = match build_database(&dir.join("database/incident-state.sqlite.sql")) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("cannot build the incident database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = format!("sqlite://{}", db.display());
 
-    println!(
-        "== preflight lint {} (the repository's spec)\n",
-        rel(&repo_spec)
-    );
-    let repo = preflight::cli::run_args(["preflight", "lint", &s(&repo_spec)]);
-    println!(
-        "\n== preflight lint {} (the live spec, as `doctl apps spec get` printed it)\n",
-        rel(&live_spec)
-    );
-    let live = preflight::cli::run_args(["preflight", "lint", &s(&live_spec)]);
+    println!("== The repository's spec (.do/app.yaml) is clean:\n");
+    let repo = preflight::cli::run_args(["preflight", "lint", "examples/incident/.do/app.yaml"]);
 
-    // The demo succeeds when preflight tells the two apart: the repository's
-    // spec is clean (exit 0) and the live one fails the gate (exit 1).
+    println!("\n== The live spec and the database, as they were on 2026-01-15:\n");
+    println!(
+        "$ preflight check examples/incident/live-app-spec.yaml --database-url {url} --expected examples/incident/backend/alembic.ini\n"
+    );
+    let live = preflight::cli::run_args([
+        "preflight",
+        "check",
+        "examples/incident/live-app-spec.yaml",
+        "--database-url",
+        &url,
+        "--expected",
+        "examples/incident/backend/alembic.ini",
+    ]);
+    let _ = std::fs::remove_file(&db);
+
+    // The demo succeeds when preflight tells them apart: the repository's
+    // spec passes (0) and the live spec plus the stamped database fail (1).
     if repo == 0 && live == 1 {
-        println!("\nThe live spec would have failed the deploy gate (exit code {live}).");
-        std::process::ExitCode::SUCCESS
+        println!("The deploy gate would have stopped this release (exit code {live}).");
+        ExitCode::SUCCESS
     } else {
-        eprintln!("unexpected exit codes: repository spec {repo}, live spec {live}");
-        std::process::ExitCode::FAILURE
+        eprintln!("unexpected exit codes: repository spec {repo}, incident {live}");
+        ExitCode::FAILURE
     }
 }
 
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-fn rel(p: &Path) -> String {
-    p.display().to_string()
+/// Loads the SQL dump into a fresh SQLite file in the temp directory.
+fn build_database(dump: &Path) -> Result<PathBuf, String> {
+    let sql = std::fs::read_to_string(dump).map_err(|e| format!("{}: {e}", dump.display()))?;
+    let path = std::env::temp_dir().join(format!("preflight-incident-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = preflight::db::DatabaseUrl::parse(&format!("sqlite://{}", path.display()))
+        .map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let mut conn = preflight::db::connect_writable(&url)
+            .await
+            .map_err(|e| e.to_string())?;
+        conn.execute(&sql)
+            .await
+            .map_err(|e| preflight::db::clean_message(&e))?;
+        conn.close().await;
+        Ok::<(), String>(())
+    })?;
+    Ok(path)
 }

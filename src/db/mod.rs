@@ -375,6 +375,49 @@ impl Connection {
         }
     }
 
+    /// Exports the current transaction's snapshot so a second connection can
+    /// read the same state (PostgreSQL primaries only; `None` elsewhere).
+    pub async fn export_snapshot(&mut self) -> Option<String> {
+        if !matches!(self, Connection::Postgres(_)) {
+            return None;
+        }
+        // A standby cannot export snapshots, and a failed statement would
+        // abort the transaction: ask first.
+        let standby = self
+            .text_rows("SELECT pg_is_in_recovery()::text")
+            .await
+            .ok()?;
+        if standby
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .as_deref()
+            != Some("false")
+        {
+            return None;
+        }
+        self.text_rows("SELECT pg_export_snapshot()")
+            .await
+            .ok()?
+            .first()?
+            .first()?
+            .clone()
+    }
+
+    /// Starts a read-only transaction on the snapshot another connection exported.
+    pub async fn begin_read_only_at(
+        &mut self,
+        opts: &ConnectOptions,
+        snapshot: &str,
+    ) -> Result<(), sqlx::Error> {
+        let stmt_ms = opts.statement_timeout.as_millis().max(1);
+        let lock_ms = opts.lock_timeout.as_millis().max(1);
+        let snapshot = snapshot.replace('\'', "''");
+        self.execute(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'; SET LOCAL statement_timeout = {stmt_ms}; SET LOCAL lock_timeout = {lock_ms}"
+        ))
+        .await
+    }
+
     /// Ends the read-only transaction (nothing was written).
     pub async fn rollback(&mut self) -> Result<(), sqlx::Error> {
         self.execute("ROLLBACK").await

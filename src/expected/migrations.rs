@@ -97,7 +97,7 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
         .filter_map(|p| {
             let n = name(p);
             let v: String = n.chars().take_while(char::is_ascii_digit).collect();
-            (!v.is_empty() && !n.ends_with(".down.sql")).then(|| (*p, v))
+            (!v.is_empty() && !n.ends_with(".down.sql")).then_some((*p, v))
         })
         .collect();
     if versioned.is_empty() {

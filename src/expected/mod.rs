@@ -162,7 +162,12 @@ pub struct LoadContext<'a> {
 pub async fn load(spec: &ExpectedSpec, ctx: &LoadContext<'_>) -> Result<Expected, ExpectedError> {
     match spec {
         ExpectedSpec::Snapshot(p) => {
-            let file = snapshot::SnapshotFile::read(p)?;
+            // Parsing a large snapshot is CPU work: off the async threads, so
+            // the live database is read meanwhile.
+            let path = p.clone();
+            let file = tokio::task::spawn_blocking(move || snapshot::SnapshotFile::read(&path))
+                .await
+                .map_err(|e| ExpectedError::new(p, e.to_string()))??;
             if file.revisions.is_empty() {
                 return Err(ExpectedError::new(p, "the snapshot holds no schema"));
             }

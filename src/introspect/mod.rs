@@ -51,9 +51,27 @@ pub async fn introspect(
     conn: &mut Connection,
     opts: &IntrospectOptions,
 ) -> Result<Schema, QueryError> {
+    introspect_with(conn, None, opts).await.map(|(s, _)| s)
+}
+
+/// Introspects, using `second` (a connection sharing `conn`'s snapshot) to
+/// run part of the work concurrently where the engine allows it; the second
+/// connection is handed back.
+pub async fn introspect_with(
+    conn: &mut Connection,
+    second: Option<Connection>,
+    opts: &IntrospectOptions,
+) -> Result<(Schema, Option<Connection>), QueryError> {
     match conn {
-        Connection::Postgres(_) => postgres::introspect(conn, opts).await,
-        Connection::Mysql(_) => mysql::introspect(conn).await,
-        Connection::Sqlite(_) => sqlite::introspect(conn).await,
+        Connection::Postgres(pg) => {
+            let other = match second {
+                Some(Connection::Postgres(o)) => Some(o),
+                _ => None,
+            };
+            let (schema, other) = postgres::introspect(pg, other, opts).await?;
+            Ok((schema, other.map(Connection::Postgres)))
+        }
+        Connection::Mysql(_) => mysql::introspect(conn).await.map(|s| (s, second)),
+        Connection::Sqlite(_) => sqlite::introspect(conn).await.map(|s| (s, second)),
     }
 }

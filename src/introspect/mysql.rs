@@ -106,10 +106,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
            ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
          WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION").await?;
-    let mut fk_groups: BTreeMap<
-        (String, String),
-        (Vec<String>, String, Vec<String>, String, String),
-    > = BTreeMap::new();
+    // (table, constraint) → (columns, referenced table, referenced columns, on update, on delete)
+    type FkParts = (Vec<String>, String, Vec<String>, String, String);
+    let mut fk_groups: BTreeMap<(String, String), FkParts> = BTreeMap::new();
     for r in &fks {
         let references = if field(r, 3) == field(r, 8) {
             field(r, 4).to_string()

@@ -2,22 +2,28 @@
 //!
 //! Catalogs, not `information_schema`: a role without privileges on a table
 //! still sees it in the catalogs (information_schema hides what the role
-//! cannot use). Seven queries cover any number of tables. Raw catalog columns
-//! are read and the model is built here; server-side deparsing
-//! (`pg_get_expr`, `pg_get_indexdef`, `pg_get_constraintdef`,
-//! `pg_get_viewdef`) is only used for what can only be compared as text:
-//! defaults, index expressions and predicates, check constraints and views.
+//! cannot use). A fixed number of queries covers any number of tables. Raw
+//! catalog columns are read and the model is built here; server-side
+//! deparsing is only used for what can only be compared as text — defaults
+//! (deparsed without a relation context, which costs a fraction), index
+//! expressions and predicates, check constraints and views.
+//!
+//! With a second connection sharing the first one's snapshot
+//! (`pg_export_snapshot`), the queries run in two halves at once: the cheap
+//! relation and column scans on one backend, the deparse-heavy index and
+//! constraint queries on the other.
 
-use super::{IntrospectOptions, Rows, field, flag};
-use crate::db::Connection;
+use super::{IntrospectOptions, QueryError};
+use crate::db::clean_message;
 use crate::schema::normalize;
 use crate::schema::{
     Column, Constraint, ConstraintKind, Engine, EnumType, Index, QName, Schema, Sequence, Table,
     View,
 };
-use std::collections::HashMap;
-
-const SEP: char = '\u{1f}';
+use futures::TryStreamExt;
+use rustc_hash::FxHashMap as HashMap;
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{AssertSqlSafe, Row};
 
 fn schema_filter(opts: &IntrospectOptions) -> String {
     if opts.schemas.is_empty() {
@@ -32,288 +38,476 @@ fn schema_filter(opts: &IntrospectOptions) -> String {
     }
 }
 
-/// Objects that belong to extensions (PostGIS tables, extension types) are not the app's.
-const NOT_EXTENSION_CLASS: &str = "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
+/// Objects that belong to extensions (PostGIS tables, extension types) are
+/// not the app's. Written as a join against the (few) extension members so
+/// the planner hashes it instead of probing pg_depend once per row.
+const EXTENSION_MEMBERS: &str = "LEFT JOIN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'e') x ON x.objid = c.oid";
+const NOT_EXTENSION_CLASS: &str = "x.objid IS NULL";
 
-pub async fn introspect(
-    conn: &mut Connection,
-    opts: &IntrospectOptions,
-) -> Result<Schema, super::QueryError> {
-    let filter = schema_filter(opts);
-    let mut schema = Schema::new(Engine::Postgres);
+/// Streams a query's rows into `f`, so no result set is held whole.
+async fn each(
+    conn: &mut PgConnection,
+    what: &'static str,
+    sql: String,
+    mut f: impl FnMut(&PgRow) -> Result<(), sqlx::Error>,
+) -> Result<(), QueryError> {
+    let err = |e: sqlx::Error| QueryError {
+        what,
+        message: clean_message(&e),
+    };
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(conn);
+    while let Some(row) = rows.try_next().await.map_err(err)? {
+        f(&row).map_err(err)?;
+    }
+    Ok(())
+}
 
-    // Relations.
-    let rels: Rows = super::run(conn, "tables", &format!(
-        "SELECT c.oid::text, n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+/// What the relation-and-column half reads.
+#[derive(Default)]
+struct Relations {
+    tables: HashMap<i64, QName>,
+    /// Per table oid, columns with their attnum.
+    columns: HashMap<i64, Vec<(i16, Column)>>,
+    views: Vec<(QName, String, bool)>,
+    enums: Vec<(QName, String)>,
+    sequences: Vec<(QName, Sequence)>,
+}
+
+/// What the index-and-constraint half reads (attnums still unresolved).
+#[derive(Default)]
+struct Keys {
+    indexes: Vec<RawIndex>,
+    constraints: Vec<RawConstraint>,
+}
+
+struct RawIndex {
+    relid: i64,
+    name: String,
+    unique: bool,
+    keys: Vec<i16>,
+    options: Vec<i16>,
+    method: String,
+    expressions: Option<String>,
+    predicate: Option<String>,
+}
+
+struct RawConstraint {
+    relid: i64,
+    name: String,
+    kind: String,
+    keys: Vec<i16>,
+    ref_relid: i64,
+    ref_keys: Vec<i16>,
+    ref_table: Option<QName>,
+    on_update: String,
+    on_delete: String,
+    check: Option<String>,
+}
+
+async fn read_relations(conn: &mut PgConnection, filter: &str) -> Result<Relations, QueryError> {
+    let mut r = Relations::default();
+    let mut view_oids: Vec<(i64, QName, bool)> = Vec::new();
+    each(conn, "tables", format!(
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace {EXTENSION_MEMBERS} \
          WHERE c.relkind IN ('r','p','f','v','m') AND NOT c.relispartition AND {filter} AND {NOT_EXTENSION_CLASS}"
-    )).await?;
-    let mut tables_by_oid: HashMap<String, QName> = HashMap::new();
-    let mut views: Vec<(String, QName, bool)> = Vec::new();
-    for r in &rels {
-        let q = QName::new(field(r, 1), field(r, 2));
-        match field(r, 3) {
-            "v" => views.push((field(r, 0).to_string(), q, false)),
-            "m" => views.push((field(r, 0).to_string(), q, true)),
+    ), |row| {
+        let oid: i64 = row.try_get(0)?;
+        let q = QName::new(row.try_get::<&str, _>(1)?, row.try_get::<&str, _>(2)?);
+        match row.try_get::<&str, _>(3)? {
+            "v" => view_oids.push((oid, q, false)),
+            "m" => view_oids.push((oid, q, true)),
             _ => {
-                tables_by_oid.insert(field(r, 0).to_string(), q.clone());
-                schema.tables.insert(q, Table::default());
+                r.tables.insert(oid, q);
             }
         }
-    }
+        Ok(())
+    }).await?;
 
-    // Columns, with the raw pieces of their type.
-    let cols: Rows = super::run(conn, "columns", &format!(
-        "SELECT a.attrelid::text, a.attnum::text, a.attname, t.typname, tn.nspname, a.atttypmod::text, a.attnotnull::text, \
-                a.attidentity::text, a.attgenerated::text, et.typname, etn.nspname \
+    // Tens of thousands of columns share a few dozen types: name each once.
+    let mut type_cache: HashMap<(String, String, i32), String> = HashMap::default();
+    each(conn, "columns", format!(
+        "SELECT a.attrelid::int8, a.attnum, a.attname::text, t.typname::text, tn.nspname::text, a.atttypmod, a.attnotnull, \
+                a.attidentity::text, a.attgenerated::text, et.typname::text, etn.nspname::text \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace \
-         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace \
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter} AND {NOT_EXTENSION_CLASS} \
-         ORDER BY a.attrelid, a.attnum"
-    )).await?;
-    // (table oid, attnum) → column name, for keys of indexes and constraints.
-    let mut attnames: HashMap<(String, String), String> = HashMap::with_capacity(cols.len());
-    for r in &cols {
-        let Some(table) = tables_by_oid
-            .get(field(r, 0))
-            .and_then(|q| schema.tables.get_mut(q))
-        else {
-            continue;
+         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace {EXTENSION_MEMBERS} \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter} AND {NOT_EXTENSION_CLASS}"
+    ), |row| {
+        let relid: i64 = row.try_get(0)?;
+        let typmod: i32 = row.try_get(5)?;
+        let (typname, typschema, array) = match row.try_get::<Option<&str>, _>(9)? {
+            Some(elem) => (elem, row.try_get::<Option<&str>, _>(10)?.unwrap_or(""), true),
+            None => (row.try_get::<&str, _>(3)?, row.try_get::<&str, _>(4)?, false),
         };
-        let typmod: i32 = field(r, 5).parse().unwrap_or(-1);
-        let (typname, typschema, array) = match r.get(9).cloned().flatten() {
-            Some(elem) => (elem, field(r, 10).to_string(), true),
-            None => (field(r, 3).to_string(), field(r, 4).to_string(), false),
+        let key = (typname.to_string(), typschema.to_string(), typmod);
+        let mut ty = match type_cache.get(&key) {
+            Some(t) => t.clone(),
+            None => {
+                let t = type_name(typname, typschema, typmod);
+                type_cache.insert(key, t.clone());
+                t
+            }
         };
-        let mut ty = type_name(&typname, &typschema, typmod);
         if array {
             ty.push_str("[]");
         }
-        let identity = match field(r, 7) {
+        let identity = match row.try_get::<&str, _>(7)? {
             "a" => Some("always".to_string()),
             "d" => Some("by default".to_string()),
             _ => None,
         };
-        attnames.insert(
-            (field(r, 0).to_string(), field(r, 1).to_string()),
-            field(r, 2).to_string(),
-        );
-        table.columns.push(Column {
-            name: field(r, 2).to_string(),
+        let column = Column {
+            name: row.try_get::<&str, _>(2)?.to_string(),
             data_type: Some(ty),
-            nullable: Some(!flag(r, 6)),
+            nullable: Some(!row.try_get::<bool, _>(6)?),
             default: None,
             identity,
-            generated: (field(r, 8) == "s").then(String::new),
-        });
-    }
+            generated: (row.try_get::<&str, _>(8)? == "s").then(String::new),
+        };
+        r.columns.entry(relid).or_default().push((row.try_get(1)?, column));
+        Ok(())
+    }).await?;
 
-    // Defaults and generation expressions (deparsed: they are expressions).
-    let defs: Rows = super::run(conn, "column defaults", &format!(
-        "SELECT d.adrelid::text, d.adnum::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d \
+    // Defaults cannot refer to columns, so they deparse without a relation
+    // context (several times cheaper); generated columns need one.
+    let mut defaults: Vec<(i64, i16, String)> = Vec::new();
+    each(conn, "column defaults", format!(
+        "SELECT d.adrelid::int8, d.adnum, CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END \
+         FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
          JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter}"
-    )).await?;
-    for r in &defs {
-        let (Some(q), Some(col)) = (
-            tables_by_oid.get(field(r, 0)),
-            attnames.get(&(field(r, 0).to_string(), field(r, 1).to_string())),
-        ) else {
-            continue;
-        };
-        if let Some(c) = schema.tables.get_mut(q).and_then(|t| t.column_mut(col)) {
-            let expr = field(r, 2).to_string();
-            if c.generated.is_some() {
-                c.generated = Some(expr);
+    ), |row| {
+        defaults.push((row.try_get(0)?, row.try_get(1)?, row.try_get::<String, _>(2)?));
+        Ok(())
+    }).await?;
+    for (relid, attnum, expr) in defaults {
+        if let Some(c) = r
+            .columns
+            .get_mut(&relid)
+            .and_then(|cols| cols.iter_mut().find(|(n, _)| *n == attnum))
+        {
+            if c.1.generated.is_some() {
+                c.1.generated = Some(expr);
             } else {
-                c.default = Some(expr);
+                c.1.default = Some(expr);
             }
         }
     }
 
-    // Indexes; those backing primary key and unique constraints are described
-    // by the constraint instead.
-    let idx: Rows = super::run(conn, "indexes", &format!(
-        "SELECT i.indrelid::text, ic.relname, i.indisunique::text, array_to_string(i.indkey, ' '), i.indnkeyatts::text, am.amname, \
-                array_to_string(i.indoption, ' '), \
-                CASE WHEN i.indexprs IS NOT NULL THEN (SELECT string_agg(pg_get_indexdef(i.indexrelid, k, true), E'\\x1f' ORDER BY k) FROM generate_series(1, i.indnkeyatts) k) END, \
-                CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid, true) END, \
-                (k.conindid IS NOT NULL)::text \
+    each(conn, "enum types", format!(
+        "SELECT n.nspname::text, t.typname::text, e.enumlabel::text FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
+         JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {filter} \
+         AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e') \
+         ORDER BY n.nspname, t.typname, e.enumsortorder"
+    ), |row| {
+        r.enums.push((QName::new(row.try_get::<&str, _>(0)?, row.try_get::<&str, _>(1)?), row.try_get::<String, _>(2)?));
+        Ok(())
+    }).await?;
+
+    // Standalone sequences (those owned by a column are implied by its default or identity).
+    each(conn, "sequences", format!(
+        "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqincrement FROM pg_sequence s \
+         JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace {EXTENSION_MEMBERS} \
+         LEFT JOIN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype IN ('a','i')) o ON o.objid = s.seqrelid \
+         WHERE {filter} AND {NOT_EXTENSION_CLASS} AND o.objid IS NULL"
+    ), |row| {
+        let seq = Sequence { data_type: normalize::type_name(row.try_get::<&str, _>(2)?), increment: row.try_get(3)?, owned_by: None };
+        r.sequences.push((QName::new(row.try_get::<&str, _>(0)?, row.try_get::<&str, _>(1)?), seq));
+        Ok(())
+    }).await?;
+
+    // View bodies can only be compared as text.
+    if !view_oids.is_empty() {
+        let list: Vec<String> = view_oids
+            .iter()
+            .map(|(oid, _, _)| oid.to_string())
+            .collect();
+        let mut defs: HashMap<i64, String> = HashMap::default();
+        each(conn, "view definitions", format!("SELECT c.oid::int8, pg_get_viewdef(c.oid, true) FROM pg_class c WHERE c.oid IN ({})", list.join(",")), |row| {
+            defs.insert(row.try_get(0)?, row.try_get::<String, _>(1)?);
+            Ok(())
+        }).await?;
+        for (oid, q, materialized) in view_oids {
+            let definition = defs
+                .get(&oid)
+                .map(|d| d.trim().trim_end_matches(';').to_string())
+                .unwrap_or_default();
+            r.views.push((q, definition, materialized));
+        }
+    }
+    Ok(r)
+}
+
+async fn read_keys(conn: &mut PgConnection, filter: &str) -> Result<Keys, QueryError> {
+    let mut k = Keys::default();
+    // Indexes backing primary key and unique constraints are described by the constraint.
+    each(conn, "indexes", format!(
+        "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, string_to_array(i.indkey::text, ' ')::int2[], i.indnkeyatts, am.amname::text, string_to_array(i.indoption::text, ' ')::int2[], \
+                CASE WHEN i.indexprs IS NOT NULL THEN pg_get_expr(i.indexprs, i.indrelid, true) END, \
+                CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid, true) END \
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam \
-         LEFT JOIN (SELECT DISTINCT conindid FROM pg_constraint WHERE contype IN ('p','u','x')) k ON k.conindid = i.indexrelid \
-         WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND {filter}"
-    )).await?;
-    for r in &idx {
-        if flag(r, 9) {
-            continue;
-        }
-        let Some(q) = tables_by_oid.get(field(r, 0)) else {
-            continue;
+         WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND {filter} \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid AND k.contype IN ('p','u','x'))"
+    ), |row| {
+        let nkey: i16 = row.try_get(4)?;
+        let mut keys: Vec<i16> = row.try_get(3)?;
+        keys.truncate(nkey.max(0) as usize);
+        k.indexes.push(RawIndex {
+            relid: row.try_get(0)?,
+            name: row.try_get(1)?,
+            unique: row.try_get(2)?,
+            keys,
+            options: row.try_get(6)?,
+            method: row.try_get(5)?,
+            expressions: row.try_get(7)?,
+            predicate: row.try_get(8)?,
+        });
+        Ok(())
+    }).await?;
+
+    Ok(k)
+}
+
+async fn read_constraints(
+    conn: &mut PgConnection,
+    filter: &str,
+) -> Result<Vec<RawConstraint>, QueryError> {
+    let mut k = Keys::default();
+    each(conn, "constraints", format!(
+        "SELECT co.conrelid::int8, co.conname::text, co.contype::text, co.conkey, co.confrelid::int8, co.confkey, \
+                co.confupdtype::text, co.confdeltype::text, \
+                CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid, true) END, rn.nspname::text, rc.relname::text \
+         FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+         WHERE co.contype IN ('p','u','f','c') AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter}"
+    ), |row| {
+        let ref_table = match (row.try_get::<Option<&str>, _>(9)?, row.try_get::<Option<&str>, _>(10)?) {
+            (Some(s), Some(t)) => Some(QName::new(s, t)),
+            _ => None,
         };
-        let relid = field(r, 0);
-        let nkey: usize = field(r, 4).parse().unwrap_or(0);
-        let options: Vec<&str> = field(r, 6).split(' ').collect();
-        let exprs: Vec<&str> = r
-            .get(7)
-            .and_then(|v| v.as_deref())
-            .map(|s| s.split(SEP).collect())
-            .unwrap_or_default();
-        let keys: Vec<String> = field(r, 3)
-            .split(' ')
-            .take(nkey)
+        k.constraints.push(RawConstraint {
+            relid: row.try_get(0)?,
+            name: row.try_get(1)?,
+            kind: row.try_get(2)?,
+            keys: row.try_get::<Option<Vec<i16>>, _>(3)?.unwrap_or_default(),
+            ref_relid: row.try_get(4)?,
+            ref_keys: row.try_get::<Option<Vec<i16>>, _>(5)?.unwrap_or_default(),
+            ref_table,
+            on_update: row.try_get(6)?,
+            on_delete: row.try_get(7)?,
+            check: row.try_get(8)?,
+        });
+        Ok(())
+    }).await?;
+    Ok(k.constraints)
+}
+
+/// Introspects on `conn`; with `second` (sharing `conn`'s snapshot), the two
+/// halves run concurrently, the second on a task of its own so that decoding
+/// its rows does not wait for the first half's (the runtime may give it
+/// another thread). The second connection is handed back.
+pub async fn introspect(
+    conn: &mut PgConnection,
+    second: Option<PgConnection>,
+    opts: &IntrospectOptions,
+) -> Result<(Schema, Option<PgConnection>), QueryError> {
+    let filter = schema_filter(opts);
+    // Deparsing with a relation context first warms the backend's caches for
+    // that relation; index expressions and check constraints share the
+    // warm-up when they run on the same backend.
+    let mut returned = None;
+    let (relations, keys) = match second {
+        Some(mut other) => {
+            let f = filter.clone();
+            let task = tokio::spawn(async move {
+                let keys = async {
+                    let mut keys = read_keys(&mut other, &f).await?;
+                    keys.constraints = read_constraints(&mut other, &f).await?;
+                    Ok::<_, QueryError>(keys)
+                }
+                .await;
+                (other, keys)
+            });
+            let a = read_relations(conn, &filter).await;
+            let (other, b) = task.await.map_err(|e| QueryError {
+                what: "indexes and constraints",
+                message: e.to_string(),
+            })?;
+            returned = Some(other);
+            (a?, b?)
+        }
+        None => {
+            let relations = read_relations(conn, &filter).await?;
+            let mut keys = read_keys(conn, &filter).await?;
+            keys.constraints = read_constraints(conn, &filter).await?;
+            (relations, keys)
+        }
+    };
+    let mut ref_names: HashMap<(i64, i16), String> = HashMap::default();
+    // Referenced tables outside the checked schemas: their key columns by name.
+    let outside: Vec<i64> = keys
+        .constraints
+        .iter()
+        .filter(|c| c.kind == "f" && !relations.columns.contains_key(&c.ref_relid))
+        .map(|c| c.ref_relid)
+        .collect();
+    if !outside.is_empty() {
+        let list: Vec<String> = outside.iter().map(i64::to_string).collect();
+        each(conn, "referenced columns", format!("SELECT attrelid::int8, attnum, attname::text FROM pg_attribute WHERE attrelid IN ({}) AND attnum > 0", list.join(",")), |row| {
+            ref_names.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+            Ok(())
+        })
+        .await?;
+    }
+    Ok((assemble(relations, keys, &ref_names), returned))
+}
+
+fn assemble(relations: Relations, keys: Keys, outside: &HashMap<(i64, i16), String>) -> Schema {
+    let Relations {
+        tables,
+        columns,
+        views,
+        enums,
+        sequences,
+    } = relations;
+    let mut schema = Schema::new(Engine::Postgres);
+    // (table oid, attnum) → column name, for the keys of indexes and constraints.
+    let mut attnames: HashMap<(i64, i16), String> = outside.clone();
+    let mut built: HashMap<i64, Table> =
+        HashMap::with_capacity_and_hasher(tables.len(), Default::default());
+    for (oid, mut cols) in columns {
+        cols.sort_by_key(|(n, _)| *n);
+        for (n, c) in &cols {
+            attnames.insert((oid, *n), c.name.clone());
+        }
+        built.insert(
+            oid,
+            Table {
+                columns: cols.into_iter().map(|(_, c)| c).collect(),
+                ..Table::default()
+            },
+        );
+    }
+    let name = |relid: i64, attnum: i16| {
+        attnames
+            .get(&(relid, attnum))
+            .cloned()
+            .unwrap_or_else(|| format!("#{attnum}"))
+    };
+
+    for ix in keys.indexes {
+        let mut exprs = ix
+            .expressions
+            .as_deref()
+            .map(split_top_level)
+            .unwrap_or_default()
+            .into_iter();
+        let key_names: Vec<String> = ix
+            .keys
+            .iter()
             .enumerate()
-            .map(|(k, attnum)| {
-                let mut key = if attnum == "0" {
+            .map(|(k, &attnum)| {
+                let mut key = if attnum == 0 {
                     format!(
                         "({})",
-                        normalize::expression(exprs.get(k).copied().unwrap_or("?"))
+                        normalize::expression(&exprs.next().unwrap_or_else(|| "?".into()))
                     )
                 } else {
-                    attnames
-                        .get(&(relid.to_string(), attnum.to_string()))
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{attnum}"))
+                    name(ix.relid, attnum)
                 };
                 // indoption bit 0: DESC.
-                if options
-                    .get(k)
-                    .and_then(|o| o.parse::<i32>().ok())
-                    .is_some_and(|o| o & 1 == 1)
-                {
+                if ix.options.get(k).is_some_and(|o| o & 1 == 1) {
                     key.push_str(" DESC");
                 }
                 key
             })
             .collect();
-        let method = field(r, 5);
-        if let Some(t) = schema.tables.get_mut(q) {
+        if let Some(t) = built.get_mut(&ix.relid) {
             t.indexes.push(Index {
-                name: field(r, 1).to_string(),
-                keys,
-                unique: flag(r, 2),
-                predicate: r.get(8).cloned().flatten(),
-                method: (method != "btree").then(|| method.to_string()),
+                name: ix.name,
+                keys: key_names,
+                unique: ix.unique,
+                predicate: ix.predicate,
+                method: (ix.method != "btree").then_some(ix.method),
             });
         }
     }
-
-    // Constraints; referenced columns are named by the server.
-    let cons: Rows = super::run(conn, "constraints", &format!(
-        "SELECT co.conrelid::text, co.conname, co.contype::text, array_to_string(co.conkey, ' '), rn.nspname, rc.relname, \
-                (SELECT string_agg(ra.attname, E'\\x1f' ORDER BY u.ord) FROM unnest(co.confkey) WITH ORDINALITY AS u(attnum, ord) \
-                   JOIN pg_attribute ra ON ra.attrelid = co.confrelid AND ra.attnum = u.attnum), \
-                co.confupdtype::text, co.confdeltype::text, \
-                CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END \
-         FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_class rc ON rc.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
-         WHERE co.contype IN ('p','u','f','c') AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter}"
-    )).await?;
-    for r in &cons {
-        let Some(q) = tables_by_oid.get(field(r, 0)) else {
-            continue;
-        };
-        let relid = field(r, 0);
-        let columns: Vec<String> = field(r, 3)
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(|a| {
-                attnames
-                    .get(&(relid.to_string(), a.to_string()))
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{a}"))
-            })
-            .collect();
-        let kind = match field(r, 2) {
-            "p" => ConstraintKind::PrimaryKey { columns },
-            "u" => ConstraintKind::Unique { columns },
+    for co in keys.constraints {
+        let cols: Vec<String> = co.keys.iter().map(|&a| name(co.relid, a)).collect();
+        let kind = match co.kind.as_str() {
+            "p" => ConstraintKind::PrimaryKey { columns: cols },
+            "u" => ConstraintKind::Unique { columns: cols },
             "f" => ConstraintKind::ForeignKey {
-                columns,
-                references: QName::new(field(r, 4), field(r, 5)).to_string(),
-                referenced_columns: field(r, 6)
-                    .split(SEP)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-                on_update: fk_action(field(r, 7)),
-                on_delete: fk_action(field(r, 8)),
+                columns: cols,
+                references: co.ref_table.map(|q| q.to_string()).unwrap_or_default(),
+                referenced_columns: co.ref_keys.iter().map(|&a| name(co.ref_relid, a)).collect(),
+                on_update: fk_action(&co.on_update),
+                on_delete: fk_action(&co.on_delete),
             },
-            _ => {
-                let def = field(r, 9);
-                let def = def.strip_prefix("CHECK ").unwrap_or(def);
-                let def = def.strip_suffix(" NOT VALID").unwrap_or(def);
-                ConstraintKind::Check {
-                    expression: def.to_string(),
-                }
-            }
+            _ => ConstraintKind::Check {
+                expression: co.check.unwrap_or_default(),
+            },
         };
-        if let Some(t) = schema.tables.get_mut(q) {
+        if let Some(t) = built.get_mut(&co.relid) {
             t.constraints.push(Constraint {
-                name: field(r, 1).to_string(),
+                name: co.name,
                 kind,
             });
         }
     }
-
-    // Enum types.
-    let enums: Rows = super::run(conn, "enum types", &format!(
-        "SELECT n.nspname, t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
-         JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {filter} \
-         AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e') \
-         ORDER BY n.nspname, t.typname, e.enumsortorder"
-    )).await?;
-    for r in &enums {
+    for (oid, q) in tables {
+        schema
+            .tables
+            .insert(q, built.remove(&oid).unwrap_or_default());
+    }
+    for (q, label) in enums {
         schema
             .enums
-            .entry(QName::new(field(r, 0), field(r, 1)))
+            .entry(q)
             .or_insert_with(|| EnumType { labels: Vec::new() })
             .labels
-            .push(field(r, 2).to_string());
+            .push(label);
     }
-
-    // Standalone sequences (those owned by a column are implied by its default or identity).
-    let seqs: Rows = super::run(conn, "sequences", &format!(
-        "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqincrement::text FROM pg_sequence s \
-         JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {filter} AND {NOT_EXTENSION_CLASS} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
-           AND d.objid = s.seqrelid AND d.deptype IN ('a','i'))"
-    )).await?;
-    for r in &seqs {
-        schema.sequences.insert(
-            QName::new(field(r, 0), field(r, 1)),
-            Sequence {
-                data_type: normalize::type_name(field(r, 2)),
-                increment: field(r, 3).parse().unwrap_or(1),
-                owned_by: None,
+    for (q, s) in sequences {
+        schema.sequences.insert(q, s);
+    }
+    for (q, definition, materialized) in views {
+        schema.views.insert(
+            q,
+            View {
+                definition,
+                materialized,
             },
         );
     }
-
-    // Views (their definitions can only be compared as text).
-    if !views.is_empty() {
-        let oids: Vec<&str> = views.iter().map(|(oid, _, _)| oid.as_str()).collect();
-        let defs: Rows = super::run(conn, "view definitions", &format!(
-            "SELECT c.oid::text, pg_get_viewdef(c.oid, true) FROM pg_class c WHERE c.oid IN ({})",
-            oids.join(",")
-        )).await?;
-        let by_oid: HashMap<&str, &str> = defs.iter().map(|r| (field(r, 0), field(r, 1))).collect();
-        for (oid, q, materialized) in views {
-            let definition = by_oid
-                .get(oid.as_str())
-                .map(|d| d.trim().trim_end_matches(';').to_string())
-                .unwrap_or_default();
-            schema.views.insert(
-                q,
-                View {
-                    definition,
-                    materialized,
-                },
-            );
-        }
-    }
-
     schema.sort();
-    Ok(schema)
+    schema
+}
+
+/// Splits `a, lower(b), c` at top-level commas (as `pg_get_expr` prints a list).
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut quote = false;
+    let mut current = String::new();
+    for c in s.chars() {
+        match c {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => depth -= 1,
+            ',' if !quote && depth == 0 => {
+                parts.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_string());
+    }
+    parts
 }
 
 fn fk_action(code: &str) -> String {
@@ -353,9 +547,10 @@ fn type_name(typname: &str, typschema: &str, typmod: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn types_come_from_typname_and_typmod() {
-        use super::type_name;
         assert_eq!(type_name("varchar", "pg_catalog", 259), "varchar(255)");
         assert_eq!(
             type_name("numeric", "pg_catalog", ((12 << 16) | 2) + 4),
@@ -365,5 +560,13 @@ mod tests {
         assert_eq!(type_name("timestamptz", "pg_catalog", -1), "timestamptz");
         assert_eq!(type_name("order_status", "public", -1), "order_status");
         assert_eq!(type_name("mood", "app", -1), "app.mood");
+    }
+
+    #[test]
+    fn expression_lists_split_at_top_level() {
+        assert_eq!(
+            split_top_level("lower((name)::text), (a + b), coalesce(x, 'a,b')"),
+            ["lower((name)::text)", "(a + b)", "coalesce(x, 'a,b')"]
+        );
     }
 }

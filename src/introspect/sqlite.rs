@@ -96,8 +96,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
          FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) ii \
          WHERE {USER_TABLES} AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
     )).await?;
-    let mut grouped: BTreeMap<(String, String), (bool, String, bool, Vec<String>)> =
-        BTreeMap::new();
+    // (table, index) → (unique, origin, partial, keys)
+    type IndexParts = (bool, String, bool, Vec<String>);
+    let mut grouped: BTreeMap<(String, String), IndexParts> = BTreeMap::new();
     for r in &idx {
         let (table, name) = (field(r, 0).to_string(), field(r, 1).to_string());
         let expressions = index_sql
@@ -151,10 +152,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         "SELECT m.name, CAST(f.id AS TEXT), f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
          FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE {USER_TABLES} ORDER BY m.name, f.id, f.seq"
     )).await?;
-    let mut fk_groups: BTreeMap<
-        (String, i64),
-        (String, Vec<String>, Vec<Option<String>>, String, String),
-    > = BTreeMap::new();
+    // (table, id) → (referenced table, columns, referenced columns, on update, on delete)
+    type FkParts = (String, Vec<String>, Vec<Option<String>>, String, String);
+    let mut fk_groups: BTreeMap<(String, i64), FkParts> = BTreeMap::new();
     for r in &fks {
         let e = fk_groups
             .entry((field(r, 0).to_string(), field(r, 1).parse().unwrap_or(0)))

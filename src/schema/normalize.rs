@@ -200,7 +200,12 @@ fn balanced(s: &str) -> bool {
 /// and expressions): casts removed, case and whitespace folded outside
 /// string literals, redundant parentheses and identifier quotes removed.
 pub fn expression(raw: &str) -> String {
-    let s = strip_casts(raw.trim());
+    let raw = raw.trim();
+    // Most index keys are plain column names.
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return raw.to_ascii_lowercase();
+    }
+    let s = strip_casts(raw);
     let mut out = String::with_capacity(s.len());
     let mut in_quote = false;
     let mut last_space = false;
