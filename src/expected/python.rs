@@ -729,7 +729,6 @@ def downgrade():
                 "op.create_index",
                 "with op.batch_alter_table as batch_op",
                 "batch_op.add_column",
-                "op.get_bind",
                 "op.execute"
             ]
         );
