@@ -1,6 +1,7 @@
 //! The `preflight` command line.
 
 mod check;
+mod daemon;
 mod db_args;
 mod lint;
 mod rules;
@@ -48,6 +49,8 @@ enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Lint release steps and verify the database: the pre-flight gate for CI and Helm hooks.
     Check(check::CheckArgs),
+    /// Run continuously without Kubernetes: check databases, watch specs, serve metrics.
+    Daemon(daemon::DaemonArgs),
     /// List the rule catalogue, or show one rule.
     Rules(rules::RulesArgs),
 }
@@ -84,5 +87,6 @@ fn run(cli: Cli) -> u8 {
         Command::Verify(args) => verify::run(args, cli.color),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Check(args) => check::run(args, cli.color),
+        Command::Daemon(args) => daemon::run(args),
     }
 }

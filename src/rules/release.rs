@@ -91,12 +91,33 @@ ignored and the finding it meant to hide is still reported.",
     examples: &["# preflight-ignore alembic/stamp"],
 };
 
+pub static SPEC_DRIFT: Rule = Rule {
+    id: "release/spec-drift",
+    tool: Tool::Release,
+    kind: RuleKind::Step,
+    severity: Severity::Warning,
+    title: "The live spec's release steps differ from the repository's",
+    message: "differs between the live spec and the repository's spec",
+    explanation: "App Platform keeps the app spec server-side: edits in the control panel, `doctl apps update` \
+or the API change what deploys without touching `.do/app.yaml`. A release step edited that way is never \
+reviewed, and the repository keeps showing the command that no longer runs. In the reference incident \
+the repository said `alembic upgrade head` while the live PRE_DEPLOY job said `alembic stamp head`. \
+`preflight daemon` reports this rule when it compares the live spec from the Apps API with the spec \
+files of the app.",
+    fix: "Make the repository the source of truth again: put the intended command in `.do/app.yaml` and apply \
+it with `doctl apps update <id> --spec .do/app.yaml` (or deploy through the GitHub action that reads it).",
+    examples: &[
+        "(a live `PRE_DEPLOY` job running `stamp head` where `.do/app.yaml` says `upgrade head`)",
+    ],
+};
+
 pub static RULES: &[&Rule] = &[
     &MASKED_FAILURE,
     &NO_MIGRATION_STEP,
     &DEFAULT_COMMAND,
     &MIGRATE_ON_START,
     &INVALID_SUPPRESSION,
+    &SPEC_DRIFT,
 ];
 
 /// Commands that probably apply migrations without naming a tool:

@@ -7,6 +7,7 @@
 //! (for checks across steps) and per-object problems.
 
 pub mod digitalocean;
+pub mod digitalocean_api;
 pub mod files;
 pub mod fly;
 pub mod kubernetes;
