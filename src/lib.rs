@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod lint;
 pub mod location;
 pub mod metrics;
+pub mod operator;
 pub mod redact;
 pub mod release_step;
 pub mod report;

@@ -36,6 +36,7 @@ pub struct Metrics {
     pub admission_reviews: CounterVec,
     pub admission_duration: HistogramVec,
     pub admission_overrides: CounterVec,
+    leader: prometheus::Gauge,
     /// Series set per target (namespace, name), per metric family, for removal.
     series: Mutex<HashMap<(String, String), TargetSeries>>,
 }
@@ -116,7 +117,14 @@ impl Metrics {
         )
         .unwrap_or_else(|e| unreachable!("static metric: {e}"));
         let _ = r.register(Box::new(admission_overrides.clone()));
+        let leader = prometheus::Gauge::new(
+            "preflight_leader",
+            "1 while this operator replica holds the Lease and runs the checks, else 0.",
+        )
+        .unwrap_or_else(|e| unreachable!("static metric: {e}"));
+        let _ = r.register(Box::new(leader.clone()));
         Metrics {
+            leader,
             schema_in_sync: gauge(
                 &r,
                 "preflight_schema_in_sync",
@@ -347,6 +355,11 @@ impl Metrics {
             vec![namespace.into(), name.into()],
             differing_steps as f64,
         );
+    }
+
+    /// Whether this replica leads (operator only).
+    pub fn set_leader(&self, leading: bool) {
+        self.leader.set(if leading { 1.0 } else { 0.0 });
     }
 
     /// Removes every series of a target (a deleted guard, a removed app).

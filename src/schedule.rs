@@ -34,6 +34,28 @@ impl Default for Cadence {
     }
 }
 
+impl Cadence {
+    /// The wait before the next run: the interval after a success; after
+    /// `failures` errors in a row, the backoff doubled per error up to the
+    /// interval; either moved by the jitter (`unit` is uniform in [0, 1)).
+    pub fn next_wait(&self, failures: u32, unit: f64) -> Duration {
+        let base = if failures == 0 {
+            self.interval
+        } else {
+            self.backoff
+                .saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)))
+                .min(self.interval.max(self.backoff))
+        };
+        base.mul_f64(1.0 + self.jitter.clamp(0.0, 0.9) * (2.0 * unit.clamp(0.0, 1.0) - 1.0))
+    }
+}
+
+/// A number uniform in [0, 1), different per key and per call: jitter needs
+/// spread, not secrecy.
+pub fn random_unit(key: &str) -> f64 {
+    Rng::seeded(key).unit()
+}
+
 /// What a check reports back to the scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -110,23 +132,11 @@ impl Scheduler {
                     }
                 };
                 drop(permit);
-                delay = match outcome {
-                    Outcome::Ok => {
-                        failures = 0;
-                        jittered(cadence.interval, cadence.jitter, &mut rng)
-                    }
-                    Outcome::Failed => {
-                        failures = failures.saturating_add(1);
-                        let exp = cadence.backoff.saturating_mul(
-                            2u32.saturating_pow(failures.saturating_sub(1).min(16)),
-                        );
-                        jittered(
-                            exp.min(cadence.interval.max(cadence.backoff)),
-                            cadence.jitter,
-                            &mut rng,
-                        )
-                    }
+                failures = match outcome {
+                    Outcome::Ok => 0,
+                    Outcome::Failed => failures.saturating_add(1),
                 };
+                delay = cadence.next_wait(failures, rng.unit());
             }
         });
         if let Ok(mut e) = self.entries.lock() {
@@ -177,11 +187,6 @@ impl Scheduler {
         let all = futures::future::join_all(handles);
         let _ = tokio::time::timeout(deadline, all).await;
     }
-}
-
-fn jittered(d: Duration, jitter: f64, rng: &mut Rng) -> Duration {
-    let f = 1.0 + jitter.clamp(0.0, 0.9) * (2.0 * rng.unit() - 1.0);
-    d.mul_f64(f)
 }
 
 /// A small PRNG (xorshift) seeded per target: jitter needs spread, not secrecy.

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::{scrape, value};
+
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -84,32 +86,6 @@ async fn fake_api() -> (String, FakeApi) {
         let _ = axum::serve(listener, router).await;
     });
     (format!("http://{addr}"), api)
-}
-
-/// The value of the series whose labels include all of `want`.
-fn value(metrics: &str, name: &str, want: &[(&str, &str)]) -> Option<f64> {
-    metrics
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            let (series, v) = l.rsplit_once(' ')?;
-            let (n, labels) = series.split_once('{').unwrap_or((series, ""));
-            (n == name
-                && want
-                    .iter()
-                    .all(|(k, val)| labels.contains(&format!("{k}=\"{val}\""))))
-            .then(|| v.parse().ok())
-            .flatten()
-        })
-}
-
-async fn scrape(addr: std::net::SocketAddr) -> String {
-    reqwest::get(format!("http://{addr}/metrics"))
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("body")
 }
 
 async fn wait_for(addr: std::net::SocketAddr, what: &str, cond: impl Fn(&str) -> bool) -> String {

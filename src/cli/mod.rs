@@ -4,6 +4,7 @@ mod check;
 mod daemon;
 mod db_args;
 mod lint;
+mod operator;
 mod rules;
 mod snapshot;
 mod verify;
@@ -51,6 +52,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Run continuously without Kubernetes: check databases, watch specs, serve metrics.
     Daemon(daemon::DaemonArgs),
+    /// Run in Kubernetes: the DatabaseGuard controller, the workload linter, metrics.
+    Operator(operator::OperatorArgs),
+    /// Print the CustomResourceDefinitions generated from the Rust types.
+    Crd(operator::CrdArgs),
     /// List the rule catalogue, or show one rule.
     Rules(rules::RulesArgs),
 }
@@ -88,5 +93,7 @@ fn run(cli: Cli) -> u8 {
         Command::Snapshot(args) => snapshot::run(args),
         Command::Check(args) => check::run(args, cli.color),
         Command::Daemon(args) => daemon::run(args),
+        Command::Operator(args) => operator::run(args),
+        Command::Crd(args) => operator::crd(args),
     }
 }

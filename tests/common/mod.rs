@@ -252,3 +252,29 @@ pub fn preflight_json(args: &[&str]) -> (i32, serde_json::Value) {
     });
     (out.status.code().unwrap_or(-1), v)
 }
+
+/// The value of the series whose labels include all of `want`.
+pub fn value(metrics: &str, name: &str, want: &[(&str, &str)]) -> Option<f64> {
+    metrics
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (series, v) = l.rsplit_once(' ')?;
+            let (n, labels) = series.split_once('{').unwrap_or((series, ""));
+            (n == name
+                && want
+                    .iter()
+                    .all(|(k, val)| labels.contains(&format!("{k}=\"{val}\""))))
+            .then(|| v.parse().ok())
+            .flatten()
+        })
+}
+
+pub async fn scrape(addr: std::net::SocketAddr) -> String {
+    reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body")
+}

@@ -1,0 +1,615 @@
+//! The DatabaseGuard controller: reads the database URL and the expected
+//! schema from the referenced Secret/ConfigMap, verifies, writes the status
+//! (conditions with reasons, `observedGeneration`), records an Event when the
+//! verdict changes, exports metrics, and requeues on the guard's interval
+//! with jitter (sooner, with backoff, after errors).
+
+use super::crd::{
+    DatabaseGuard, DatabaseGuardStatus, DriftStatus, ExpectedFormat, LedgerStatus, ObjectRef,
+};
+use super::truncate;
+use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::diagnosis::Verdict;
+use crate::drift::{Change, ObjectKind};
+use crate::expected::ExpectedSpec;
+use crate::introspect::IntrospectOptions;
+use crate::metrics::Metrics;
+use crate::rules::Severity;
+use crate::schedule::{self, Cadence};
+use crate::verify::{self, Verification, VerifyOptions};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::{Client, Resource, ResourceExt};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Why a guard could not be checked, as a condition reason.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    #[error("Secret {0} not found in the guard's namespace")]
+    SecretNotFound(String),
+    #[error("ConfigMap {0} not found in the guard's namespace")]
+    ConfigMapNotFound(String),
+    #[error("{0} has no key {1}")]
+    KeyNotFound(String, String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Kubernetes API: {0}")]
+    Kube(String),
+}
+
+impl GuardError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            GuardError::SecretNotFound(_) => "SecretNotFound",
+            GuardError::ConfigMapNotFound(_) => "ConfigMapNotFound",
+            GuardError::KeyNotFound(..) => "KeyNotFound",
+            GuardError::Invalid(_) => "InvalidSpec",
+            GuardError::Kube(_) => "KubernetesError",
+        }
+    }
+}
+
+/// Shared by every reconciliation.
+pub struct Context {
+    pub client: Client,
+    pub metrics: Arc<Metrics>,
+    pub recorder: Recorder,
+    /// Per guard (`namespace/name`): when it is due, for backoff and to
+    /// ignore the events of our own status updates.
+    schedule: Mutex<HashMap<String, Due>>,
+    /// Where expected schemas from ConfigMaps are written while checking.
+    pub scratch: PathBuf,
+    pub connect: ConnectOptions,
+}
+
+impl Context {
+    pub fn new(client: Client, metrics: Arc<Metrics>, reporter: Reporter) -> Context {
+        Context {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            metrics,
+            schedule: Mutex::new(HashMap::new()),
+            scratch: std::env::temp_dir(),
+            connect: ConnectOptions::default(),
+        }
+    }
+}
+
+/// When a guard's next check is due.
+struct Due {
+    generation: Option<i64>,
+    at: Instant,
+    failures: u32,
+}
+
+impl Context {
+    /// How long until the guard is due, unless its spec changed since.
+    fn not_due(&self, key: &str, generation: Option<i64>) -> Option<Duration> {
+        let schedule = self.schedule.lock().ok()?;
+        let due = schedule.get(key)?;
+        (due.generation == generation)
+            .then(|| due.at.checked_duration_since(Instant::now()))
+            .flatten()
+            .filter(|d| !d.is_zero())
+    }
+
+    fn failures(&self, key: &str) -> u32 {
+        self.schedule
+            .lock()
+            .ok()
+            .and_then(|s| s.get(key).map(|d| d.failures))
+            .unwrap_or(0)
+    }
+
+    /// Forgets a deleted guard.
+    pub fn forget(&self, namespace: &str, name: &str) {
+        if let Ok(mut s) = self.schedule.lock() {
+            s.remove(&format!("{namespace}/{name}"));
+        }
+    }
+}
+
+fn duration(s: &str) -> Option<Duration> {
+    crate::duration::parse_duration(s).ok()
+}
+
+/// Reconciles one guard.
+pub async fn reconcile(
+    guard: Arc<DatabaseGuard>,
+    ctx: Arc<Context>,
+) -> Result<Action, kube::Error> {
+    let ns = guard.namespace().unwrap_or_default();
+    let name = guard.name_any();
+    let key = format!("{ns}/{name}");
+    let interval = duration(&guard.spec.interval)
+        .unwrap_or(Duration::from_secs(60))
+        .max(Duration::from_secs(1));
+    let timeout = guard
+        .spec
+        .timeout
+        .as_deref()
+        .and_then(duration)
+        .unwrap_or(Duration::from_secs(60));
+    // Our own status update comes back as a watch event: nothing to do
+    // until the guard is due, unless its spec changed.
+    if let Some(wait) = ctx.not_due(&key, guard.metadata.generation) {
+        return Ok(Action::requeue(wait));
+    }
+    let started = Instant::now();
+
+    let outcome = match tokio::time::timeout(timeout, check(&guard, &ctx, &ns)).await {
+        Ok(r) => r,
+        Err(_) => Err(GuardError::Invalid(format!(
+            "the check did not finish within {}s",
+            timeout.as_secs()
+        ))),
+    };
+    let previous = guard.status.as_ref().and_then(|s| s.verdict.clone());
+    let status = match &outcome {
+        Ok(v) => {
+            ctx.metrics.record_verification(&ns, &name, v);
+            status_for(&guard, v)
+        }
+        Err(e) => {
+            ctx.metrics
+                .record_error(&ns, &name, started.elapsed().as_secs_f64());
+            status_for_error(&guard, e)
+        }
+    };
+    let verdict_now = status.verdict.clone();
+    patch_status(&ctx.client, &ns, &name, &status).await?;
+
+    if previous != verdict_now {
+        let (type_, reason, note) = match &outcome {
+            Ok(v) if v.verdict.severity().is_none() => (
+                EventType::Normal,
+                camel(v.verdict.as_str()),
+                v.reason.clone(),
+            ),
+            Ok(v) if v.verdict == Verdict::Pending => {
+                (EventType::Normal, "Pending".to_string(), v.reason.clone())
+            }
+            Ok(v) => (
+                EventType::Warning,
+                camel(v.verdict.as_str()),
+                v.reason.clone(),
+            ),
+            Err(e) => (EventType::Warning, e.reason().to_string(), e.to_string()),
+        };
+        let event = Event {
+            type_,
+            reason,
+            note: Some(truncate(&note, 1000)),
+            action: "Verify".into(),
+            secondary: None,
+        };
+        if let Err(e) = ctx.recorder.publish(&event, &guard.object_ref(&())).await {
+            tracing::warn!(guard = %key, error = %e, "cannot record an event");
+        }
+    }
+
+    let failed = match &outcome {
+        Ok(v) => v.verdict == Verdict::Error,
+        Err(_) => true,
+    };
+    let failures = if failed {
+        ctx.failures(&key).saturating_add(1)
+    } else {
+        0
+    };
+    let wait = next_check(interval, failures, &key);
+    if let Ok(mut schedule) = ctx.schedule.lock() {
+        schedule.insert(
+            key,
+            Due {
+                generation: guard.metadata.generation,
+                at: Instant::now() + wait,
+                failures,
+            },
+        );
+    }
+    Ok(Action::requeue(wait))
+}
+
+/// The interval with ±10% jitter; after errors, 5 s doubling up to the interval.
+fn next_check(interval: Duration, failures: u32, key: &str) -> Duration {
+    let cadence = Cadence {
+        interval,
+        jitter: 0.1,
+        backoff: Duration::from_secs(5),
+        ..Cadence::default()
+    };
+    cadence.next_wait(failures, schedule::random_unit(key))
+}
+
+/// On a failed reconciliation (the API server refused the status update).
+pub fn error_policy(_guard: Arc<DatabaseGuard>, error: &kube::Error, _ctx: Arc<Context>) -> Action {
+    tracing::warn!(error = %error, "reconciliation failed; retrying");
+    Action::requeue(Duration::from_secs(15))
+}
+
+async fn check(guard: &DatabaseGuard, ctx: &Context, ns: &str) -> Result<Verification, GuardError> {
+    let spec = &guard.spec;
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let url = secret_value(
+        &secrets,
+        &spec.database.secret_ref.name,
+        &spec.database.secret_ref.key,
+    )
+    .await?;
+    let url = DatabaseUrl::parse(&url).map_err(|e| {
+        GuardError::Invalid(format!(
+            "Secret {}/{}: {e}",
+            spec.database.secret_ref.name, spec.database.secret_ref.key
+        ))
+    })?;
+    let shadow_url = match &spec.expected.shadow_database {
+        Some(s) => Some(
+            DatabaseUrl::parse(
+                &secret_value(&secrets, &s.secret_ref.name, &s.secret_ref.key).await?,
+            )
+            .map_err(|e| GuardError::Invalid(format!("shadow database: {e}")))?,
+        ),
+        None => None,
+    };
+    let files = expected_files(ctx, ns, &spec.expected).await?;
+    let dir = scratch_dir(&ctx.scratch, ns, &guard.name_any());
+    let result = async {
+        let expected = materialize(&dir, &files, spec.expected.format)?;
+        let opts = VerifyOptions {
+            connect: ctx.connect.clone(),
+            introspect: IntrospectOptions {
+                schemas: spec.schemas.clone(),
+            },
+            shadow_url,
+            expected_revision: None,
+        };
+        Ok(verify::verify(&url, &expected, &opts).await)
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn secret_value(api: &Api<Secret>, name: &str, key: &str) -> Result<String, GuardError> {
+    let secret = api
+        .get_opt(name)
+        .await
+        .map_err(|e| GuardError::Kube(e.to_string()))?
+        .ok_or_else(|| GuardError::SecretNotFound(name.to_string()))?;
+    let bytes = secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .map(|b| b.0.clone())
+        .or_else(|| {
+            secret
+                .string_data
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .map(|s| s.clone().into_bytes())
+        })
+        .ok_or_else(|| GuardError::KeyNotFound(format!("Secret {name}"), key.to_string()))?;
+    String::from_utf8(bytes)
+        .map(|s| s.trim().to_string())
+        .map_err(|_| GuardError::Invalid(format!("Secret {name} key {key} is not UTF-8 text")))
+}
+
+/// The files of the expected-schema source: name → content.
+async fn expected_files(
+    ctx: &Context,
+    ns: &str,
+    source: &super::crd::ExpectedSource,
+) -> Result<BTreeMap<String, Vec<u8>>, GuardError> {
+    let pick = |all: BTreeMap<String, Vec<u8>>,
+                r: &ObjectRef,
+                what: &str|
+     -> Result<BTreeMap<String, Vec<u8>>, GuardError> {
+        match &r.key {
+            Some(k) => all
+                .get(k)
+                .map(|v| BTreeMap::from([(k.clone(), v.clone())]))
+                .ok_or_else(|| GuardError::KeyNotFound(format!("{what} {}", r.name), k.clone())),
+            None => Ok(all),
+        }
+    };
+    match (&source.config_map_ref, &source.secret_ref) {
+        (Some(r), None) => {
+            let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), ns);
+            let cm = api
+                .get_opt(&r.name)
+                .await
+                .map_err(|e| GuardError::Kube(e.to_string()))?
+                .ok_or_else(|| GuardError::ConfigMapNotFound(r.name.clone()))?;
+            let mut all: BTreeMap<String, Vec<u8>> = cm
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.into_bytes()))
+                .collect();
+            all.extend(
+                cm.binary_data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.0)),
+            );
+            pick(all, r, "ConfigMap")
+        }
+        (None, Some(r)) => {
+            let api: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+            let s = api
+                .get_opt(&r.name)
+                .await
+                .map_err(|e| GuardError::Kube(e.to_string()))?
+                .ok_or_else(|| GuardError::SecretNotFound(r.name.clone()))?;
+            let all: BTreeMap<String, Vec<u8>> = s
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.0))
+                .collect();
+            pick(all, r, "Secret")
+        }
+        _ => Err(GuardError::Invalid(
+            "spec.expected needs exactly one of configMapRef and secretRef".into(),
+        )),
+    }
+}
+
+fn scratch_dir(base: &Path, ns: &str, name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let safe = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    base.join(format!(
+        "preflight-guard-{}-{}-{nanos}",
+        safe(ns),
+        safe(name)
+    ))
+}
+
+/// Writes the source's files and says how to read them.
+fn materialize(
+    dir: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    format: Option<ExpectedFormat>,
+) -> Result<ExpectedSpec, GuardError> {
+    let io = |e: std::io::Error| {
+        GuardError::Invalid(format!(
+            "cannot write the expected schema to {}: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    for (name, content) in files {
+        // Keys are plain file names (ConfigMap keys cannot hold `/`).
+        if name.contains('/') || name.starts_with('.') {
+            return Err(GuardError::Invalid(format!(
+                "key `{name}` is not a file name"
+            )));
+        }
+        std::fs::write(dir.join(name), content).map_err(io)?;
+    }
+    let single = (files.len() == 1)
+        .then(|| files.keys().next().map(|k| dir.join(k)))
+        .flatten();
+    let any_ext = |ext: &str| files.keys().any(|k| k.ends_with(ext));
+    Ok(match (format, single) {
+        (Some(ExpectedFormat::Snapshot), Some(p)) => ExpectedSpec::Snapshot(p),
+        (Some(ExpectedFormat::Sql), Some(p)) => ExpectedSpec::Sql(p),
+        (Some(ExpectedFormat::Alembic), _) => ExpectedSpec::Alembic(dir.to_path_buf()),
+        (Some(ExpectedFormat::Migrations), _) => ExpectedSpec::Migrations(dir.to_path_buf()),
+        (None, Some(p)) if p.extension().is_some_and(|e| e == "json") => ExpectedSpec::Snapshot(p),
+        (None, Some(p)) if p.extension().is_some_and(|e| e == "sql") => ExpectedSpec::Sql(p),
+        (None, _) if any_ext(".py") => ExpectedSpec::Alembic(dir.to_path_buf()),
+        (None, _) if any_ext(".sql") => ExpectedSpec::Migrations(dir.to_path_buf()),
+        _ => {
+            return Err(GuardError::Invalid(
+                "cannot tell what the expected source holds; set spec.expected.format".into(),
+            ));
+        }
+    })
+}
+
+fn now() -> Time {
+    Time(Timestamp::now())
+}
+
+fn condition(
+    type_: &str,
+    ok: bool,
+    reason: &str,
+    message: &str,
+    generation: Option<i64>,
+    previous: Option<&DatabaseGuardStatus>,
+) -> Condition {
+    let status = if ok { "True" } else { "False" };
+    // The transition time only moves when the status does.
+    let last_transition_time = previous
+        .and_then(|p| {
+            p.conditions
+                .iter()
+                .find(|c| c.type_ == type_ && c.status == status)
+        })
+        .map(|c| c.last_transition_time.clone())
+        .unwrap_or_else(now);
+    Condition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: reason.into(),
+        message: truncate(message, 32_000),
+        observed_generation: generation,
+        last_transition_time,
+    }
+}
+
+/// `ledger_ahead` → `LedgerAhead`.
+fn camel(s: &str) -> String {
+    s.split('_')
+        .map(|p| p[..1].to_ascii_uppercase() + &p[1..])
+        .collect()
+}
+
+pub fn status_for(guard: &DatabaseGuard, v: &Verification) -> DatabaseGuardStatus {
+    let generation = guard.metadata.generation;
+    let prev = guard.status.as_ref();
+    let significant: Vec<_> = v
+        .drift
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .collect();
+    let count = |c: Change| {
+        v.drift
+            .iter()
+            .filter(|d| d.change == c && d.severity >= Severity::Warning)
+            .count() as u32
+    };
+    let mut missing: Vec<String> = v
+        .drift
+        .iter()
+        .filter(|d| d.change == Change::Missing && d.object == ObjectKind::Table)
+        .map(|d| format!("table {}", d.name))
+        .collect();
+    missing.extend(
+        v.drift
+            .iter()
+            .filter(|d| {
+                d.change == Change::Missing
+                    && d.object != ObjectKind::Table
+                    && d.severity >= Severity::Warning
+            })
+            .map(|d| format!("{} {}", d.object.as_str(), d.name)),
+    );
+    let checked = v.verdict != Verdict::Error;
+    let reason = camel(v.verdict.as_str());
+    let conditions = vec![
+        condition(
+            "Ready",
+            checked,
+            if checked { "Checked" } else { "CheckFailed" },
+            if checked {
+                "the database was checked"
+            } else {
+                &v.reason
+            },
+            generation,
+            prev,
+        ),
+        condition(
+            "SchemaInSync",
+            v.verdict == Verdict::InSync,
+            &reason,
+            &v.reason,
+            generation,
+            prev,
+        ),
+        condition(
+            "LedgerConsistent",
+            v.verdict.ledger_consistent(),
+            &reason,
+            &v.reason,
+            generation,
+            prev,
+        ),
+    ];
+    DatabaseGuardStatus {
+        conditions,
+        verdict: Some(v.verdict.as_str().to_string()),
+        reason: Some(truncate(&v.reason, 4000)),
+        ledger: v.ledger.as_ref().map(|l| LedgerStatus {
+            tool: l.tool.name().into(),
+            version: l.version(),
+        }),
+        matched_revision: v.matched_revision.clone(),
+        recorded_not_applied: v.recorded_not_applied.clone(),
+        pending: v.pending.clone(),
+        drift: Some(DriftStatus {
+            significant: significant.len() as u32,
+            missing: count(Change::Missing),
+            changed: count(Change::Changed),
+            extra: v.drift.iter().filter(|d| d.change == Change::Extra).count() as u32,
+            items: significant.iter().take(10).map(|d| d.describe()).collect(),
+        }),
+        missing: missing.into_iter().take(50).collect(),
+        last_check_time: Some(now()),
+        observed_generation: generation,
+    }
+}
+
+fn status_for_error(guard: &DatabaseGuard, e: &GuardError) -> DatabaseGuardStatus {
+    let generation = guard.metadata.generation;
+    let prev = guard.status.as_ref();
+    let message = e.to_string();
+    DatabaseGuardStatus {
+        conditions: vec![
+            condition("Ready", false, e.reason(), &message, generation, prev),
+            condition(
+                "SchemaInSync",
+                false,
+                "Unknown",
+                "the database could not be checked",
+                generation,
+                prev,
+            ),
+            condition(
+                "LedgerConsistent",
+                false,
+                "Unknown",
+                "the database could not be checked",
+                generation,
+                prev,
+            ),
+        ],
+        verdict: Some(Verdict::Error.as_str().into()),
+        reason: Some(message),
+        last_check_time: Some(now()),
+        observed_generation: generation,
+        ..DatabaseGuardStatus::default()
+    }
+}
+
+async fn patch_status(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    status: &DatabaseGuardStatus,
+) -> Result<(), kube::Error> {
+    let api: Api<DatabaseGuard> = Api::namespaced(client.clone(), ns);
+    let patch = serde_json::json!({ "status": status });
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_and_backoff() {
+        assert_eq!(camel("ledger_ahead"), "LedgerAhead");
+        assert_eq!(camel("in_sync"), "InSync");
+        let i = Duration::from_secs(60);
+        assert!((54..=66).contains(&next_check(i, 0, "a").as_secs()));
+        assert!(next_check(i, 1, "a") < Duration::from_secs(6));
+        assert!(next_check(i, 3, "a") >= Duration::from_secs(18));
+        assert!(next_check(i, 30, "a") <= Duration::from_secs(66));
+    }
+}
