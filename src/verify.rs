@@ -2,6 +2,7 @@
 //! session, load the expected schema, and diagnose. Never fails: anything
 //! that prevents checking is the verdict `error`, never `in_sync`.
 
+use crate::db::cache::ConnectionCache;
 use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
 use crate::diagnosis::{self, Diagnosis, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
@@ -9,6 +10,7 @@ use crate::introspect::{self, IntrospectOptions};
 use crate::ledger::{self, Ledger};
 use crate::schema::{Engine, Schema};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Clone, Default)]
@@ -18,6 +20,8 @@ pub struct VerifyOptions {
     pub shadow_url: Option<DatabaseUrl>,
     /// Revision label for a single expected schema (SQL DDL).
     pub expected_revision: Option<String>,
+    /// Reuse connections between checks (the daemon and the operator).
+    pub connections: Option<Arc<ConnectionCache>>,
 }
 
 /// What the expected schema was, for reports.
@@ -82,30 +86,31 @@ pub struct LiveState {
 /// On a PostgreSQL primary a second connection shares the transaction's
 /// snapshot, so introspection runs on two backends at once.
 pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, String> {
+    let open = || async {
+        match &opts.connections {
+            Some(cache) => cache.get(url, &opts.connect).await,
+            None => db::connect(url, &opts.connect).await,
+        }
+    };
     let (first, second) = if url.engine() == Engine::Postgres {
-        let (a, b) = futures::join!(
-            db::connect(url, &opts.connect),
-            db::connect(url, &opts.connect)
-        );
+        let (a, b) = futures::join!(open(), open());
         (a, b.ok())
     } else {
-        (db::connect(url, &opts.connect).await, None)
+        (open().await, None)
     };
     let mut conn = first.map_err(|e: DbError| e.to_string())?;
     let mut second = second;
+    let mut helper = None;
     let result = async {
         conn.begin_read_only(&opts.connect).await.map_err(|e| format!("starting a read-only transaction on {url}: {}", db::clean_message(&e)))?;
-        let mut helper = None;
         if let Some(mut other) = second.take() {
             match conn.export_snapshot().await {
                 Some(id) if other.begin_read_only_at(&opts.connect, &id).await.is_ok() => helper = Some(other),
                 _ => other.close().await,
             }
         }
-        let (schema, helper) = introspect::introspect_with(&mut conn, helper, &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
-        if let Some(h) = helper {
-            h.close().await;
-        }
+        let (schema, h) = introspect::introspect_with(&mut conn, helper.take(), &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
+        helper = h;
         let found = ledger::detect(&schema);
         let mut ledger = None;
         let mut ledger_unreadable = None;
@@ -126,11 +131,19 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
                 Err(e) => return Err(format!("{url}: {e}")),
             }
         }
-        let _ = conn.rollback().await;
         Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable })
     }
     .await;
-    conn.close().await;
+    // Only a connection whose transaction ended cleanly is reused.
+    for mut c in std::iter::once(conn).chain(helper) {
+        match (
+            &opts.connections,
+            result.is_ok() && c.rollback().await.is_ok(),
+        ) {
+            (Some(cache), true) => cache.put(url, &opts.connect, c).await,
+            _ => c.close().await,
+        }
+    }
     result
 }
 

@@ -243,3 +243,94 @@ async fn verification_never_writes_and_needs_no_table_privileges() {
     db.exec(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .await;
 }
+
+/// The long-running modes keep idle connections: a second check reuses the
+/// first one's backends, and a backend the server killed in between is
+/// replaced without failing the check.
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_connections_are_reused_and_dead_ones_replaced() {
+    use preflight::db::cache::ConnectionCache;
+    use preflight::expected::ExpectedSpec;
+    use preflight::verify::{VerifyOptions, verify};
+    use std::sync::Arc;
+
+    for kind in [Kind::Postgres, Kind::Mysql] {
+        let db = TempDb::new(kind).await;
+        db.exec(SCHEMA).await;
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("expected.json");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(["snapshot", "--database-url", &db.url, "-o"])
+            .arg(&path)
+            .output()
+            .expect("snapshot");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let spec = ExpectedSpec::parse(&format!("snapshot:{}", path.display())).expect("spec");
+        let cache = Arc::new(ConnectionCache::new(4, Duration::from_secs(60)));
+        let opts = VerifyOptions {
+            connections: Some(cache.clone()),
+            ..VerifyOptions::default()
+        };
+        let url = db.url();
+        let backends = async || -> Vec<String> {
+            let sql = match kind {
+                Kind::Postgres => format!(
+                    "SELECT pid::text FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'preflight' ORDER BY 1",
+                    db.name
+                ),
+                _ => format!(
+                    "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = '{}' AND id <> CONNECTION_ID() ORDER BY 1",
+                    db.name
+                ),
+            };
+            db.rows(&sql)
+                .await
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect()
+        };
+
+        let first = verify(&url, &spec, &opts).await;
+        assert_eq!(
+            first.verdict.as_str(),
+            "in_sync",
+            "{kind:?}: {}",
+            first.reason
+        );
+        let idle = cache.idle();
+        assert_eq!(idle, if kind == Kind::Postgres { 2 } else { 1 }, "{kind:?}");
+        let before = backends().await;
+        assert_eq!(before.len(), idle, "{kind:?}: {before:?}");
+        let second = verify(&url, &spec, &opts).await;
+        assert_eq!(second.verdict.as_str(), "in_sync");
+        assert_eq!(
+            backends().await,
+            before,
+            "{kind:?}: the same backends served both checks"
+        );
+
+        // The server kills the idle backends: the next check still succeeds.
+        for id in &before {
+            let kill = match kind {
+                Kind::Postgres => format!("SELECT pg_terminate_backend({id})"),
+                _ => format!("KILL {id}"),
+            };
+            db.exec(&kill).await;
+        }
+        let third = verify(&url, &spec, &opts).await;
+        assert_eq!(
+            third.verdict.as_str(),
+            "in_sync",
+            "{kind:?}: {}",
+            third.reason
+        );
+        assert!(
+            backends().await.iter().all(|b| !before.contains(b)),
+            "{kind:?}: new backends"
+        );
+    }
+}

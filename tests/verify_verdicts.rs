@@ -258,3 +258,90 @@ async fn introspection_is_deterministic() {
         assert!(a.len() > 500);
     }
 }
+
+/// Naming schemas (one tenant among many) reads by oid through the catalog
+/// indexes instead of joining whole catalogs: it must see exactly what a full
+/// read sees of those schemas — tables, columns, defaults, indexes,
+/// constraints (a foreign key into another schema), views, materialized
+/// views, enums, standalone sequences — and nothing of the others.
+#[tokio::test(flavor = "multi_thread")]
+async fn named_schemas_read_exactly_what_a_full_read_sees_of_them() {
+    let db = TempDb::new(Kind::Postgres).await;
+    let objects = |schema: &str, extra_column: &str| {
+        format!(
+            "CREATE SCHEMA {schema}; SET search_path = {schema};
+             CREATE TYPE mood AS ENUM ('ok', 'sad');
+             CREATE SEQUENCE invoice_numbers INCREMENT 5;
+             CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL DEFAULT 'x', mood mood, {extra_column} created timestamptz DEFAULT now(),
+                                    CHECK (length(name) > 0), UNIQUE (name));
+             CREATE INDEX accounts_lower ON accounts (lower(name)) WHERE mood IS NOT NULL;
+             CREATE TABLE items (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id bigint REFERENCES accounts ON DELETE CASCADE,
+                                 owner_id int REFERENCES shared.owners (id), total numeric(10,2), doubled numeric GENERATED ALWAYS AS (total * 2) STORED);
+             CREATE VIEW rich AS SELECT name FROM accounts WHERE mood = 'ok';
+             CREATE MATERIALIZED VIEW totals AS SELECT account_id, sum(total) FROM items GROUP BY 1;
+             SET search_path = public;"
+        )
+    };
+    db.exec("CREATE SCHEMA shared; CREATE TABLE shared.owners (id int PRIMARY KEY, login text);")
+        .await;
+    db.exec(&objects("app", "")).await;
+    db.exec(&objects("noise", "noise_only int,")).await;
+    db.exec("CREATE TABLE public.loose (id int)").await;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let snapshot = |name: &str, schemas: &[&str]| {
+        let out = dir.path().join(name);
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
+        cmd.args([
+            "snapshot",
+            "--database-url",
+            &db.url,
+            "--revision",
+            "r",
+            "-o",
+        ])
+        .arg(&out);
+        for s in schemas {
+            cmd.args(["--schema", s]);
+        }
+        let o = cmd.output().expect("snapshot");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).expect("read")).expect("json");
+        v["revisions"][0]["schema"].clone()
+    };
+    let full = snapshot("full.json", &[]);
+    let named = snapshot("named.json", &["app"]);
+
+    // The full read, keeping only `app.` objects.
+    let mut expected = full.clone();
+    for (_, section) in expected.as_object_mut().expect("schema").iter_mut() {
+        if let Some(map) = section.as_object_mut() {
+            map.retain(|k, _| k.starts_with("app."));
+        }
+    }
+    assert_eq!(
+        named, expected,
+        "named:\n{named:#}\nfull, app only:\n{expected:#}"
+    );
+    let tables = named["tables"].as_object().expect("tables");
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["app.accounts", "app.items"]
+    );
+    for kind in ["views", "sequences", "enums"] {
+        assert!(
+            named[kind]
+                .as_object()
+                .is_some_and(|m| !m.is_empty() && m.keys().all(|k| k.starts_with("app."))),
+            "{kind}: {:#}",
+            named[kind]
+        );
+    }
+    let named_text = named.to_string();
+    assert!(
+        named_text.contains("shared.owners"),
+        "the foreign key names its target"
+    );
+    assert!(!named_text.contains("noise"));
+}

@@ -53,6 +53,7 @@ impl VerifyArgs {
                 introspect: self.db.introspect_options(),
                 shadow_url,
                 expected_revision: self.expected_revision.clone(),
+                connections: None,
             },
         ))
     }

@@ -107,6 +107,13 @@ pub struct CheckDefaults {
     pub lock_timeout: Duration,
     #[serde(default = "default_connect_timeout", deserialize_with = "duration")]
     pub connect_timeout: Duration,
+    /// How long an idle connection is kept for the next check of the same
+    /// database (`0s`: open a new connection for every check).
+    #[serde(
+        default = "default_connection_idle_timeout",
+        deserialize_with = "duration"
+    )]
+    pub connection_idle_timeout: Duration,
 }
 
 fn default_interval() -> Duration {
@@ -127,6 +134,9 @@ fn default_statement_timeout() -> Duration {
 fn default_lock_timeout() -> Duration {
     Duration::from_secs(5)
 }
+fn default_connection_idle_timeout() -> Duration {
+    Duration::from_secs(90)
+}
 fn default_connect_timeout() -> Duration {
     Duration::from_secs(10)
 }
@@ -141,6 +151,7 @@ impl Default for CheckDefaults {
             statement_timeout: default_statement_timeout(),
             lock_timeout: default_lock_timeout(),
             connect_timeout: default_connect_timeout(),
+            connection_idle_timeout: default_connection_idle_timeout(),
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod config;
 
 use crate::config::Config;
+use crate::db::cache::ConnectionCache;
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::diagnosis::Verdict;
 use crate::expected::ExpectedSpec;
@@ -47,6 +48,8 @@ impl Running {
 
 struct Shared {
     metrics: Arc<Metrics>,
+    /// Idle connections kept between checks (`None`: a new one each time).
+    connections: Option<Arc<ConnectionCache>>,
     linter: Arc<Linter>,
     config: DaemonConfig,
 }
@@ -90,7 +93,14 @@ pub async fn start(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<R
     .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     info!(addr = %bound, "serving /metrics, /healthz and /readyz");
 
+    let connections = (config.checks.connection_idle_timeout > Duration::ZERO).then(|| {
+        Arc::new(ConnectionCache::new(
+            config.checks.concurrency.max(1) * 2,
+            config.checks.connection_idle_timeout,
+        ))
+    });
     let shared = Arc::new(Shared {
+        connections,
         metrics: metrics.clone(),
         linter,
         config: config.clone(),
@@ -249,9 +259,17 @@ async fn check_database(
         },
         shadow_url,
         expected_revision: None,
+        connections: s.connections.clone(),
     };
     let v = verify::verify(&url, &spec, &opts).await;
     s.metrics.record_verification(ns, name, &v);
+    tracing::debug!(
+        namespace = ns,
+        name,
+        verdict = v.verdict.as_str(),
+        duration_us = started.elapsed().as_micros() as u64,
+        "checked"
+    );
     let changed = last
         .lock()
         .map(|mut l| l.replace(v.verdict) != Some(v.verdict))

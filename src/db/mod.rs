@@ -1,6 +1,8 @@
 //! Connections: URLs (shown redacted everywhere), TLS, timeouts, and a
 //! read-only session in which introspection and ledger reads happen.
 
+pub mod cache;
+
 use crate::redact;
 use crate::schema::Engine;
 use sqlx::Connection as _;
@@ -421,6 +423,15 @@ impl Connection {
     /// Ends the read-only transaction (nothing was written).
     pub async fn rollback(&mut self) -> Result<(), sqlx::Error> {
         self.execute("ROLLBACK").await
+    }
+
+    /// A round trip to the server: is the connection still usable?
+    pub async fn ping(&mut self) -> Result<(), sqlx::Error> {
+        match self {
+            Connection::Postgres(c) => c.ping().await,
+            Connection::Mysql(c) => c.ping().await,
+            Connection::Sqlite(c) => c.ping().await,
+        }
     }
 
     pub async fn close(self) {

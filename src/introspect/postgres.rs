@@ -43,6 +43,73 @@ fn schema_filter(opts: &IntrospectOptions) -> String {
 /// the planner hashes it instead of probing pg_depend once per row.
 const EXTENSION_MEMBERS: &str = "LEFT JOIN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'e') x ON x.objid = c.oid";
 const NOT_EXTENSION_CLASS: &str = "x.objid IS NULL";
+/// The same as a probe of pg_depend's index, for a few rows.
+const NOT_EXTENSION_PROBE: &str = "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.objsubid = 0 AND x.deptype = 'e')";
+
+/// Which relations the queries read, and how they find them.
+///
+/// Reading every schema, each query joins the whole catalogs (hash joins,
+/// one pass each). Reading named schemas — one tenant's schema among
+/// thousands — that would scan pg_class (it has no index on the namespace)
+/// and pg_depend in every query: instead the tables query finds the
+/// relations once and the other queries fetch by oid through the catalogs'
+/// indexes.
+#[derive(Clone)]
+struct Scope {
+    /// Condition on `n` (the object's namespace).
+    schemas: String,
+    /// Condition on `c` (the table) for per-table catalogs.
+    tables: String,
+    /// Excluding extension members: a join and its condition.
+    ext_join: &'static str,
+    ext_cond: &'static str,
+    /// Standalone sequences: a join and condition excluding owned ones.
+    owned_join: &'static str,
+    owned_cond: &'static str,
+    named: bool,
+}
+
+impl Scope {
+    fn new(opts: &IntrospectOptions) -> Scope {
+        let schemas = schema_filter(opts);
+        if opts.schemas.is_empty() {
+            Scope {
+                tables: schemas.clone(),
+                schemas,
+                ext_join: EXTENSION_MEMBERS,
+                ext_cond: NOT_EXTENSION_CLASS,
+                owned_join: "LEFT JOIN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype IN ('a','i')) o ON o.objid = s.seqrelid",
+                owned_cond: "o.objid IS NULL",
+                named: false,
+            }
+        } else {
+            Scope {
+                tables: schemas.clone(),
+                schemas,
+                ext_join: "",
+                ext_cond: NOT_EXTENSION_PROBE,
+                owned_join: "",
+                owned_cond: "NOT EXISTS (SELECT 1 FROM pg_depend o WHERE o.classid = 'pg_class'::regclass AND o.objid = s.seqrelid AND o.deptype IN ('a','i'))",
+                named: true,
+            }
+        }
+    }
+
+    /// Named schemas, once their tables are known: per-table catalogs by oid
+    /// (the oids already exclude extension members).
+    fn by_oid(mut self, tables: &HashMap<i64, QName>) -> Scope {
+        if self.named {
+            let mut oids: Vec<String> = tables.keys().map(i64::to_string).collect();
+            oids.sort_unstable();
+            self.tables = if oids.is_empty() {
+                "FALSE".into()
+            } else {
+                format!("c.oid IN ({})", oids.join(","))
+            };
+        }
+        self
+    }
+}
 
 /// Streams a query's rows into `f`, so no result set is held whole.
 async fn each(
@@ -104,24 +171,65 @@ struct RawConstraint {
     check: Option<String>,
 }
 
-async fn read_relations(conn: &mut PgConnection, filter: &str) -> Result<Relations, QueryError> {
+/// What the tables query found: tables (in `Relations`), views and
+/// materialized views, and (for named schemas) sequences.
+struct Found {
+    relations: Relations,
+    views: Vec<(i64, QName, bool)>,
+    sequences: Vec<i64>,
+}
+
+async fn read_tables(conn: &mut PgConnection, scope: &Scope) -> Result<Found, QueryError> {
     let mut r = Relations::default();
     let mut view_oids: Vec<(i64, QName, bool)> = Vec::new();
+    let mut sequences = Vec::new();
+    let (filter, ext_join, ext_cond) = (&scope.schemas, scope.ext_join, scope.ext_cond);
+    // Named schemas: the sequences come from this one pass over pg_class too.
+    let kinds = if scope.named {
+        "'r','p','f','v','m','S'"
+    } else {
+        "'r','p','f','v','m'"
+    };
     each(conn, "tables", format!(
-        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace {EXTENSION_MEMBERS} \
-         WHERE c.relkind IN ('r','p','f','v','m') AND NOT c.relispartition AND {filter} AND {NOT_EXTENSION_CLASS}"
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace {ext_join} \
+         WHERE c.relkind IN ({kinds}) AND NOT c.relispartition AND {filter} AND {ext_cond}"
     ), |row| {
         let oid: i64 = row.try_get(0)?;
         let q = QName::new(row.try_get::<&str, _>(1)?, row.try_get::<&str, _>(2)?);
         match row.try_get::<&str, _>(3)? {
             "v" => view_oids.push((oid, q, false)),
             "m" => view_oids.push((oid, q, true)),
+            "S" => sequences.push(oid),
             _ => {
                 r.tables.insert(oid, q);
             }
         }
         Ok(())
     }).await?;
+    Ok(Found {
+        relations: r,
+        views: view_oids,
+        sequences,
+    })
+}
+
+async fn read_relations(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    found: Found,
+) -> Result<Relations, QueryError> {
+    let Found {
+        relations: mut r,
+        views: view_oids,
+        sequences: sequence_oids,
+    } = found;
+    let (filter, schemas) = (&scope.tables, &scope.schemas);
+    // With tables found by oid, extension members are already left out.
+    let (ext_join, ext_cond) = if scope.named {
+        ("", "TRUE")
+    } else {
+        (scope.ext_join, scope.ext_cond)
+    };
 
     // Tens of thousands of columns share a few dozen types: name each once.
     let mut type_cache: HashMap<(String, String, i32), String> = HashMap::default();
@@ -130,8 +238,8 @@ async fn read_relations(conn: &mut PgConnection, filter: &str) -> Result<Relatio
                 a.attidentity::text, a.attgenerated::text, et.typname::text, etn.nspname::text \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace \
-         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace {EXTENSION_MEMBERS} \
-         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter} AND {NOT_EXTENSION_CLASS}"
+         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace {ext_join} \
+         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','f') AND NOT c.relispartition AND {filter} AND {ext_cond}"
     ), |row| {
         let relid: i64 = row.try_get(0)?;
         let typmod: i32 = row.try_get(5)?;
@@ -196,7 +304,7 @@ async fn read_relations(conn: &mut PgConnection, filter: &str) -> Result<Relatio
 
     each(conn, "enum types", format!(
         "SELECT n.nspname::text, t.typname::text, e.enumlabel::text FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
-         JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {filter} \
+         JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {schemas} \
          AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e') \
          ORDER BY n.nspname, t.typname, e.enumsortorder"
     ), |row| {
@@ -205,11 +313,22 @@ async fn read_relations(conn: &mut PgConnection, filter: &str) -> Result<Relatio
     }).await?;
 
     // Standalone sequences (those owned by a column are implied by its default or identity).
+    let (owned_join, owned_cond) = (scope.owned_join, scope.owned_cond);
+    let (seq_filter, seq_ext_join, seq_ext_cond) = if scope.named {
+        let oids: Vec<String> = sequence_oids.iter().map(i64::to_string).collect();
+        let by_oid = if oids.is_empty() {
+            "FALSE".to_string()
+        } else {
+            format!("c.oid IN ({})", oids.join(","))
+        };
+        (by_oid, "", "TRUE")
+    } else {
+        (schemas.clone(), scope.ext_join, scope.ext_cond)
+    };
     each(conn, "sequences", format!(
         "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqincrement FROM pg_sequence s \
-         JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace {EXTENSION_MEMBERS} \
-         LEFT JOIN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype IN ('a','i')) o ON o.objid = s.seqrelid \
-         WHERE {filter} AND {NOT_EXTENSION_CLASS} AND o.objid IS NULL"
+         JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace {seq_ext_join} {owned_join} \
+         WHERE {seq_filter} AND {seq_ext_cond} AND {owned_cond}"
     ), |row| {
         let seq = Sequence { data_type: normalize::type_name(row.try_get::<&str, _>(2)?), increment: row.try_get(3)?, owned_by: None };
         r.sequences.push((QName::new(row.try_get::<&str, _>(0)?, row.try_get::<&str, _>(1)?), seq));
@@ -312,24 +431,45 @@ pub async fn introspect(
     second: Option<PgConnection>,
     opts: &IntrospectOptions,
 ) -> Result<(Schema, Option<PgConnection>), QueryError> {
-    let filter = schema_filter(opts);
+    let scope = Scope::new(opts);
     // Deparsing with a relation context first warms the backend's caches for
     // that relation; index expressions and check constraints share the
     // warm-up when they run on the same backend.
     let mut returned = None;
     let (relations, keys) = match second {
         Some(mut other) => {
-            let f = filter.clone();
+            // The second half needs the scope's tables: at once when it reads
+            // every schema, after the tables query for named schemas.
+            let (tx, rx) = tokio::sync::oneshot::channel::<Scope>();
+            let mut tx = Some(tx);
+            if !scope.named {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(scope.clone());
+                }
+            }
             let task = tokio::spawn(async move {
                 let keys = async {
-                    let mut keys = read_keys(&mut other, &f).await?;
-                    keys.constraints = read_constraints(&mut other, &f).await?;
+                    // A closed channel: the first half failed and says why.
+                    let Ok(scope) = rx.await else {
+                        return Ok(Keys::default());
+                    };
+                    let mut keys = read_keys(&mut other, &scope.tables).await?;
+                    keys.constraints = read_constraints(&mut other, &scope.tables).await?;
                     Ok::<_, QueryError>(keys)
                 }
                 .await;
                 (other, keys)
             });
-            let a = read_relations(conn, &filter).await;
+            let a = async {
+                let found = read_tables(conn, &scope).await?;
+                let scope = scope.clone().by_oid(&found.relations.tables);
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(scope.clone());
+                }
+                read_relations(conn, &scope, found).await
+            }
+            .await;
+            drop(tx);
             let (other, b) = task.await.map_err(|e| QueryError {
                 what: "indexes and constraints",
                 message: e.to_string(),
@@ -338,9 +478,11 @@ pub async fn introspect(
             (a?, b?)
         }
         None => {
-            let relations = read_relations(conn, &filter).await?;
-            let mut keys = read_keys(conn, &filter).await?;
-            keys.constraints = read_constraints(conn, &filter).await?;
+            let found = read_tables(conn, &scope).await?;
+            let scope = scope.by_oid(&found.relations.tables);
+            let relations = read_relations(conn, &scope, found).await?;
+            let mut keys = read_keys(conn, &scope.tables).await?;
+            keys.constraints = read_constraints(conn, &scope.tables).await?;
             (relations, keys)
         }
     };

@@ -8,6 +8,7 @@ use super::crd::{
     DatabaseGuard, DatabaseGuardStatus, DriftStatus, ExpectedFormat, LedgerStatus, ObjectRef,
 };
 use super::truncate;
+use crate::db::cache::ConnectionCache;
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::diagnosis::Verdict;
 use crate::drift::{Change, ObjectKind};
@@ -67,6 +68,8 @@ pub struct Context {
     /// Where expected schemas from ConfigMaps are written while checking.
     pub scratch: PathBuf,
     pub connect: ConnectOptions,
+    /// Idle connections kept between checks (guards often share a server).
+    pub connections: Arc<ConnectionCache>,
 }
 
 impl Context {
@@ -78,6 +81,7 @@ impl Context {
             schedule: Mutex::new(HashMap::new()),
             scratch: std::env::temp_dir(),
             connect: ConnectOptions::default(),
+            connections: Arc::new(ConnectionCache::new(8, Duration::from_secs(90))),
         }
     }
 }
@@ -176,6 +180,12 @@ pub async fn reconcile(
             Ok(v) if v.verdict == Verdict::Pending => {
                 (EventType::Normal, "Pending".to_string(), v.reason.clone())
             }
+            // The same reason as the Ready condition's.
+            Ok(v) if v.verdict == Verdict::Error => (
+                EventType::Warning,
+                "CheckFailed".to_string(),
+                v.reason.clone(),
+            ),
             Ok(v) => (
                 EventType::Warning,
                 camel(v.verdict.as_str()),
@@ -270,6 +280,7 @@ async fn check(guard: &DatabaseGuard, ctx: &Context, ns: &str) -> Result<Verific
             },
             shadow_url,
             expected_revision: None,
+            connections: Some(ctx.connections.clone()),
         };
         Ok(verify::verify(&url, &expected, &opts).await)
     }
