@@ -31,4 +31,5 @@ pub mod source;
 pub mod spec_drift;
 pub mod telemetry;
 pub mod verify;
+pub mod webhook;
 pub mod yaml;

@@ -8,6 +8,7 @@ mod operator;
 mod rules;
 mod snapshot;
 mod verify;
+mod webhook;
 
 use crate::report::ColorChoice;
 use clap::{Parser, Subcommand};
@@ -54,6 +55,8 @@ enum Command {
     Daemon(daemon::DaemonArgs),
     /// Run in Kubernetes: the DatabaseGuard controller, the workload linter, metrics.
     Operator(operator::OperatorArgs),
+    /// Serve the admission webhook alone (release-step policy works without an API server).
+    Webhook(webhook::WebhookArgs),
     /// Print the CustomResourceDefinitions generated from the Rust types.
     Crd(operator::CrdArgs),
     /// List the rule catalogue, or show one rule.
@@ -95,5 +98,6 @@ fn run(cli: Cli) -> u8 {
         Command::Daemon(args) => daemon::run(args),
         Command::Operator(args) => operator::run(args),
         Command::Crd(args) => operator::crd(args),
+        Command::Webhook(args) => webhook::run(args),
     }
 }

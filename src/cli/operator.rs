@@ -38,6 +38,9 @@ pub struct OperatorArgs {
     /// How long checks in flight may finish after SIGTERM.
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     shutdown_timeout: Duration,
+    /// The admission webhook, served by every replica when a certificate is given.
+    #[command(flatten)]
+    webhook: super::webhook::WebhookFlags,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -82,6 +85,16 @@ pub fn run(args: OperatorArgs) -> u8 {
         retry_period: (args.lease_duration / 7).max(Duration::from_millis(200)),
     };
     options.concurrency = args.concurrency;
+    options.webhook = match args
+        .webhook
+        .options(&args.namespace, &identity, lint.clone())
+    {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT;
+        }
+    };
     options.lint = lint;
     options.shutdown_timeout = args.shutdown_timeout;
     telemetry::init(args.log_format, &args.log_level);

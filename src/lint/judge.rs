@@ -25,6 +25,8 @@ pub struct StepJudgement {
     /// The step runs a migration tool to change the schema (apply, stamp,
     /// roll back, …): the app has a migration step, right or wrong.
     pub handles_migrations: bool,
+    /// The step applies migrations (`alembic upgrade head`, …).
+    pub applies_migrations: bool,
 }
 
 pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
@@ -38,6 +40,7 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
                 command: None,
             }],
             handles_migrations: false,
+            applies_migrations: false,
         };
     };
     let mut invs = command::analyze(cmd);
@@ -57,6 +60,7 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let applies_directly = (0..invs.len()).any(|i| action(i) == Some(Action::Apply));
     let mut out = StepJudgement {
         findings: Vec::new(),
+        applies_migrations: applies_directly,
         handles_migrations: (0..invs.len()).any(|i| {
             !matches!(
                 action(i),

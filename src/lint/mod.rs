@@ -76,6 +76,10 @@ pub struct LintReport {
     pub files: usize,
     pub documents: usize,
     pub steps: usize,
+    /// Steps that apply migrations: a workload that is the fix for a
+    /// database behind its ledger.
+    #[serde(skip)]
+    pub applying_steps: usize,
 }
 
 impl LintReport {
@@ -371,6 +375,7 @@ impl Linter {
         for step in &extracted.steps {
             report.steps += 1;
             let judgement = judge::judge_step(step);
+            report.applying_steps += usize::from(judgement.applies_migrations);
             if judgement.handles_migrations {
                 if let Some(slot) = step.app.and_then(|a| app_migrates.get_mut(a)) {
                     *slot = true;

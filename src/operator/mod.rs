@@ -52,6 +52,8 @@ pub struct OperatorOptions {
     pub lint: Config,
     /// How long checks in flight may finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// The admission webhook, served by every replica (leader or not).
+    pub webhook: Option<crate::webhook::WebhookOptions>,
 }
 
 impl OperatorOptions {
@@ -66,6 +68,7 @@ impl OperatorOptions {
             concurrency: 4,
             lint: Config::default(),
             shutdown_timeout: Duration::from_secs(20),
+            webhook: None,
         }
     }
 }
@@ -73,6 +76,8 @@ impl OperatorOptions {
 /// A running operator.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where the admission webhook listens, when it is served.
+    pub webhook_addr: Option<SocketAddr>,
     pub metrics: Arc<Metrics>,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -104,6 +109,11 @@ pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, 
     .await
     .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     info!(%addr, "serving /metrics, /healthz and /readyz");
+    let webhook = match options.webhook.clone() {
+        Some(w) => Some(crate::webhook::start(w, Ok(client.clone()), metrics.clone()).await?),
+        None => None,
+    };
+    let webhook_addr = webhook.as_ref().map(|w| w.addr);
 
     let stop = CancellationToken::new();
     let election_stop = CancellationToken::new();
@@ -156,12 +166,16 @@ pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, 
         // The lease is released only once the controllers are stopped.
         election_stop.cancel();
         let _ = election.await;
+        if let Some(w) = webhook {
+            w.stop().await;
+        }
         server_stop.cancel();
         let _ = server_task.await;
         info!("stopped");
     });
     Ok(Running {
         addr,
+        webhook_addr,
         metrics,
         stop,
         task,

@@ -46,14 +46,25 @@ pub fn lint_object(
     object: &serde_json::Value,
     display: &str,
 ) -> LintReport {
-    let mut object = object.clone();
-    if let Some(map) = object.as_object_mut() {
-        map.insert("apiVersion".into(), resource.api_version.clone().into());
-        map.insert("kind".into(), resource.kind.clone().into());
-    }
-    // JSON is YAML: the Kubernetes source reads it with exact positions.
-    let text = serde_json::to_string_pretty(&object).unwrap_or_default();
-    linter.lint_text(&text, display, FileKind::Yaml(Some(Format::Kubernetes)))
+    let typed = object.get("kind").and_then(serde_json::Value::as_str) == Some(&resource.kind)
+        && object.get("apiVersion").and_then(serde_json::Value::as_str)
+            == Some(&resource.api_version);
+    // JSON is YAML: the Kubernetes source reads it like a manifest file.
+    let text = if typed {
+        serde_json::to_string(object)
+    } else {
+        let mut object = object.clone();
+        if let Some(map) = object.as_object_mut() {
+            map.insert("apiVersion".into(), resource.api_version.clone().into());
+            map.insert("kind".into(), resource.kind.clone().into());
+        }
+        serde_json::to_string(&object)
+    };
+    linter.lint_text(
+        &text.unwrap_or_default(),
+        display,
+        FileKind::Yaml(Some(Format::Kubernetes)),
+    )
 }
 
 /// The metric target name of a workload: `Job/migrate`.
@@ -72,20 +83,12 @@ pub fn summary(findings: &[&Finding]) -> String {
                 f.severity.as_str(),
                 f.message,
                 f.object,
-                first_sentence(f.rule.fix)
+                f.rule.short_fix()
             )
         })
         .collect();
     lines.dedup();
     lines.join("\n")
-}
-
-fn first_sentence(s: &str) -> &str {
-    let s = s.trim();
-    match s.find(". ") {
-        Some(i) => &s[..=i],
-        None => s,
-    }
 }
 
 type Key = (String, String, String);

@@ -230,6 +230,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The first sentence of the fix, for one-line messages.
+    pub fn short_fix(&self) -> &'static str {
+        let s = self.fix.trim();
+        match s.find(". ") {
+            Some(i) => &s[..=i],
+            None => s,
+        }
+    }
+
     /// Path of the rule's documentation page, relative to the repository root.
     pub fn doc_path(&self) -> String {
         format!("docs/rules/{}.md", self.id)

@@ -148,6 +148,7 @@ fn list_kind(collection: &str) -> String {
         "daemonsets" => "DaemonSetList",
         "events" => "EventList",
         "leases" => "LeaseList",
+        "namespaces" => "NamespaceList",
         _ => "List",
     }
     .to_string()

@@ -1,0 +1,152 @@
+//! `preflight webhook`, and the webhook flags `preflight operator` shares.
+
+use super::db_args::runtime;
+use super::exit;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::server::{self, Health};
+use crate::telemetry::{self, LogFormat};
+use crate::webhook::policy::{FailureMode, Mode};
+use crate::webhook::{self, WebhookOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    Mode::parse(s).ok_or_else(|| format!("`{s}` is not a mode: write Enforce, Warn or Audit"))
+}
+
+/// The admission webhook's settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookFlags {
+    /// HTTPS address of the admission webhook (`/validate`).
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub webhook_listen: SocketAddr,
+    /// TLS certificate (PEM chain), reloaded when the file changes.
+    #[arg(long, env = "PREFLIGHT_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM), reloaded when the file changes.
+    #[arg(long, env = "PREFLIGHT_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Mode where neither the namespace label `preflight.dev/enforcement` nor a guard sets one.
+    #[arg(long, default_value = "Enforce", value_parser = parse_mode)]
+    pub mode: Mode,
+    /// Objects preflight cannot decode: admitted (ignore) or denied (fail).
+    #[arg(long, value_enum, default_value_t = FailureMode::Ignore)]
+    pub failure_mode: FailureMode,
+}
+
+impl WebhookFlags {
+    /// The webhook's options, when a certificate is given (both files or neither).
+    pub fn options(
+        &self,
+        namespace: &str,
+        identity: &str,
+        lint: Config,
+    ) -> Result<Option<WebhookOptions>, String> {
+        let (cert, key) = match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => (c.clone(), k.clone()),
+            (None, None) => return Ok(None),
+            _ => return Err("--tls-cert and --tls-key go together".into()),
+        };
+        Ok(Some(WebhookOptions {
+            listen: self.webhook_listen,
+            cert,
+            key,
+            cert_poll: Duration::from_secs(10),
+            mode: self.mode,
+            failure: self.failure_mode,
+            namespace: namespace.to_string(),
+            identity: identity.to_string(),
+            lint,
+        }))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WebhookArgs {
+    #[command(flatten)]
+    webhook: WebhookFlags,
+    /// Plain HTTP address for /metrics, /healthz and /readyz.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    listen: SocketAddr,
+    /// The namespace preflight runs in (never judged, nor is kube-system).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "preflight-system")]
+    namespace: String,
+    /// This replica's name in Events.
+    #[arg(long, env = "POD_NAME", default_value = "preflight-webhook")]
+    identity: String,
+    /// Do not contact the Kubernetes API: release steps only, no rollout gating.
+    #[arg(long)]
+    no_kube: bool,
+    /// Lint configuration (rule settings, allowlist).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    log_format: LogFormat,
+    #[arg(long, default_value = "info")]
+    log_level: String,
+}
+
+pub fn run(args: WebhookArgs) -> u8 {
+    let lint = match Config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT;
+        }
+    };
+    let options = match args.webhook.options(&args.namespace, &args.identity, lint) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            eprintln!(
+                "error: the webhook needs --tls-cert and --tls-key (the API server only calls HTTPS webhooks)"
+            );
+            return exit::INPUT;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT;
+        }
+    };
+    telemetry::init(args.log_format, &args.log_level);
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INPUT;
+        }
+    };
+    let result = rt.block_on(async {
+        let client = if args.no_kube {
+            Err("disabled with --no-kube".to_string())
+        } else {
+            kube::Client::try_default().await.map_err(|e| e.to_string())
+        };
+        let metrics = Arc::new(Metrics::new());
+        let running = webhook::start(options, client, metrics.clone()).await?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let health = Health {
+            metrics,
+            ready: Arc::new(AtomicBool::new(true)),
+        };
+        let (_, http) = server::serve(args.listen, server::router(health), stop.clone())
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        server::stop_signal().await;
+        running.stop().await;
+        stop.cancel();
+        let _ = http.await;
+        Ok::<(), String>(())
+    });
+    match result {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook failed");
+            eprintln!("error: {e}");
+            exit::INPUT
+        }
+    }
+}
