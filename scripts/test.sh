@@ -92,16 +92,18 @@ if [ -z "${PREFLIGHT_TEST_MYSQL_URL:-}" ]; then
   fi
 fi
 
-# The real migration tools the tests drive (Alembic, SQLAlchemy, Django and
-# their drivers), in a virtualenv under target/ built once.
+# The real tools the tests drive (Alembic, SQLAlchemy, Django and their
+# drivers; the Helm engine and kubernetes-validate for the chart), in a
+# virtualenv under target/ built once.
 if [ -z "${PREFLIGHT_TEST_PYTHON:-}" ] && command -v python3 >/dev/null; then
   venv=target/tools/venv
-  stamp="$venv/.preflight-tools-1"
+  stamp="$venv/.preflight-tools-2"
   if [ ! -f "$stamp" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv" \
       && "$venv/bin/pip" install --quiet --disable-pip-version-check \
            'alembic>=1.13,<2' 'sqlalchemy>=2,<3' 'psycopg2-binary>=2.9,<3' 'pymysql>=1.1,<2' 'django>=5,<6' \
+           'helm-python-sdk>=0.2.2,<0.3' 'kubernetes-validate>=1.37,<2' \
       && touch "$stamp" || echo "could not build the Python tool environment in $venv" >&2
   fi
   [ -f "$stamp" ] && export PREFLIGHT_TEST_PYTHON="$PWD/$venv/bin/python"

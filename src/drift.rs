@@ -321,36 +321,35 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
             ));
             continue;
         };
-        if !opts.partial {
-            if let (Some(e), Some(l)) = (&ec.data_type, &lc.data_type) {
-                if normalize::type_name(e) != normalize::type_name(l) {
-                    out.push(
-                        DriftItem::new(
-                            Change::Changed,
-                            ObjectKind::Column,
-                            name.clone(),
-                            Some(q),
-                            Severity::Error,
-                        )
-                        .values(format!("type {e}"), format!("type {l}")),
-                    );
-                }
-            }
+        if !opts.partial
+            && let (Some(e), Some(l)) = (&ec.data_type, &lc.data_type)
+            && normalize::type_name(e) != normalize::type_name(l)
+        {
+            out.push(
+                DriftItem::new(
+                    Change::Changed,
+                    ObjectKind::Column,
+                    name.clone(),
+                    Some(q),
+                    Severity::Error,
+                )
+                .values(format!("type {e}"), format!("type {l}")),
+            );
         }
-        if let (Some(e), Some(l)) = (ec.nullable, lc.nullable) {
-            if e != l {
-                let word = |n: bool| if n { "NULL" } else { "NOT NULL" };
-                out.push(
-                    DriftItem::new(
-                        Change::Changed,
-                        ObjectKind::Column,
-                        name.clone(),
-                        Some(q),
-                        Severity::Warning,
-                    )
-                    .values(word(e), word(l)),
-                );
-            }
+        if let (Some(e), Some(l)) = (ec.nullable, lc.nullable)
+            && e != l
+        {
+            let word = |n: bool| if n { "NULL" } else { "NOT NULL" };
+            out.push(
+                DriftItem::new(
+                    Change::Changed,
+                    ObjectKind::Column,
+                    name.clone(),
+                    Some(q),
+                    Severity::Warning,
+                )
+                .values(word(e), word(l)),
+            );
         }
         if !opts.partial {
             let ty = lc.data_type.as_deref();
@@ -574,18 +573,17 @@ fn diff_table(q: &QName, et: &Table, lt: &Table, opts: DiffOptions, out: &mut Ve
             references,
             ..
         } = &lc.kind
+            && !expected_fks.contains(&cols(columns))
         {
-            if !expected_fks.contains(&cols(columns)) {
-                out.push(DriftItem::new(
-                    Change::Extra,
-                    ObjectKind::Constraint,
-                    display_name(&lc.name, || {
-                        format!("foreign key ({}) → {references}", columns.join(", "))
-                    }),
-                    Some(q),
-                    Severity::Info,
-                ));
-            }
+            out.push(DriftItem::new(
+                Change::Extra,
+                ObjectKind::Constraint,
+                display_name(&lc.name, || {
+                    format!("foreign key ({}) → {references}", columns.join(", "))
+                }),
+                Some(q),
+                Severity::Info,
+            ));
         }
     }
 }

@@ -47,6 +47,9 @@ pub struct OperatorArgs {
     /// Log level (`RUST_LOG` overrides).
     #[arg(long, default_value = "info")]
     log_level: String,
+    /// Check the arguments, the lint configuration and the certificate, then exit.
+    #[arg(long)]
+    check_config: bool,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -97,6 +100,9 @@ pub fn run(args: OperatorArgs) -> u8 {
     };
     options.lint = lint;
     options.shutdown_timeout = args.shutdown_timeout;
+    if args.check_config {
+        return super::webhook::check(options.webhook.as_ref(), &options.lint);
+    }
     telemetry::init(args.log_format, &args.log_level);
     let rt = match runtime() {
         Ok(rt) => rt,

@@ -88,6 +88,9 @@ pub struct WebhookArgs {
     log_format: LogFormat,
     #[arg(long, default_value = "info")]
     log_level: String,
+    /// Check the arguments, the lint configuration and the certificate, then exit.
+    #[arg(long)]
+    check_config: bool,
 }
 
 pub fn run(args: WebhookArgs) -> u8 {
@@ -111,6 +114,9 @@ pub fn run(args: WebhookArgs) -> u8 {
             return exit::INPUT;
         }
     };
+    if args.check_config {
+        return check(Some(&options), &options.lint);
+    }
     telemetry::init(args.log_format, &args.log_level);
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -149,4 +155,29 @@ pub fn run(args: WebhookArgs) -> u8 {
             exit::INPUT
         }
     }
+}
+
+/// `--check-config`: the lint settings build a linter and the certificate
+/// files load as a pair.
+pub fn check(webhook: Option<&WebhookOptions>, lint: &Config) -> u8 {
+    if let Err(e) = crate::lint::Linter::new(lint.clone()) {
+        eprintln!("error: {e}");
+        return exit::INPUT;
+    }
+    match webhook {
+        Some(w) => match crate::webhook::tls::load(&w.cert, &w.key) {
+            Ok(_) => println!(
+                "ok: webhook on {} in {} mode, certificate {}",
+                w.listen,
+                w.mode.as_str(),
+                w.cert.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::INPUT;
+            }
+        },
+        None => println!("ok: no webhook (no --tls-cert/--tls-key)"),
+    }
+    exit::OK
 }

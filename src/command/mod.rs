@@ -102,12 +102,11 @@ impl Invocation {
                     if let Some(v) = rest.strip_prefix('=') {
                         return Some(v);
                     }
-                    if rest.is_empty() {
-                        if let Some(next) = iter.peek() {
-                            if !next.text.starts_with('-') {
-                                return Some(next.text.as_str());
-                            }
-                        }
+                    if rest.is_empty()
+                        && let Some(next) = iter.peek()
+                        && !next.text.starts_with('-')
+                    {
+                        return Some(next.text.as_str());
                     }
                 }
             }

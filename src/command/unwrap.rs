@@ -156,21 +156,21 @@ pub(super) fn resolve_command(
                         return;
                     }
                     ShellCall::Stdin { errexit, pipefail } => {
-                        if let Some(hd) = cmd.heredocs.first() {
-                            if level + 1 < MAX_NESTING {
-                                let start = out.len();
-                                splice_script(
-                                    &hd.body,
-                                    level + 1,
-                                    ShellState { errexit, pipefail },
-                                    out,
-                                );
-                                inherit_context(&mut out[start..], cmd, level);
-                                for inv in &mut out[start..] {
-                                    inv.via.insert(0, "sh <<EOF");
-                                }
-                                return;
+                        if let Some(hd) = cmd.heredocs.first()
+                            && level + 1 < MAX_NESTING
+                        {
+                            let start = out.len();
+                            splice_script(
+                                &hd.body,
+                                level + 1,
+                                ShellState { errexit, pipefail },
+                                out,
+                            );
+                            inherit_context(&mut out[start..], cmd, level);
+                            for inv in &mut out[start..] {
+                                inv.via.insert(0, "sh <<EOF");
                             }
+                            return;
                         }
                         break name;
                     }
@@ -278,21 +278,11 @@ pub(super) fn resolve_command(
                     // migration tool almost always runs that tool; the words after
                     // `--` are its arguments.
                     let script = after[0].text.as_str();
-                    if super::is_known_tool(script) {
-                        if let Some(rest) = after_dashdash(&after[1..]) {
-                            via.push("npm run");
-                            return push(
-                                cmd,
-                                script,
-                                rest,
-                                env,
-                                via,
-                                level,
-                                state,
-                                substituted,
-                                out,
-                            );
-                        }
+                    if super::is_known_tool(script)
+                        && let Some(rest) = after_dashdash(&after[1..])
+                    {
+                        via.push("npm run");
+                        return push(cmd, script, rest, env, via, level, state, substituted, out);
                     }
                     return push(
                         cmd,
@@ -459,10 +449,10 @@ fn splice_inline(
 /// Commands of a nested script take the place of the command that launched
 /// it: the first inherits its link, all inherit its branch and negation.
 fn inherit_context(spliced: &mut [Invocation], outer: &SimpleCommand, _level: u32) {
-    if let Some(first) = spliced.first_mut() {
-        if first.link == Link::First {
-            first.link = outer.link;
-        }
+    if let Some(first) = spliced.first_mut()
+        && first.link == Link::First
+    {
+        first.link = outer.link;
     }
     for inv in spliced.iter_mut() {
         if inv.branch == Branch::Plain {

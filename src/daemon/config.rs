@@ -252,10 +252,10 @@ impl DaemonConfig {
         };
         for app in &mut self.apps {
             app.specs.iter_mut().for_each(fix);
-            if let Some(d) = &mut app.digitalocean {
-                if let Some(f) = &mut d.token_file {
-                    fix(f);
-                }
+            if let Some(d) = &mut app.digitalocean
+                && let Some(f) = &mut d.token_file
+            {
+                fix(f);
             }
             for db in &mut app.databases {
                 if let Some(f) = &mut db.url_file {
@@ -310,12 +310,13 @@ impl DaemonConfig {
                     "{at}: nothing to check; give specs, digitalocean or databases"
                 ));
             }
-            if let Some(d) = &app.digitalocean {
-                if d.token_env.is_none() && d.token_file.is_none() {
-                    return Err(format!(
-                        "{at}: digitalocean needs token_env or token_file (the token is never written in this file)"
-                    ));
-                }
+            if let Some(d) = &app.digitalocean
+                && d.token_env.is_none()
+                && d.token_file.is_none()
+            {
+                return Err(format!(
+                    "{at}: digitalocean needs token_env or token_file (the token is never written in this file)"
+                ));
             }
             let mut dbs = HashSet::new();
             for (j, db) in app.databases.iter().enumerate() {

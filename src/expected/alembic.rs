@@ -322,10 +322,10 @@ impl Model {
                 }
                 for t in self.schema.tables.values_mut() {
                     for c in &mut t.constraints {
-                        if let ConstraintKind::ForeignKey { references, .. } = &mut c.kind {
-                            if QName::parse(references).name == old {
-                                *references = new.clone();
-                            }
+                        if let ConstraintKind::ForeignKey { references, .. } = &mut c.kind
+                            && QName::parse(references).name == old
+                        {
+                            *references = new.clone();
                         }
                     }
                 }
@@ -633,21 +633,21 @@ impl Model {
         };
         let mut extra = Table::default();
         for a in &c.args {
-            if let Expr::Call(fk) = a {
-                if fk.method() == "ForeignKey" {
-                    let target = self.string(fk.args.first(), module).unwrap_or_default();
-                    let (references, remote) = split_refs(&[target]);
-                    extra.constraints.push(Constraint {
-                        name: self.string(fk.kwarg("name"), module).unwrap_or_default(),
-                        kind: ConstraintKind::ForeignKey {
-                            columns: vec![name.clone()],
-                            references,
-                            referenced_columns: remote,
-                            on_delete: action(self.string(fk.kwarg("ondelete"), module)),
-                            on_update: action(self.string(fk.kwarg("onupdate"), module)),
-                        },
-                    });
-                }
+            if let Expr::Call(fk) = a
+                && fk.method() == "ForeignKey"
+            {
+                let target = self.string(fk.args.first(), module).unwrap_or_default();
+                let (references, remote) = split_refs(&[target]);
+                extra.constraints.push(Constraint {
+                    name: self.string(fk.kwarg("name"), module).unwrap_or_default(),
+                    kind: ConstraintKind::ForeignKey {
+                        columns: vec![name.clone()],
+                        references,
+                        referenced_columns: remote,
+                        on_delete: action(self.string(fk.kwarg("ondelete"), module)),
+                        on_update: action(self.string(fk.kwarg("onupdate"), module)),
+                    },
+                });
             }
         }
         if primary {
@@ -718,10 +718,10 @@ impl Model {
         let Some(t) = self.schema.tables.get_mut(q) else {
             return;
         };
-        if let Some(Expr::Bool(n)) = call.kwarg("nullable") {
-            if let Some(c) = t.column_mut(col) {
-                c.nullable = Some(*n);
-            }
+        if let Some(Expr::Bool(n)) = call.kwarg("nullable")
+            && let Some(c) = t.column_mut(col)
+        {
+            c.nullable = Some(*n);
         }
         if let Some(new) = new_name {
             if let Some(c) = t.column_mut(col) {

@@ -357,17 +357,16 @@ fn parse_body(tokens: &[Token]) -> Vec<Statement> {
                 depth: 0,
             };
             let e = p.expr();
-            if tokens.get(p.pos).map(|t| &t.tok) == Some(&Tok::Name("as".into())) {
-                if let (Expr::Call(call), Some(Tok::Name(alias))) =
+            if tokens.get(p.pos).map(|t| &t.tok) == Some(&Tok::Name("as".into()))
+                && let (Expr::Call(call), Some(Tok::Name(alias))) =
                     (e, tokens.get(p.pos + 1).map(|t| &t.tok))
-                {
-                    out.push(Statement::With {
-                        call: *call,
-                        alias: alias.clone(),
-                    });
-                    i = p.pos + 2;
-                    continue;
-                }
+            {
+                out.push(Statement::With {
+                    call: *call,
+                    alias: alias.clone(),
+                });
+                i = p.pos + 2;
+                continue;
             }
             i = p.pos.max(i + 1);
             continue;

@@ -60,12 +60,12 @@ impl Shadow {
                 engine.name()
             )));
         }
-        if let Some(t) = target {
-            if t.identity() == url.identity() {
-                return Err(ExpectedError::plain(format!(
-                    "--shadow-url {url} is the target database itself; give a maintenance database on a server preflight may create databases on"
-                )));
-            }
+        if let Some(t) = target
+            && t.identity() == url.identity()
+        {
+            return Err(ExpectedError::plain(format!(
+                "--shadow-url {url} is the target database itself; give a maintenance database on a server preflight may create databases on"
+            )));
         }
         let mut admin = db::connect(url, opts)
             .await

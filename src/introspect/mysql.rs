@@ -160,11 +160,11 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         let clause = field(r, 2);
         // MariaDB implements JSON as LONGTEXT with an automatic
         // `json_valid(col)` check named after the column: that is the type.
-        if clause.replace('`', "") == format!("json_valid({name})") {
-            if let Some(c) = t.column_mut(name) {
-                c.data_type = Some("json".into());
-                continue;
-            }
+        if clause.replace('`', "") == format!("json_valid({name})")
+            && let Some(c) = t.column_mut(name)
+        {
+            c.data_type = Some("json".into());
+            continue;
         }
         t.constraints.push(Constraint {
             name: name.to_string(),

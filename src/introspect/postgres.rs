@@ -442,10 +442,10 @@ pub async fn introspect(
             // every schema, after the tables query for named schemas.
             let (tx, rx) = tokio::sync::oneshot::channel::<Scope>();
             let mut tx = Some(tx);
-            if !scope.named {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(scope.clone());
-                }
+            if !scope.named
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(scope.clone());
             }
             let task = tokio::spawn(async move {
                 let keys = async {

@@ -79,10 +79,9 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         if let Some(t) = schema.tables.get_mut(&q(&table)) {
             if columns.len() == 1
                 && t.column(&columns[0]).and_then(|c| c.data_type.as_deref()) == Some("integer")
+                && let Some(c) = t.column_mut(&columns[0])
             {
-                if let Some(c) = t.column_mut(&columns[0]) {
-                    c.identity = Some("rowid".into()); // INTEGER PRIMARY KEY aliases the rowid
-                }
+                c.identity = Some("rowid".into()); // INTEGER PRIMARY KEY aliases the rowid
             }
             t.constraints.push(Constraint {
                 name: format!("{table}_pkey"),

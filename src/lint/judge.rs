@@ -108,36 +108,36 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
                 command: Some(inv.display.clone()),
             });
         }
-        if class.action == Action::Apply {
-            if let Some(how) = masked(&invs, i) {
-                let rule = &release::MASKED_FAILURE;
-                let severity = if step.phase == Phase::Startup {
-                    Severity::Warning
-                } else {
-                    rule.severity
-                };
-                out.findings.push(Judged {
-                    rule,
-                    severity,
-                    span: inv.span.clone(),
-                    message: format!("`{}` {}: {how}", inv.display, rule.message),
-                    command: Some(inv.display.clone()),
-                });
-            }
+        if class.action == Action::Apply
+            && let Some(how) = masked(&invs, i)
+        {
+            let rule = &release::MASKED_FAILURE;
+            let severity = if step.phase == Phase::Startup {
+                Severity::Warning
+            } else {
+                rule.severity
+            };
+            out.findings.push(Judged {
+                rule,
+                severity,
+                span: inv.span.clone(),
+                message: format!("`{}` {}: {how}", inv.display, rule.message),
+                command: Some(inv.display.clone()),
+            });
         }
     }
 
-    if step.phase == Phase::Startup {
-        if let Some(i) = (0..invs.len()).find(|&i| action(i) == Some(Action::Apply)) {
-            let rule = &release::MIGRATE_ON_START;
-            out.findings.push(Judged {
-                rule,
-                severity: rule.severity,
-                span: invs[i].span.clone(),
-                message: format!("`{}` in {} {}", invs[i].display, step.object, rule.message),
-                command: Some(invs[i].display.clone()),
-            });
-        }
+    if step.phase == Phase::Startup
+        && let Some(i) = (0..invs.len()).find(|&i| action(i) == Some(Action::Apply))
+    {
+        let rule = &release::MIGRATE_ON_START;
+        out.findings.push(Judged {
+            rule,
+            severity: rule.severity,
+            span: invs[i].span.clone(),
+            message: format!("`{}` in {} {}", invs[i].display, step.object, rule.message),
+            command: Some(invs[i].display.clone()),
+        });
     }
     out
 }

@@ -376,10 +376,10 @@ impl Linter {
             report.steps += 1;
             let judgement = judge::judge_step(step);
             report.applying_steps += usize::from(judgement.applies_migrations);
-            if judgement.handles_migrations {
-                if let Some(slot) = step.app.and_then(|a| app_migrates.get_mut(a)) {
-                    *slot = true;
-                }
+            if judgement.handles_migrations
+                && let Some(slot) = step.app.and_then(|a| app_migrates.get_mut(a))
+            {
+                *slot = true;
             }
             for j in judgement.findings {
                 let ctx = FindingContext {

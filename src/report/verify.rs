@@ -135,19 +135,19 @@ pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
             if hidden == 1 { "" } else { "s" }
         );
     }
-    if let Some(e) = &v.expected {
-        if !e.notes.is_empty() {
-            let _ = writeln!(
-                s,
-                "\n  {}",
-                style.bold("not modelled from the expected source:")
-            );
-            for n in e.notes.iter().take(10) {
-                let _ = writeln!(s, "    {n}");
-            }
-            if e.notes.len() > 10 {
-                let _ = writeln!(s, "    … and {} more", e.notes.len() - 10);
-            }
+    if let Some(e) = &v.expected
+        && !e.notes.is_empty()
+    {
+        let _ = writeln!(
+            s,
+            "\n  {}",
+            style.bold("not modelled from the expected source:")
+        );
+        for n in e.notes.iter().take(10) {
+            let _ = writeln!(s, "    {n}");
+        }
+        if e.notes.len() > 10 {
+            let _ = writeln!(s, "    … and {} more", e.notes.len() - 10);
         }
     }
     let _ = writeln!(s, "\n  checked in {} ms", v.duration_ms);

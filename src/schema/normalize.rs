@@ -45,12 +45,12 @@ pub fn type_name(raw: &str) -> String {
         "integer" | "bigint" | "smallint" | "tinyint"
     );
     let mut out = canonical_base.to_string();
-    if let (Some(a), true) = (args, keep_args) {
-        if !a.is_empty() {
-            out.push('(');
-            out.push_str(&a);
-            out.push(')');
-        }
+    if let (Some(a), true) = (args, keep_args)
+        && !a.is_empty()
+    {
+        out.push('(');
+        out.push_str(&a);
+        out.push(')');
     }
     out.push_str(array);
     let suffix = suffix.replace("zerofill", "").trim().to_string();
@@ -161,10 +161,10 @@ fn strip_casts(s: &str) -> String {
                     rest = &rest[n..];
                 }
             }
-            if rest.starts_with('(') {
-                if let Some(end) = rest.find(')') {
-                    rest = &rest[end + 1..];
-                }
+            if rest.starts_with('(')
+                && let Some(end) = rest.find(')')
+            {
+                rest = &rest[end + 1..];
             }
             while let Some(r) = rest.strip_prefix("[]") {
                 rest = r;

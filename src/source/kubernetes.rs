@@ -80,11 +80,11 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
     .into_iter()
     .flatten()
     {
-        if let Some(v) = ann.get(IGNORE_ANNOTATION) {
-            if let Some(text) = v.as_str() {
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    directives.push((line.trim().to_owned(), v.span.start));
-                }
+        if let Some(v) = ann.get(IGNORE_ANNOTATION)
+            && let Some(text) = v.as_str()
+        {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                directives.push((line.trim().to_owned(), v.span.start));
             }
         }
     }

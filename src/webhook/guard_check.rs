@@ -128,14 +128,14 @@ pub fn check(guard: &Value) -> GuardCheck {
         ));
     }
     let timeout = duration(spec, "timeout", &mut out);
-    if let (Some(i), Some(t)) = (interval, timeout) {
-        if t > i {
-            out.warnings.push(format!(
+    if let (Some(i), Some(t)) = (interval, timeout)
+        && t > i
+    {
+        out.warnings.push(format!(
                 "spec.timeout ({}s) is longer than spec.interval ({}s): a slow check delays the next one",
                 t.as_secs(),
                 i.as_secs()
             ));
-        }
     }
 
     if let Some(e) = spec.get("enforcement").filter(|e| !e.is_null()) {
@@ -173,16 +173,14 @@ pub fn check(guard: &Value) -> GuardCheck {
             }
         }
     }
-    if let Some(schemas) = spec.get("schemas").and_then(Value::as_array) {
-        if schemas
+    if let Some(schemas) = spec.get("schemas").and_then(Value::as_array)
+        && schemas
             .iter()
             .any(|s| s.as_str().is_none_or(|s| s.trim().is_empty()))
-        {
-            out.problems.push(
-                "spec.schemas has an empty entry: list schema names, or leave it out for all"
-                    .into(),
-            );
-        }
+    {
+        out.problems.push(
+            "spec.schemas has an empty entry: list schema names, or leave it out for all".into(),
+        );
     }
     out
 }

@@ -36,7 +36,7 @@ struct State {
     uid: u64,
     objects: BTreeMap<Key, Value>,
     history: Vec<Change>,
-    /// Method and path of every request, for assertions.
+    /// Method and path (with the query) of every request, for assertions.
     requests: Vec<(String, String)>,
 }
 
@@ -337,9 +337,13 @@ impl FakeKube {
     async fn handle(&self, req: Request<kube::client::Body>) -> Response<Body> {
         let (parts, body) = req.into_parts();
         let path = parts.uri.path().to_string();
+        let logged = parts
+            .uri
+            .path_and_query()
+            .map_or(path.clone(), |p| p.to_string());
         self.lock()
             .requests
-            .push((parts.method.to_string(), path.clone()));
+            .push((parts.method.to_string(), logged));
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
             return status(
                 StatusCode::SERVICE_UNAVAILABLE,
