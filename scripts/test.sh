@@ -56,8 +56,15 @@ if [ -z "${PREFLIGHT_TEST_POSTGRES_URL:-}" ]; then
     mkdir -p "$tmp/pg"; [ -n "$owner" ] && chown "$owner" "$tmp/pg"
     port=$(free_port)
     as_owner "$initdb" -D "$tmp/pg" -U postgres -A trust >/dev/null
+    # TLS as managed databases offer it (the fault tests connect with sslmode=require).
+    ssl_opts=""
+    if command -v openssl >/dev/null && openssl req -new -x509 -days 2 -nodes -subj "/CN=localhost" \
+         -keyout "$tmp/pg/server.key" -out "$tmp/pg/server.crt" >/dev/null 2>&1; then
+      chmod 600 "$tmp/pg/server.key"; [ -n "$owner" ] && chown "$owner" "$tmp/pg/server.key" "$tmp/pg/server.crt"
+      ssl_opts="-c ssl=on -c ssl_cert_file=$tmp/pg/server.crt -c ssl_key_file=$tmp/pg/server.key"
+    fi
     as_owner "$pg_ctl" -D "$tmp/pg" -w -l "$tmp/pg/server.log" \
-      -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+      -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 $ssl_opts" start >/dev/null
     pg_started=1
     export PREFLIGHT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "started a throwaway PostgreSQL on port $port"
@@ -107,6 +114,13 @@ if [ -z "${PREFLIGHT_TEST_PYTHON:-}" ] && command -v python3 >/dev/null; then
       && touch "$stamp" || echo "could not build the Python tool environment in $venv" >&2
   fi
   [ -f "$stamp" ] && export PREFLIGHT_TEST_PYTHON="$PWD/$venv/bin/python"
+fi
+
+# The real migration tools the replay tests drive (Django, Alembic, knex,
+# Sequelize, TypeORM, node-pg-migrate, Rails, Laravel, goose, golang-migrate,
+# dbmate, Flyway, Liquibase), installed once into target/tools.
+if [ -z "${PREFLIGHT_SKIP_TOOLS:-}" ]; then
+  scripts/tools.sh || echo "some migration tools could not be installed (see above)" >&2
 fi
 
 # Microsoft's SARIF validator checks `--format sarif` output against the SARIF

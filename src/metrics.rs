@@ -271,7 +271,7 @@ impl Metrics {
                 vec![
                     namespace.into(),
                     name.into(),
-                    l.tool.name().into(),
+                    l.tool.id().into(),
                     l.version(),
                 ],
                 1.0,

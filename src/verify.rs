@@ -4,7 +4,7 @@
 
 use crate::db::cache::ConnectionCache;
 use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
-use crate::diagnosis::{self, Diagnosis, Verdict};
+use crate::diagnosis::{self, Diagnosis, PartlyApplied, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
 use crate::introspect::{self, IntrospectOptions};
 use crate::ledger::{self, Ledger};
@@ -46,6 +46,8 @@ pub struct Verification {
     pub ledger: Option<Ledger>,
     pub matched_revision: Option<String>,
     pub recorded_not_applied: Vec<String>,
+    pub applied_not_recorded: Vec<String>,
+    pub partly_applied: Option<PartlyApplied>,
     pub pending: Vec<String>,
     pub compared_with: Option<String>,
     pub drift: Vec<crate::drift::DriftItem>,
@@ -63,6 +65,8 @@ impl Verification {
             ledger: None,
             matched_revision: None,
             recorded_not_applied: Vec::new(),
+            applied_not_recorded: Vec::new(),
+            partly_applied: None,
             pending: Vec::new(),
             compared_with: None,
             drift: Vec::new(),
@@ -117,7 +121,7 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
         let mut other_ledgers = Vec::new();
         for (i, (tool, table)) in found.iter().enumerate() {
             if i > 0 {
-                other_ledgers.push(format!("{} ({table})", tool.name()));
+                other_ledgers.push(format!("{} ({table})", tool.id()));
                 continue;
             }
             match ledger::read(&mut conn, *tool, table, &schema).await {
@@ -173,6 +177,8 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         mut reason,
         matched_revision,
         recorded_not_applied,
+        applied_not_recorded,
+        partly_applied,
         pending,
         drift,
         compared_with,
@@ -194,6 +200,8 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         ledger: live.ledger,
         matched_revision,
         recorded_not_applied,
+        applied_not_recorded,
+        partly_applied,
         pending,
         compared_with,
         drift,
@@ -201,7 +209,7 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
             source: expected.source,
             path: expected.path.clone(),
             revisions: expected.revisions.len(),
-            head: expected.head().and_then(|h| h.id.clone()),
+            head: expected.head_id().map(str::to_owned),
             notes: expected.notes.clone(),
         }),
         duration_ms: started.elapsed().as_millis(),

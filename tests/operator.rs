@@ -272,13 +272,25 @@ async fn guards_report_the_healthy_and_the_incident_database() {
         "bizpilot",
         &json!({"spec": {"interval": "30m"}}),
     );
-    eventually("the repaired database in sync", 30, async || {
+    let repaired = eventually("the repaired database in sync", 30, async || {
         fake.get(GUARDS, "shop", "bizpilot").filter(|g| {
             condition(g, "SchemaInSync").is_some_and(|c| c.0 == "True")
                 && g["status"]["observedGeneration"] == 2
         })
     })
     .await;
+    // Nothing of the incident survives in the status (the webhook gates on `missing`).
+    for gone in ["missing", "recordedNotApplied"] {
+        assert!(
+            repaired["status"].get(gone).is_none(),
+            "{gone} still in {:#}",
+            repaired["status"]
+        );
+    }
+    assert_eq!(
+        repaired["status"]["matchedRevision"],
+        "018_add_notifications"
+    );
     eventually("the InSync event", 10, async || {
         events_about(&fake, "bizpilot")
             .into_iter()

@@ -5,14 +5,13 @@
 mod common;
 
 use common::{Kind, TempDb};
-use preflight::ledger::LedgerTool;
 use preflight::verify::{self, VerifyOptions};
 
 struct Case {
     name: &'static str,
     kind: Kind,
     setup: &'static str,
-    tool: LedgerTool,
+    tool: &'static str,
     current: &'static [&'static str],
     applied: &'static [&'static str],
     dirty: &'static [&'static str],
@@ -23,7 +22,7 @@ const CASES: &[Case] = &[
         name: "alembic with two heads",
         kind: Kind::Postgres,
         setup: "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); INSERT INTO alembic_version VALUES ('ae1027a6acf'), ('27c6a30d7c24');",
-        tool: LedgerTool::Alembic,
+        tool: "alembic",
         current: &["27c6a30d7c24", "ae1027a6acf"],
         applied: &["27c6a30d7c24", "ae1027a6acf"],
         dirty: &[],
@@ -38,7 +37,7 @@ INSERT INTO flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASE
  (2, '2', 'add orders', 'SQL', 'V2__add_orders.sql', -1318447113, 'postgres', now(), 12, true),
  (3, NULL, 'views', 'SQL', 'R__views.sql', 123, 'postgres', now(), 3, true),
  (4, '3', 'add payments', 'SQL', 'V3__add_payments.sql', 99, 'postgres', now(), 40, false);"#,
-        tool: LedgerTool::Flyway,
+        tool: "flyway",
         current: &["2"],
         applied: &["1", "2"],
         dirty: &["3"],
@@ -47,7 +46,7 @@ INSERT INTO flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASE
         name: "golang-migrate dirty",
         kind: Kind::Postgres,
         setup: "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (12, true);",
-        tool: LedgerTool::GolangMigrate,
+        tool: "golang-migrate",
         current: &["12"],
         applied: &["12"],
         dirty: &["12"],
@@ -56,7 +55,7 @@ INSERT INTO flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASE
         name: "rails",
         kind: Kind::Postgres,
         setup: "CREATE TABLE schema_migrations (version character varying NOT NULL PRIMARY KEY); CREATE TABLE ar_internal_metadata (key character varying NOT NULL PRIMARY KEY, value character varying, created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL); INSERT INTO schema_migrations VALUES ('20240102093000'), ('20231115120000'), ('20240310081500');",
-        tool: LedgerTool::Rails,
+        tool: "rails",
         current: &["20240310081500"],
         applied: &["20231115120000", "20240102093000", "20240310081500"],
         dirty: &[],
@@ -65,7 +64,7 @@ INSERT INTO flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASE
         name: "dbmate",
         kind: Kind::Postgres,
         setup: "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) primary key); INSERT INTO schema_migrations VALUES ('20240101000000'), ('20240201000000');",
-        tool: LedgerTool::Dbmate,
+        tool: "dbmate",
         current: &["20240201000000"],
         applied: &["20240101000000", "20240201000000"],
         dirty: &[],
@@ -74,7 +73,7 @@ INSERT INTO flyway_schema_history VALUES (1, '1', '<< Flyway Baseline >>', 'BASE
         name: "ecto",
         kind: Kind::Postgres,
         setup: "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp(0)); INSERT INTO schema_migrations VALUES (20240101000000, now());",
-        tool: LedgerTool::Ecto,
+        tool: "ecto",
         current: &["20240101000000"],
         applied: &["20240101000000"],
         dirty: &[],
@@ -87,7 +86,7 @@ INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, rol
  ('a', 'c1', now(), '20240101_init', NULL, now() - interval '3 hours', 1),
  ('b', 'c2', NULL, '20240201_add_labels', now(), now() - interval '2 hours', 0),
  ('c', 'c3', NULL, '20240202_add_labels_fixed', NULL, now() - interval '1 hour', 0);"#,
-        tool: LedgerTool::Prisma,
+        tool: "prisma",
         current: &["20240101_init"],
         applied: &["20240101_init"],
         dirty: &["20240202_add_labels_fixed"],
@@ -101,7 +100,7 @@ INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted
  ('1', 'ana', 'db/changelog.xml', now(), 1, 'EXECUTED', '9:abc', '1'),
  ('2', 'ana', 'db/changelog.xml', now(), 2, 'MARK_RAN', '9:def', '1'),
  ('3', 'bo', 'db/changelog.xml', now(), 3, 'FAILED', NULL, '2');",
-        tool: LedgerTool::Liquibase,
+        tool: "liquibase",
         current: &["db/changelog.xml::2::ana"],
         applied: &["db/changelog.xml::1::ana", "db/changelog.xml::2::ana"],
         dirty: &["db/changelog.xml::3::bo"],
@@ -111,7 +110,7 @@ INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted
         kind: Kind::Postgres,
         setup: r#"create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz); create table "knex_migrations_lock" ("index" serial primary key, "is_locked" integer);
 insert into knex_migrations (name, batch, migration_time) values ('20240101_users.js', 1, now()), ('20240105_orders.js', 2, now());"#,
-        tool: LedgerTool::Knex,
+        tool: "knex",
         current: &["20240105_orders.js"],
         applied: &["20240101_users.js", "20240105_orders.js"],
         dirty: &[],
@@ -120,7 +119,7 @@ insert into knex_migrations (name, batch, migration_time) values ('20240101_user
         name: "node-pg-migrate",
         kind: Kind::Postgres,
         setup: r#"CREATE TABLE "public"."pgmigrations" ( id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL); INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_init', now());"#,
-        tool: LedgerTool::NodePgMigrate,
+        tool: "node-pg-migrate",
         current: &["1700000000000_init"],
         applied: &["1700000000000_init"],
         dirty: &[],
@@ -129,7 +128,7 @@ insert into knex_migrations (name, batch, migration_time) values ('20240101_user
         name: "sequelize",
         kind: Kind::Postgres,
         setup: r#"CREATE TABLE IF NOT EXISTS "SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE , PRIMARY KEY ("name")); INSERT INTO "SequelizeMeta" VALUES ('20240101-create-user.js'), ('20240102-create-order.js');"#,
-        tool: LedgerTool::Sequelize,
+        tool: "sequelize",
         current: &["20240102-create-order.js"],
         applied: &["20240101-create-user.js", "20240102-create-order.js"],
         dirty: &[],
@@ -139,7 +138,7 @@ insert into knex_migrations (name, batch, migration_time) values ('20240101_user
         kind: Kind::Postgres,
         setup: "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id));
 INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (20240101120000, true), (20240102120000, true), (20240103120000, true), (20240103120000, false);",
-        tool: LedgerTool::Goose,
+        tool: "goose",
         current: &["20240102120000"],
         applied: &["20240101120000", "20240102120000"],
         dirty: &[],
@@ -149,7 +148,7 @@ INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (2024010
         kind: Kind::Postgres,
         setup: r#"CREATE TABLE "__EFMigrationsHistory" ("MigrationId" character varying(150) NOT NULL, "ProductVersion" character varying(32) NOT NULL, CONSTRAINT "PK___EFMigrationsHistory" PRIMARY KEY ("MigrationId"));
 INSERT INTO "__EFMigrationsHistory" VALUES ('20240101093000_Initial', '8.0.4'), ('20240215101500_AddOrders', '8.0.4');"#,
-        tool: LedgerTool::EfCore,
+        tool: "efcore",
         current: &["20240215101500_AddOrders"],
         applied: &["20240101093000_Initial", "20240215101500_AddOrders"],
         dirty: &[],
@@ -158,7 +157,7 @@ INSERT INTO "__EFMigrationsHistory" VALUES ('20240101093000_Initial', '8.0.4'), 
         name: "diesel",
         kind: Kind::Postgres,
         setup: "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); INSERT INTO __diesel_schema_migrations (version) VALUES ('00000000000000'), ('20240101000000');",
-        tool: LedgerTool::Diesel,
+        tool: "diesel",
         current: &["20240101000000"],
         applied: &["00000000000000", "20240101000000"],
         dirty: &[],
@@ -168,7 +167,7 @@ INSERT INTO "__EFMigrationsHistory" VALUES ('20240101093000_Initial', '8.0.4'), 
         kind: Kind::Postgres,
         setup: r#"CREATE TABLE "migrations" ("id" SERIAL NOT NULL, "timestamp" bigint NOT NULL, "name" character varying NOT NULL, CONSTRAINT "PK_8c82d7f526340ab734260ea46be" PRIMARY KEY ("id"));
 INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'Init1700000000000');"#,
-        tool: LedgerTool::Typeorm,
+        tool: "typeorm",
         current: &["Init1700000000000"],
         applied: &["Init1700000000000"],
         dirty: &[],
@@ -178,7 +177,7 @@ INSERT INTO migrations ("timestamp", name) VALUES (1700000000000, 'Init170000000
         kind: Kind::Postgres,
         setup: r#"CREATE SCHEMA "atlas_schema_revisions"; CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"));
 INSERT INTO atlas_schema_revisions.atlas_schema_revisions VALUES ('20240101', 'init', 2, 3, 3, now(), 10, NULL, NULL, 'h1', NULL, 'Atlas CLI v0.20'), ('20240102', 'orders', 2, 1, 4, now(), 10, 'ERROR: column exists', 'ALTER TABLE', 'h2', NULL, 'Atlas CLI v0.20');"#,
-        tool: LedgerTool::Atlas,
+        tool: "atlas",
         current: &["20240101"],
         applied: &["20240101"],
         dirty: &["20240102"],
@@ -188,7 +187,7 @@ INSERT INTO atlas_schema_revisions.atlas_schema_revisions VALUES ('20240101', 'i
         kind: Kind::Mysql,
         setup: "create table `migrations` (`id` int unsigned not null auto_increment primary key, `migration` varchar(255) not null, `batch` int not null) default character set utf8mb4 collate 'utf8mb4_unicode_ci';
 insert into migrations (migration, batch) values ('2014_10_12_000000_create_users_table', 1), ('2024_01_01_000000_create_orders_table', 2);",
-        tool: LedgerTool::Laravel,
+        tool: "laravel",
         current: &["2024_01_01_000000_create_orders_table"],
         applied: &["2014_10_12_000000_create_users_table", "2024_01_01_000000_create_orders_table"],
         dirty: &[],
@@ -197,7 +196,7 @@ insert into migrations (migration, batch) values ('2014_10_12_000000_create_user
         name: "golang-migrate on mariadb",
         kind: Kind::Mysql,
         setup: "CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (3, false);",
-        tool: LedgerTool::GolangMigrate,
+        tool: "golang-migrate",
         current: &["3"],
         applied: &["3"],
         dirty: &[],
@@ -207,7 +206,7 @@ insert into migrations (migration, batch) values ('2014_10_12_000000_create_user
         kind: Kind::Sqlite,
         setup: r#"CREATE TABLE "flyway_schema_history" ("installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INT, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), "execution_time" INT NOT NULL, "success" BOOLEAN NOT NULL);
 INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '1', 'init', 'SQL', 'V1__init.sql', 42, '', 1, 1);"#,
-        tool: LedgerTool::Flyway,
+        tool: "flyway",
         current: &["1"],
         applied: &["1"],
         dirty: &[],
@@ -225,7 +224,7 @@ async fn every_ledger_format_is_read() {
         let ledger = live
             .ledger
             .unwrap_or_else(|| panic!("{}: no ledger detected", case.name));
-        assert_eq!(ledger.tool, case.tool, "{}", case.name);
+        assert_eq!(ledger.tool.id(), case.tool, "{}", case.name);
         assert_eq!(ledger.current, case.current, "{}: current", case.name);
         assert_eq!(ledger.applied, case.applied, "{}: applied", case.name);
         assert_eq!(ledger.dirty, case.dirty, "{}: dirty", case.name);
@@ -249,7 +248,7 @@ async fn sqlx_ledger_from_the_real_migrator() {
         .await
         .expect("read");
     let ledger = live.ledger.expect("ledger");
-    assert_eq!(ledger.tool, LedgerTool::Sqlx);
+    assert_eq!(ledger.tool.id(), "sqlx");
     assert_eq!(ledger.applied, ["20240101000000", "20240102000000"]);
     let (_, files) = preflight::expected::migrations::list(&dir).expect("list");
     for f in &files {
@@ -290,7 +289,7 @@ async fn django_ledger_from_the_real_django() {
             .await
             .expect("read");
         let ledger = live.ledger.expect("ledger");
-        assert_eq!(ledger.tool, LedgerTool::Django);
+        assert_eq!(ledger.tool.id(), "django");
         assert_eq!(
             ledger.applied,
             ["shop.0001_initial", "shop.0002_order_note"]

@@ -12,7 +12,7 @@ pub struct DbArgs {
     /// Database URL: postgres://, mysql://, mariadb://, sqlite:// or a SQLite file.
     /// TLS through the URL (`?sslmode=require`, `verify-full`); shown redacted everywhere.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    pub database_url: Option<String>,
     /// CA certificate for verifying the server (selects `verify-full` when the URL sets no mode).
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
@@ -32,7 +32,11 @@ pub struct DbArgs {
 
 impl DbArgs {
     pub fn url(&self) -> Result<DatabaseUrl, String> {
-        DatabaseUrl::parse(&self.database_url).map_err(|e| e.to_string())
+        let raw = self
+            .database_url
+            .as_deref()
+            .ok_or("no database: pass --database-url or set DATABASE_URL")?;
+        DatabaseUrl::parse(raw).map_err(|e| e.to_string())
     }
 
     pub fn connect_options(&self) -> ConnectOptions {

@@ -185,12 +185,7 @@ pub(super) fn resolve_command(
             n if is_python(n) => match python_target(args) {
                 PythonTarget::Module(module, after) => {
                     via.push("python -m");
-                    let program = match module {
-                        "alembic.config" | "alembic" => "alembic",
-                        "django" => "django-admin",
-                        "flask" => "flask",
-                        other => other,
-                    };
+                    let program = crate::tools::python_module_program(module).unwrap_or(module);
                     return push(
                         cmd,
                         program,
@@ -735,15 +730,6 @@ fn package_manager_target<'a>(pm: &str, args: &'a [Word]) -> PackageTarget<'a> {
 fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
     let i = args.iter().position(|w| !w.text.starts_with('-'))?;
     let path = args[i].text.as_str();
-    let known: &[(&str, &'static str)] = &[
-        ("typeorm", "typeorm"),
-        ("knex", "knex"),
-        ("sequelize-cli", "sequelize"),
-        ("sequelize", "sequelize"),
-        ("prisma", "prisma"),
-        ("node-pg-migrate", "node-pg-migrate"),
-        ("db-migrate", "db-migrate"),
-    ];
     let after_modules = path
         .rsplit("node_modules/")
         .next()
@@ -753,7 +739,9 @@ fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
         Some(p) => p.split('/').next().unwrap_or(p),
         None => return None,
     };
-    let program = known.iter().find(|(k, _)| *k == package).map(|(_, p)| *p)?;
+    // db-migrate has no rules of its own; its name says it migrates.
+    let program = crate::tools::node_package_program(package)
+        .or((package == "db-migrate").then_some("db-migrate"))?;
     Some((program, &args[i + 1..]))
 }
 

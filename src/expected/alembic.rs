@@ -10,9 +10,9 @@
 //! modelled.
 
 use super::python::{self, Call, Expr, Module, Statement};
-use super::{Expected, ExpectedError, Revision, SourceKind};
-use crate::ledger::LedgerTool;
+use super::{Expected, ExpectedError, SourceKind};
 use crate::schema::{Column, Constraint, ConstraintKind, Index, QName, Schema, Table};
+use crate::tools::{self, Tool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -110,7 +110,8 @@ pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
     let order = topological(&files).map_err(|m| ExpectedError::new(&dir, m))?;
 
     let mut model = Model::default();
-    let mut revisions = Vec::new();
+    let mut schemas = Vec::new();
+    let mut parents = Vec::new();
     for idx in order {
         let f = &files[idx];
         model.revision = f.id.clone();
@@ -128,20 +129,17 @@ pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
         }
         let mut schema = model.schema.clone();
         schema.sort();
-        revisions.push(Revision {
-            id: Some(f.id.clone()),
-            schema,
-            checksum: None,
-        });
+        schemas.push((Some(f.id.clone()), schema, None));
+        parents.push(f.parents.clone());
     }
-    Ok(Expected {
-        source: SourceKind::Alembic,
-        path: dir.display().to_string(),
-        revisions,
-        partial: true,
-        tool: Some(LedgerTool::Alembic),
-        notes: model.notes,
-    })
+    let mut e = Expected::from_schemas(SourceKind::Alembic, dir.display().to_string(), schemas);
+    for (r, p) in e.revisions.iter_mut().zip(parents) {
+        r.parents = p;
+    }
+    e.partial = true;
+    e.tool = Some(Tool(&tools::alembic::TOOL));
+    e.notes = model.notes;
+    Ok(e)
 }
 
 fn strings(e: Option<&Expr>) -> Vec<String> {

@@ -5,11 +5,11 @@
 //! (`<timestamp>_<name>/migration.sql`).
 
 use super::shadow::{self, Shadow};
-use super::{Expected, ExpectedError, Revision, SourceKind};
+use super::{Expected, ExpectedError, SourceKind};
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::introspect::{self, IntrospectOptions};
-use crate::ledger::LedgerTool;
-use crate::schema::Engine;
+use crate::schema::{Engine, Schema};
+use crate::tools::{self, Tool};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ pub struct Migration {
 }
 
 /// Lists the migrations of a directory in apply order, and the tool whose layout it is.
-pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
+pub fn list(dir: &Path) -> Result<(Tool, Vec<Migration>), ExpectedError> {
     let read =
         |p: &Path| std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()));
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -55,7 +55,7 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
                 checksum,
             });
         }
-        return Ok((LedgerTool::Prisma, out));
+        return Ok((Tool(&tools::prisma::TOOL), out));
     }
 
     let sql_files: Vec<&PathBuf> = entries
@@ -89,7 +89,7 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
             });
         }
         out.sort_by(|a, b| version_cmp(&a.id, &b.id));
-        return Ok((LedgerTool::Flyway, out));
+        return Ok((Tool(&tools::flyway::TOOL), out));
     }
 
     let versioned: Vec<(&PathBuf, String)> = sql_files
@@ -107,7 +107,7 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
         ));
     }
     let mut out = Vec::new();
-    let mut tool = LedgerTool::Sqlx;
+    let mut tool = Tool(&tools::sqlx::TOOL);
     for (p, v) in versioned {
         let text = read(p)?;
         let n = name(p);
@@ -118,32 +118,33 @@ pub fn list(dir: &Path) -> Result<(LedgerTool, Vec<Migration>), ExpectedError> {
                     &["-- +goose Up", "-- +goose up"],
                     &["-- +goose Down", "-- +goose down"],
                 ),
-                LedgerTool::Goose,
+                Tool(&tools::goose::TOOL),
             )
         } else if text.contains("-- migrate:up") {
             (
                 section(&text, &["-- migrate:up"], &["-- migrate:down"]),
-                LedgerTool::Dbmate,
+                Tool(&tools::dbmate::TOOL),
             )
         } else if n.ends_with(".up.sql") {
             (
                 text.clone(),
                 if p.with_file_name(n.replace(".up.sql", ".down.sql")).exists() {
-                    LedgerTool::GolangMigrate
+                    Tool(&tools::golang_migrate::TOOL)
                 } else {
-                    LedgerTool::Sqlx
+                    Tool(&tools::sqlx::TOOL)
                 },
             )
         } else {
-            (text.clone(), LedgerTool::Sqlx)
+            (text.clone(), Tool(&tools::sqlx::TOOL))
         };
         tool = t;
-        let checksum = (t == LedgerTool::Sqlx).then(|| hex(&sha2::Sha384::digest(text.as_bytes())));
-        let id = match t {
-            LedgerTool::Goose | LedgerTool::GolangMigrate | LedgerTool::Sqlx => {
-                v.trim_start_matches('0').to_string()
-            }
-            _ => v,
+        let checksum =
+            (t == Tool(&tools::sqlx::TOOL)).then(|| hex(&sha2::Sha384::digest(text.as_bytes())));
+        // These tools record the version as a number: `0001` is `1`.
+        let id = if matches!(t.id(), "goose" | "golang-migrate" | "sqlx") {
+            v.trim_start_matches('0').to_string()
+        } else {
+            v
         };
         let id = if id.is_empty() { "0".into() } else { id };
         out.push(Migration {
@@ -210,21 +211,15 @@ pub async fn load(
     let mut shadow = Shadow::create(engine, shadow_url, target, opts).await?;
     let result = replay(&mut shadow, &migrations).await;
     shadow.drop().await;
-    let revisions = result?;
-    Ok(Expected {
-        source: SourceKind::Migrations,
-        path: dir.display().to_string(),
-        revisions,
-        partial: false,
-        tool: Some(tool),
-        notes: Vec::new(),
-    })
+    let mut e = Expected::from_schemas(SourceKind::Migrations, dir.display().to_string(), result?);
+    e.tool = Some(tool);
+    Ok(e)
 }
 
 async fn replay(
     shadow: &mut Shadow,
     migrations: &[Migration],
-) -> Result<Vec<Revision>, ExpectedError> {
+) -> Result<Vec<(Option<String>, Schema, Option<String>)>, ExpectedError> {
     let mut revisions = Vec::with_capacity(migrations.len());
     for m in migrations {
         shadow::apply(&mut shadow.conn, &m.up_sql, &m.path).await?;
@@ -233,11 +228,7 @@ async fn replay(
             .map_err(|e| {
                 ExpectedError::new(&m.path, format!("introspecting the shadow database: {e}"))
             })?;
-        revisions.push(Revision {
-            id: Some(m.id.clone()),
-            schema,
-            checksum: m.checksum.clone(),
-        });
+        revisions.push((Some(m.id.clone()), schema, m.checksum.clone()));
     }
     Ok(revisions)
 }

@@ -4,6 +4,7 @@
 //! database, and Alembic revision files read statically.
 
 pub mod alembic;
+pub mod changes;
 pub mod migrations;
 pub mod python;
 pub mod shadow;
@@ -12,9 +13,11 @@ pub mod sql;
 
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::introspect::{self, IntrospectOptions};
-use crate::ledger::LedgerTool;
 use crate::schema::{Engine, Schema};
+use crate::tools::Tool;
+use changes::Changes;
 use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// An expected-schema source could not be read.
@@ -50,15 +53,44 @@ pub enum SourceKind {
     Alembic,
 }
 
-/// The schema expected at one revision.
+/// One revision of an expectation.
 #[derive(Debug, Clone)]
 pub struct Revision {
-    /// The id the ledger records (`018_add_notifications`, `20240101120000`); `None`
-    /// for a single schema without revision.
+    /// The id the ledger records (`018_add_notifications`, `20240101120000`,
+    /// `library.0002_books`); `None` for a single schema without revision.
     pub id: Option<String>,
-    pub schema: Schema,
+    /// Further ledger entries this revision accounts for: rows one step
+    /// recorded besides its id, or — for a snapshot of a live database —
+    /// every entry its ledger held.
+    pub entries: Vec<String>,
+    /// The revisions it follows (Alembic `down_revision` and `depends_on`);
+    /// empty means the one before it.
+    pub parents: Vec<String>,
     /// The checksum the tool records for this migration, when it records one.
     pub checksum: Option<String>,
+    /// What it changes.
+    pub changes: Changes,
+    /// It does something that was not modelled, to objects that cannot be
+    /// named (a computed statement): its changes are incomplete.
+    pub opaque: bool,
+}
+
+impl Revision {
+    pub fn new(id: Option<String>, changes: Changes) -> Revision {
+        Revision {
+            id,
+            entries: Vec::new(),
+            parents: Vec::new(),
+            checksum: None,
+            changes,
+            opaque: false,
+        }
+    }
+
+    /// Every ledger entry the revision accounts for.
+    pub fn all_entries(&self) -> impl Iterator<Item = &str> {
+        self.id.iter().chain(&self.entries).map(String::as_str)
+    }
 }
 
 /// Expected schemas from one source.
@@ -71,29 +103,123 @@ pub struct Expected {
     /// Only what the source knows is compared (see `drift::DiffOptions`).
     pub partial: bool,
     /// The migration tool the source belongs to, when known.
-    pub tool: Option<LedgerTool>,
+    pub tool: Option<Tool>,
     /// What could not be modelled.
     pub notes: Vec<String>,
+    /// Tables something not modelled touches (raw SQL naming them): their
+    /// expectations are not enforced.
+    pub relaxed: BTreeSet<String>,
+    /// The ledger table the project configures, when it is not the tool's default.
+    pub ledger_table: Option<String>,
+    /// The schema at the head, built once.
+    head: Schema,
+    /// Ledger entry → revision index.
+    index: HashMap<String, usize>,
+}
+
+/// A ledger entry as compared: numbers as numbers (`007` is `7`).
+pub fn normalize_entry(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t.to_string()
+        }
+    } else {
+        s.to_string()
+    }
 }
 
 impl Expected {
-    pub fn head(&self) -> Option<&Revision> {
-        self.revisions.last()
+    pub fn new(source: SourceKind, path: String, revisions: Vec<Revision>) -> Expected {
+        let mut e = Expected {
+            source,
+            path,
+            revisions,
+            partial: false,
+            tool: None,
+            notes: Vec::new(),
+            relaxed: BTreeSet::new(),
+            ledger_table: None,
+            head: Schema::default(),
+            index: HashMap::new(),
+        };
+        e.reindex();
+        e
     }
 
-    /// Position of a revision id (numeric ids compare as numbers: `007` is `7`).
-    pub fn position(&self, id: &str) -> Option<usize> {
-        let norm = |s: &str| {
-            if s.chars().all(|c| c.is_ascii_digit()) {
-                s.trim_start_matches('0').to_string()
-            } else {
-                s.to_string()
-            }
+    /// Expectations from the full schema at each revision.
+    pub fn from_schemas(
+        source: SourceKind,
+        path: String,
+        schemas: Vec<(Option<String>, Schema, Option<String>)>,
+    ) -> Expected {
+        let mut previous = Schema::default();
+        let mut revisions = Vec::with_capacity(schemas.len());
+        for (id, schema, checksum) in schemas {
+            let mut r = Revision::new(id, Changes::between(&previous, &schema));
+            r.checksum = checksum;
+            previous = schema;
+            revisions.push(r);
+        }
+        let mut e = Expected::new(source, path, revisions);
+        e.head.engine = previous.engine;
+        e
+    }
+
+    /// Rebuilds the head schema and the entry index after revisions changed.
+    pub fn reindex(&mut self) {
+        let engine = self.head.engine;
+        let mut head = Schema {
+            engine,
+            ..Schema::default()
         };
-        let want = norm(id);
-        self.revisions
-            .iter()
-            .position(|r| r.id.as_deref().map(norm).as_deref() == Some(want.as_str()))
+        self.index.clear();
+        for (i, r) in self.revisions.iter().enumerate() {
+            r.changes.apply(&mut head);
+            for e in r.all_entries() {
+                self.index.entry(normalize_entry(e)).or_insert(i);
+            }
+        }
+        head.sort();
+        self.head = head;
+    }
+
+    pub fn set_engine(&mut self, engine: Option<Engine>) {
+        self.head.engine = engine;
+    }
+
+    /// The schema at the head.
+    pub fn head(&self) -> &Schema {
+        &self.head
+    }
+
+    /// The id of the last revision.
+    pub fn head_id(&self) -> Option<&str> {
+        self.revisions.last().and_then(|r| r.id.as_deref())
+    }
+
+    /// The schema after revision `i` (every revision up to it applied).
+    pub fn schema_at(&self, i: usize) -> Schema {
+        let mut s = Schema {
+            engine: self.head.engine,
+            ..Schema::default()
+        };
+        for r in self.revisions.iter().take(i + 1) {
+            r.changes.apply(&mut s);
+        }
+        s.sort();
+        s
+    }
+
+    /// The revision a ledger entry belongs to (numeric ids compare as numbers).
+    pub fn position(&self, entry: &str) -> Option<usize> {
+        self.index.get(&normalize_entry(entry)).copied()
+    }
+
+    pub fn id(&self, i: usize) -> Option<&str> {
+        self.revisions.get(i).and_then(|r| r.id.as_deref())
     }
 
     pub fn has_revisions(&self) -> bool {
@@ -134,7 +260,10 @@ impl ExpectedSpec {
             .unwrap_or("")
             .to_ascii_lowercase();
         Ok(match ext.as_str() {
-            "json" => ExpectedSpec::Snapshot(p),
+            "json" | "gz" => ExpectedSpec::Snapshot(p),
+            "toml" if p.file_name().is_some_and(|n| n == "pyproject.toml") => {
+                ExpectedSpec::Alembic(p)
+            }
             "sql" => ExpectedSpec::Sql(p),
             "ini" => ExpectedSpec::Alembic(p),
             _ if p.is_dir() && alembic::looks_like_alembic(&p) => ExpectedSpec::Alembic(p),
@@ -165,28 +294,11 @@ pub async fn load(spec: &ExpectedSpec, ctx: &LoadContext<'_>) -> Result<Expected
             // Parsing a large snapshot is CPU work: off the async threads, so
             // the live database is read meanwhile.
             let path = p.clone();
-            let file = tokio::task::spawn_blocking(move || snapshot::SnapshotFile::read(&path))
-                .await
-                .map_err(|e| ExpectedError::new(p, e.to_string()))??;
-            if file.revisions.is_empty() {
-                return Err(ExpectedError::new(p, "the snapshot holds no schema"));
-            }
-            Ok(Expected {
-                source: SourceKind::Snapshot,
-                path: p.display().to_string(),
-                revisions: file
-                    .revisions
-                    .into_iter()
-                    .map(|r| Revision {
-                        id: r.revision,
-                        schema: r.schema,
-                        checksum: None,
-                    })
-                    .collect(),
-                partial: false,
-                tool: None,
-                notes: Vec::new(),
+            tokio::task::spawn_blocking(move || {
+                snapshot::SnapshotFile::read(&path)?.into_expected(&path)
             })
+            .await
+            .map_err(|e| ExpectedError::new(p, e.to_string()))?
         }
         ExpectedSpec::Alembic(p) => alembic::load(p),
         ExpectedSpec::Migrations(p) => {
@@ -207,18 +319,11 @@ pub async fn load(spec: &ExpectedSpec, ctx: &LoadContext<'_>) -> Result<Expected
                 Err(e) => Err(e),
             };
             shadow.drop().await;
-            Ok(Expected {
-                source: SourceKind::Sql,
-                path: p.display().to_string(),
-                revisions: vec![Revision {
-                    id: ctx.revision.clone(),
-                    schema: schema?,
-                    checksum: None,
-                }],
-                partial: false,
-                tool: None,
-                notes: Vec::new(),
-            })
+            Ok(Expected::from_schemas(
+                SourceKind::Sql,
+                p.display().to_string(),
+                vec![(ctx.revision.clone(), schema?, None)],
+            ))
         }
     }
 }

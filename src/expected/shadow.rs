@@ -7,7 +7,7 @@ use crate::db::{self, ConnectOptions, Connection, DatabaseUrl, quote_ident};
 use crate::schema::Engine;
 use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub struct Shadow {
@@ -17,6 +17,10 @@ pub struct Shadow {
     name: String,
     /// Connection to the shadow database itself.
     pub conn: Connection,
+    /// Where other programs reach the shadow database.
+    url: Option<DatabaseUrl>,
+    /// A SQLite shadow's directory, removed with it.
+    dir: Option<PathBuf>,
 }
 
 fn fresh_name() -> String {
@@ -45,6 +49,8 @@ impl Shadow {
                 admin: None,
                 name: ":memory:".into(),
                 conn: Connection::Sqlite(conn),
+                url: None,
+                dir: None,
             });
         }
         let Some(url) = shadow_url else {
@@ -92,7 +98,62 @@ impl Shadow {
             admin: Some(admin),
             name,
             conn,
+            url: Some(shadow_url),
+            dir: None,
         })
+    }
+
+    /// A shadow database another program can reach (a migration tool): a
+    /// database created on the `shadow_url` server, or for SQLite a file in
+    /// a fresh temporary directory.
+    pub async fn create_for_tool(
+        engine: Engine,
+        shadow_url: Option<&DatabaseUrl>,
+        opts: &ConnectOptions,
+    ) -> Result<Shadow, ExpectedError> {
+        if engine != Engine::Sqlite {
+            return Shadow::create(engine, shadow_url, None, opts).await;
+        }
+        let dir = std::env::temp_dir().join(fresh_name());
+        std::fs::create_dir(&dir).map_err(|e| ExpectedError::new(&dir, e.to_string()))?;
+        let file = dir.join("shadow.db");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", file.display()))
+            .map_err(|e| ExpectedError::plain(e.to_string()))?;
+        let o = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true);
+        let conn = match SqliteConnection::connect_with(&o).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(ExpectedError::new(&file, db::clean_message(&e)));
+            }
+        };
+        Ok(Shadow {
+            admin: None,
+            name: file.display().to_string(),
+            conn: Connection::Sqlite(conn),
+            url: Some(url),
+            dir: Some(dir),
+        })
+    }
+
+    /// The shadow database's URL, for other programs (in-memory SQLite has none).
+    pub fn url(&self) -> Option<&DatabaseUrl> {
+        self.url.as_ref()
+    }
+
+    /// The server is MariaDB (rather than MySQL).
+    pub async fn is_mariadb(&mut self) -> bool {
+        if self.conn.engine() != Engine::Mysql {
+            return false;
+        }
+        self.conn
+            .text_rows("SELECT VERSION()")
+            .await
+            .ok()
+            .and_then(|rows| rows.first().and_then(|r| r.first().cloned().flatten()))
+            .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"))
     }
 
     /// Drops the shadow database.
@@ -102,6 +163,9 @@ impl Shadow {
         if let Some(mut admin) = self.admin {
             let _ = admin.execute(&drop_sql(engine, &self.name)).await;
             admin.close().await;
+        }
+        if let Some(dir) = self.dir {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

@@ -545,7 +545,7 @@ pub fn status_for(guard: &DatabaseGuard, v: &Verification) -> DatabaseGuardStatu
         verdict: Some(v.verdict.as_str().to_string()),
         reason: Some(truncate(&v.reason, 4000)),
         ledger: v.ledger.as_ref().map(|l| LedgerStatus {
-            tool: l.tool.name().into(),
+            tool: l.tool.id().into(),
             version: l.version(),
         }),
         matched_revision: v.matched_revision.clone(),
@@ -596,6 +596,26 @@ fn status_for_error(guard: &DatabaseGuard, e: &GuardError) -> DatabaseGuardStatu
     }
 }
 
+/// A merge patch that replaces the whole status: fields the new status
+/// leaves out are set to null, so nothing of the previous check survives
+/// (a repaired database must not keep its old `missing` list, which gates
+/// rollouts).
+pub fn status_patch(status: &DatabaseGuardStatus) -> serde_json::Value {
+    let mut value = serde_json::to_value(status).unwrap_or_default();
+    let schema = schemars::schema_for!(DatabaseGuardStatus);
+    if let (Some(map), Some(fields)) = (
+        value.as_object_mut(),
+        schema
+            .get("properties")
+            .and_then(serde_json::Value::as_object),
+    ) {
+        for field in fields.keys() {
+            map.entry(field.clone()).or_insert(serde_json::Value::Null);
+        }
+    }
+    serde_json::json!({ "status": value })
+}
+
 async fn patch_status(
     client: &Client,
     ns: &str,
@@ -603,15 +623,41 @@ async fn patch_status(
     status: &DatabaseGuardStatus,
 ) -> Result<(), kube::Error> {
     let api: Api<DatabaseGuard> = Api::namespaced(client.clone(), ns);
-    let patch = serde_json::json!({ "status": status });
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map(|_| ())
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(&status_patch(status)),
+    )
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_status_patch_clears_what_the_new_status_leaves_out() {
+        let patch = status_patch(&DatabaseGuardStatus {
+            verdict: Some("in_sync".into()),
+            ..DatabaseGuardStatus::default()
+        });
+        let status = &patch["status"];
+        assert_eq!(status["verdict"], "in_sync");
+        for cleared in [
+            "missing",
+            "recordedNotApplied",
+            "matchedRevision",
+            "drift",
+            "ledger",
+            "pending",
+        ] {
+            assert!(
+                status.get(cleared).is_some_and(serde_json::Value::is_null),
+                "{cleared}: {patch}"
+            );
+        }
+    }
 
     #[test]
     fn reasons_and_backoff() {

@@ -26,6 +26,8 @@ pub fn json(v: &Verification) -> Value {
         })),
         "matched_revision": v.matched_revision,
         "recorded_not_applied": v.recorded_not_applied,
+        "applied_not_recorded": v.applied_not_recorded,
+        "partly_applied": v.partly_applied,
         "pending": v.pending,
         "compared_with": v.compared_with,
         "drift": v.drift,
@@ -64,7 +66,7 @@ pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
                 s,
                 "  {}   {} ({}): {}",
                 style.bold("ledger"),
-                l.tool.name(),
+                l.tool.id(),
                 l.table,
                 l.version()
             );
@@ -102,6 +104,29 @@ pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
             style.bold("recorded, not applied:"),
             v.recorded_not_applied.join(", ")
         );
+    }
+    if !v.applied_not_recorded.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {} {}",
+            style.bold("applied, not recorded:"),
+            v.applied_not_recorded.join(", ")
+        );
+    }
+    if let Some(p) = &v.partly_applied {
+        let _ = writeln!(
+            s,
+            "  {} {}{}",
+            style.bold("partly applied:"),
+            p.revision,
+            if p.recorded {
+                " (recorded)"
+            } else {
+                " (not recorded)"
+            }
+        );
+        let _ = writeln!(s, "    done:     {}", p.present.join(", "));
+        let _ = writeln!(s, "    not done: {}", p.absent.join(", "));
     }
     if !v.pending.is_empty() {
         let _ = writeln!(s, "  {} {}", style.bold("pending:"), v.pending.join(", "));

@@ -8,31 +8,11 @@
 //! script — is applied by the lint engine, which may change a rule's
 //! severity and adds it to the message.
 
-mod alembic;
-mod atlas;
-mod dbmate;
-mod diesel;
-mod django;
 pub mod docs;
-mod ecto;
-mod efcore;
-mod flask_migrate;
-mod flyway;
-mod golang_migrate;
-mod goose;
-mod knex;
-mod laravel;
-mod liquibase;
-mod node_pg_migrate;
-mod prisma;
-mod rails;
 pub mod release;
-mod sequelize;
-mod sqitch;
-mod sqlx;
-mod typeorm;
 
 use crate::command::Invocation;
+pub use crate::tools::Tool;
 use serde::{Deserialize, Serialize};
 
 /// How bad a finding is.
@@ -69,124 +49,6 @@ impl Severity {
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The migration tool a rule is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Tool {
-    Alembic,
-    FlaskMigrate,
-    Django,
-    Rails,
-    Prisma,
-    Flyway,
-    Liquibase,
-    GolangMigrate,
-    Sqlx,
-    Dbmate,
-    Goose,
-    Knex,
-    Sequelize,
-    Typeorm,
-    NodePgMigrate,
-    EfCore,
-    Laravel,
-    Ecto,
-    Diesel,
-    Sqitch,
-    Atlas,
-    /// Rules about a release step as a whole, for any tool.
-    Release,
-}
-
-impl Tool {
-    pub fn name(self) -> &'static str {
-        match self {
-            Tool::Alembic => "Alembic",
-            Tool::FlaskMigrate => "Flask-Migrate",
-            Tool::Django => "Django",
-            Tool::Rails => "Rails (ActiveRecord)",
-            Tool::Prisma => "Prisma Migrate",
-            Tool::Flyway => "Flyway",
-            Tool::Liquibase => "Liquibase",
-            Tool::GolangMigrate => "golang-migrate",
-            Tool::Sqlx => "sqlx-cli",
-            Tool::Dbmate => "dbmate",
-            Tool::Goose => "goose",
-            Tool::Knex => "Knex",
-            Tool::Sequelize => "Sequelize",
-            Tool::Typeorm => "TypeORM",
-            Tool::NodePgMigrate => "node-pg-migrate",
-            Tool::EfCore => "Entity Framework Core",
-            Tool::Laravel => "Laravel",
-            Tool::Ecto => "Ecto",
-            Tool::Diesel => "Diesel",
-            Tool::Sqitch => "Sqitch",
-            Tool::Atlas => "Atlas",
-            Tool::Release => "Release steps",
-        }
-    }
-
-    /// The tool's documentation, for rule pages.
-    pub fn docs_url(self) -> &'static str {
-        match self {
-            Tool::Alembic => "https://alembic.sqlalchemy.org/en/latest/api/commands.html",
-            Tool::FlaskMigrate => "https://flask-migrate.readthedocs.io/en/latest/",
-            Tool::Django => "https://docs.djangoproject.com/en/stable/ref/django-admin/#migrate",
-            Tool::Rails => "https://guides.rubyonrails.org/active_record_migrations.html",
-            Tool::Prisma => "https://www.prisma.io/docs/orm/reference/prisma-cli-reference",
-            Tool::Flyway => "https://documentation.red-gate.com/fd/commands-277579284.html",
-            Tool::Liquibase => "https://docs.liquibase.com/commands/home.html",
-            Tool::GolangMigrate => {
-                "https://github.com/golang-migrate/migrate/tree/master/cmd/migrate"
-            }
-            Tool::Sqlx => "https://github.com/launchbadge/sqlx/blob/main/sqlx-cli/README.md",
-            Tool::Dbmate => "https://github.com/amacneil/dbmate#commands",
-            Tool::Goose => "https://pressly.github.io/goose/documentation/",
-            Tool::Knex => "https://knexjs.org/guide/migrations.html",
-            Tool::Sequelize => "https://sequelize.org/docs/v6/other-topics/migrations/",
-            Tool::Typeorm => "https://typeorm.io/docs/migrations/executing",
-            Tool::NodePgMigrate => "https://salsita.github.io/node-pg-migrate/cli",
-            Tool::EfCore => "https://learn.microsoft.com/ef/core/cli/dotnet",
-            Tool::Laravel => "https://laravel.com/docs/migrations",
-            Tool::Ecto => "https://hexdocs.pm/ecto_sql/Mix.Tasks.Ecto.Migrate.html",
-            Tool::Diesel => "https://diesel.rs/guides/getting-started",
-            Tool::Sqitch => "https://sqitch.org/docs/manual/sqitch-deploy/",
-            Tool::Atlas => "https://atlasgo.io/cli-reference",
-            Tool::Release => {
-                "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md"
-            }
-        }
-    }
-
-    /// Directory name of the tool's rule pages.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Tool::Alembic => "alembic",
-            Tool::FlaskMigrate => "flask-migrate",
-            Tool::Django => "django",
-            Tool::Rails => "rails",
-            Tool::Prisma => "prisma",
-            Tool::Flyway => "flyway",
-            Tool::Liquibase => "liquibase",
-            Tool::GolangMigrate => "golang-migrate",
-            Tool::Sqlx => "sqlx",
-            Tool::Dbmate => "dbmate",
-            Tool::Goose => "goose",
-            Tool::Knex => "knex",
-            Tool::Sequelize => "sequelize",
-            Tool::Typeorm => "typeorm",
-            Tool::NodePgMigrate => "node-pg-migrate",
-            Tool::EfCore => "efcore",
-            Tool::Laravel => "laravel",
-            Tool::Ecto => "ecto",
-            Tool::Diesel => "diesel",
-            Tool::Sqitch => "sqitch",
-            Tool::Atlas => "atlas",
-            Tool::Release => "release",
-        }
     }
 }
 
@@ -335,70 +197,25 @@ impl Classified {
     }
 }
 
-type Classifier = fn(&Invocation) -> Option<Classified>;
-
-/// Tool classifiers in the order they are tried; each returns `None` quickly
-/// for programs it does not own.
-const CLASSIFIERS: &[Classifier] = &[
-    alembic::classify,
-    flask_migrate::classify,
-    django::classify,
-    rails::classify,
-    prisma::classify,
-    flyway::classify,
-    liquibase::classify,
-    golang_migrate::classify,
-    sqlx::classify,
-    dbmate::classify,
-    goose::classify,
-    knex::classify,
-    sequelize::classify,
-    typeorm::classify,
-    node_pg_migrate::classify,
-    efcore::classify,
-    laravel::classify,
-    ecto::classify,
-    diesel::classify,
-    sqitch::classify,
-    atlas::classify,
-    release::classify_indirect,
-];
-
-/// Classifies an invocation with the first tool that recognises it.
+/// Classifies an invocation with the first tool that recognises it (in the
+/// order of `tools::ALL`), then as an indirect migration command.
 pub fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.is_help() {
         return None;
     }
-    CLASSIFIERS.iter().find_map(|c| c(inv))
+    crate::tools::ALL
+        .iter()
+        .find_map(|t| (t.classify)(inv))
+        .or_else(|| release::classify_indirect(inv))
 }
 
 /// Every rule, grouped by tool, in a stable order.
 pub fn catalogue() -> Vec<&'static Rule> {
-    let groups: &[&[&'static Rule]] = &[
-        alembic::RULES,
-        flask_migrate::RULES,
-        django::RULES,
-        rails::RULES,
-        prisma::RULES,
-        flyway::RULES,
-        liquibase::RULES,
-        golang_migrate::RULES,
-        sqlx::RULES,
-        dbmate::RULES,
-        goose::RULES,
-        knex::RULES,
-        sequelize::RULES,
-        typeorm::RULES,
-        node_pg_migrate::RULES,
-        efcore::RULES,
-        laravel::RULES,
-        ecto::RULES,
-        diesel::RULES,
-        sqitch::RULES,
-        atlas::RULES,
-        release::RULES,
-    ];
-    groups.iter().flat_map(|g| g.iter().copied()).collect()
+    crate::tools::ALL
+        .iter()
+        .flat_map(|t| t.rules.iter().copied())
+        .chain(release::RULES.iter().copied())
+        .collect()
 }
 
 /// Looks a rule up by id.

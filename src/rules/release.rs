@@ -2,10 +2,11 @@
 
 use super::{Action, Classified, Rule, RuleKind, Severity, Tool};
 use crate::command::Invocation;
+use crate::tools::ToolDef;
 
 pub static MASKED_FAILURE: Rule = Rule {
     id: "release/masked-failure",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Error,
     title: "A failing migration does not fail the release step",
@@ -30,7 +31,7 @@ no `|| true`; if the output must be kept, `set -o pipefail`.",
 
 pub static NO_MIGRATION_STEP: Rule = Rule {
     id: "release/no-migration-step",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "An app with a database has no release step that applies migrations",
@@ -47,7 +48,7 @@ purpose, allowlist this rule for the file with a reason.",
 
 pub static DEFAULT_COMMAND: Rule = Rule {
     id: "release/default-command",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Info,
     title: "A release job without a command runs its image's default",
@@ -62,7 +63,7 @@ reviewed, versioned and linted with the spec.",
 
 pub static MIGRATE_ON_START: Rule = Rule {
     id: "release/migrate-on-start",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Info,
     title: "Migrations run at the start of a long-running process",
@@ -78,7 +79,7 @@ rollout, and blocks it on failure.",
 
 pub static INVALID_SUPPRESSION: Rule = Rule {
     id: "release/invalid-suppression",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "A suppression has no reason or names no known rule",
@@ -93,7 +94,7 @@ ignored and the finding it meant to hide is still reported.",
 
 pub static SPEC_DRIFT: Rule = Rule {
     id: "release/spec-drift",
-    tool: Tool::Release,
+    tool: Tool(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "The live spec's release steps differ from the repository's",
@@ -136,5 +137,21 @@ pub(super) fn classify_indirect(inv: &Invocation) -> Option<Classified> {
         ]
         .iter()
         .any(|w| t.contains(w));
-    applies.then(|| Classified::new(Tool::Release, Action::ApplyIndirect))
+    applies.then(|| Classified::new(Tool(&GROUP), Action::ApplyIndirect))
 }
+
+/// Rules about a release step as a whole, for any tool: a rule group shown
+/// beside the tools, with no ledger and nothing to replay.
+pub static GROUP: ToolDef = ToolDef {
+    id: "release",
+    name: "Release steps",
+    docs_url: "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md",
+    rules: RULES,
+    launched_as: crate::tools::Launched::NONE,
+    classify: |_| None,
+    clean: &[],
+    ledger: None,
+    replay: crate::replay::Replay::Unsupported {
+        instead: "release steps are not a migration tool",
+    },
+};

@@ -4,6 +4,7 @@
 //! Expected schemas may be partial: a field that is `None` (a column type read
 //! from an Alembic revision file without running it) is not compared.
 
+pub mod expr;
 pub mod normalize;
 
 use serde::{Deserialize, Serialize};
@@ -73,80 +74,79 @@ impl fmt::Display for QName {
     }
 }
 
-// Snapshot files are JSON: maps keyed by `schema.name` strings.
-impl Serialize for Schema {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        SchemaRepr::from(self).serialize(s)
+/// Serde for maps keyed by [`QName`]: JSON objects keyed by `schema.name`
+/// (or `name` without a schema), read straight into the map.
+pub mod qname_map {
+    use super::QName;
+    use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+    use serde::ser::{Serialize, Serializer};
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    pub fn key(q: &QName) -> String {
+        if q.schema.is_empty() {
+            q.name.clone()
+        } else {
+            format!("{}.{}", q.schema, q.name)
+        }
+    }
+
+    pub fn serialize<S: Serializer, V: Serialize>(
+        m: &BTreeMap<QName, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(m.iter().map(|(k, v)| (key(k), v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<QName, V>, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = BTreeMap<QName, V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map keyed by schema-qualified names")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut m = BTreeMap::new();
+                while let Some((k, v)) = a.next_entry::<std::borrow::Cow<'de, str>, V>()? {
+                    m.insert(QName::parse(&k), v);
+                }
+                Ok(m)
+            }
+        }
+        d.deserialize_map(MapVisitor(PhantomData))
     }
 }
 
-impl<'de> Deserialize<'de> for Schema {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        SchemaRepr::deserialize(d).map(Schema::from)
-    }
-}
-
-#[derive(Serialize, Deserialize, Default)]
+/// A database schema (all the objects preflight compares). In snapshot
+/// files, maps are keyed by `schema.name` strings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SchemaRepr {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    engine: Option<Engine>,
-    #[serde(default)]
-    tables: BTreeMap<String, Table>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    views: BTreeMap<String, View>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    sequences: BTreeMap<String, Sequence>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    enums: BTreeMap<String, EnumType>,
-}
-
-fn key(q: &QName) -> String {
-    if q.schema.is_empty() {
-        q.name.clone()
-    } else {
-        format!("{}.{}", q.schema, q.name)
-    }
-}
-
-impl From<&Schema> for SchemaRepr {
-    fn from(s: &Schema) -> Self {
-        fn keyed<T: Clone>(m: &BTreeMap<QName, T>) -> BTreeMap<String, T> {
-            m.iter().map(|(k, v)| (key(k), v.clone())).collect()
-        }
-        SchemaRepr {
-            engine: s.engine,
-            tables: keyed(&s.tables),
-            views: keyed(&s.views),
-            sequences: keyed(&s.sequences),
-            enums: keyed(&s.enums),
-        }
-    }
-}
-
-impl From<SchemaRepr> for Schema {
-    fn from(r: SchemaRepr) -> Self {
-        fn unkeyed<T>(m: BTreeMap<String, T>) -> BTreeMap<QName, T> {
-            m.into_iter().map(|(k, v)| (QName::parse(&k), v)).collect()
-        }
-        Schema {
-            engine: r.engine,
-            tables: unkeyed(r.tables),
-            views: unkeyed(r.views),
-            sequences: unkeyed(r.sequences),
-            enums: unkeyed(r.enums),
-        }
-    }
-}
-
-/// A database schema (all the objects preflight compares).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schema {
     /// The engine it was read from; `None` for engine-neutral expectations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<Engine>,
+    #[serde(default, with = "qname_map")]
     pub tables: BTreeMap<QName, Table>,
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "qname_map"
+    )]
     pub views: BTreeMap<QName, View>,
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "qname_map"
+    )]
     pub sequences: BTreeMap<QName, Sequence>,
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "qname_map"
+    )]
     pub enums: BTreeMap<QName, EnumType>,
 }
 

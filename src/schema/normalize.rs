@@ -197,47 +197,63 @@ fn balanced(s: &str) -> bool {
 }
 
 /// Canonical form of an SQL expression (check constraints, index predicates
-/// and expressions): casts removed, case and whitespace folded outside
-/// string literals, redundant parentheses and identifier quotes removed.
+/// and expressions, view bodies), as `schema::expr` reads it.
 pub fn expression(raw: &str) -> String {
     let raw = raw.trim();
     // Most index keys are plain column names.
     if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return raw.to_ascii_lowercase();
     }
-    let s = strip_casts(raw);
-    let mut out = String::with_capacity(s.len());
-    let mut in_quote = false;
-    let mut last_space = false;
-    for c in s.chars() {
-        if c == '\'' {
-            in_quote = !in_quote;
-            out.push(c);
-            last_space = false;
-            continue;
-        }
-        if in_quote {
-            out.push(c);
-            continue;
-        }
-        if c == '"' || c == '`' || c == '(' || c == ')' {
-            continue;
-        }
-        if c.is_whitespace() {
-            if !last_space && !out.is_empty() {
-                out.push(' ');
-            }
-            last_space = true;
-            continue;
-        }
-        last_space = false;
-        out.push(c.to_ascii_lowercase());
+    super::expr::canonical(raw)
+}
+
+/// Canonical form of one index key: its expression, then ` desc` when
+/// descending; `ASC` and the default null ordering are left out
+/// (`sa.text("created_at ASC")` is the plain column).
+pub fn index_key(raw: &str) -> String {
+    let raw = raw.trim();
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return raw.to_ascii_lowercase();
     }
-    let out = out.trim().to_string();
-    // `x = ANY (ARRAY['a', 'b'])` (PostgreSQL's rendering of `IN`) and `x IN ('a','b')`.
-    out.replace(" = any array[", " in [")
-        .replace(", ", ",")
-        .replace(" ,", ",")
+    let mut rest = raw;
+    let mut desc = false;
+    let mut nulls: Option<bool> = None; // Some(true): NULLS FIRST
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(r) = strip_word_suffix(&lower, "nulls first") {
+            nulls = Some(true);
+            rest = &rest[..r];
+        } else if let Some(r) = strip_word_suffix(&lower, "nulls last") {
+            nulls = Some(false);
+            rest = &rest[..r];
+        } else if let Some(r) = strip_word_suffix(&lower, "desc") {
+            desc = true;
+            rest = &rest[..r];
+        } else if let Some(r) = strip_word_suffix(&lower, "asc") {
+            rest = &rest[..r];
+        } else {
+            break;
+        }
+    }
+    let mut out = expression(rest);
+    if desc {
+        out.push_str(" desc");
+    }
+    // The default: NULLS LAST ascending, NULLS FIRST descending.
+    match nulls {
+        Some(true) if !desc => out.push_str(" nulls first"),
+        Some(false) if desc => out.push_str(" nulls last"),
+        _ => {}
+    }
+    out
+}
+
+/// The length of `s` without a trailing ` <word>` (outside quotes and parentheses).
+fn strip_word_suffix(s: &str, word: &str) -> Option<usize> {
+    let t = s.trim_end();
+    let cut = t.strip_suffix(word)?;
+    (cut.ends_with(|c: char| c.is_whitespace() || c == ')') && !cut.trim().is_empty())
+        .then(|| cut.trim_end().len())
 }
 
 /// Canonical referential action (`CASCADE`, `SET NULL`, `NO ACTION`, …).
@@ -304,6 +320,24 @@ mod tests {
             "autoincrement"
         );
         assert_ne!(d("'a'", None), d("'b'", None));
+    }
+
+    #[test]
+    fn index_keys_leave_out_default_orderings() {
+        assert_eq!(index_key("created_at ASC"), index_key("created_at"));
+        assert_eq!(
+            index_key("created_at DESC NULLS FIRST"),
+            index_key("created_at desc")
+        );
+        assert_ne!(index_key("created_at DESC"), index_key("created_at"));
+        assert_eq!(
+            index_key("(lower(email))"),
+            index_key("lower((email)::text)")
+        );
+        assert_eq!(
+            index_key("(lower(email)) DESC"),
+            index_key("lower(email) desc")
+        );
     }
 
     #[test]

@@ -1,0 +1,642 @@
+//! Diagnosis: the verdict and its reason, from the ledger, the expected
+//! revisions and the live schema.
+//!
+//! The ledger's entries say which revisions were applied; the schema those
+//! revisions build is compared with the live one. When they differ, each
+//! revision's changes are looked for in the live schema (`evidence`): a
+//! recorded revision none of whose changes exist was recorded without being
+//! applied (`ledger_ahead`), an unrecorded one whose changes exist was
+//! applied without being recorded, and one with only part of its changes
+//! was partly applied. No accusation without proof: a ledger behind the
+//! expectations is `pending`, and `ledger_ahead` needs a recorded revision
+//! whose changes are provably absent.
+
+mod claims;
+pub mod evidence;
+#[cfg(test)]
+mod tests;
+
+use crate::drift::{self, Change, DiffOptions, DriftItem, ObjectKind};
+use crate::expected::Expected;
+use crate::ledger::Ledger;
+use crate::rules::Severity;
+use crate::schema::Schema;
+use claims::Claims;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    InSync,
+    Pending,
+    LedgerAhead,
+    UnknownRevision,
+    Dirty,
+    ChecksumMismatch,
+    ManualChange,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::InSync => "in_sync",
+            Verdict::Pending => "pending",
+            Verdict::LedgerAhead => "ledger_ahead",
+            Verdict::UnknownRevision => "unknown_revision",
+            Verdict::Dirty => "dirty",
+            Verdict::ChecksumMismatch => "checksum_mismatch",
+            Verdict::ManualChange => "manual_change",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// How bad the verdict is, for `--fail-on` (`error` is always exit 2).
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Verdict::InSync => None,
+            Verdict::Pending => Some(Severity::Warning),
+            _ => Some(Severity::Error),
+        }
+    }
+
+    /// The ledger's claims hold (the schema has what the ledger says).
+    pub fn ledger_consistent(self) -> bool {
+        matches!(self, Verdict::InSync | Verdict::Pending)
+    }
+}
+
+/// A revision some of whose changes exist and others not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartlyApplied {
+    pub revision: String,
+    /// Whether the ledger records it.
+    pub recorded: bool,
+    /// Its changes that are in the schema.
+    pub present: Vec<String>,
+    /// Its changes that are not.
+    pub absent: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub verdict: Verdict,
+    pub reason: String,
+    /// The revision the live schema matches best.
+    pub matched_revision: Option<String>,
+    /// Revisions the ledger records whose changes are not in the schema.
+    pub recorded_not_applied: Vec<String>,
+    /// Revisions the ledger does not record whose changes are in the schema.
+    pub applied_not_recorded: Vec<String>,
+    /// A revision applied in part (a failed migration on an engine without
+    /// transactional DDL, or a hand edit).
+    pub partly_applied: Option<PartlyApplied>,
+    /// Revisions not run yet.
+    pub pending: Vec<String>,
+    /// Drift against the schema the ledger claims (or the head).
+    pub drift: Vec<DriftItem>,
+    /// The revision the drift was computed against.
+    pub compared_with: Option<String>,
+}
+
+impl Diagnosis {
+    fn new(verdict: Verdict) -> Diagnosis {
+        Diagnosis {
+            verdict,
+            reason: String::new(),
+            matched_revision: None,
+            recorded_not_applied: Vec::new(),
+            applied_not_recorded: Vec::new(),
+            partly_applied: None,
+            pending: Vec::new(),
+            drift: Vec::new(),
+            compared_with: None,
+        }
+    }
+}
+
+/// Differences that count for a verdict: warnings and errors.
+fn significant(items: &[DriftItem]) -> usize {
+    items
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .count()
+}
+
+fn has_missing_error(items: &[DriftItem]) -> bool {
+    items
+        .iter()
+        .any(|x| x.change == Change::Missing && x.severity == Severity::Error)
+}
+
+pub(crate) fn join(v: &[String]) -> String {
+    match v.len() {
+        0 => String::new(),
+        1 => v[0].clone(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
+    }
+}
+
+pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> Diagnosis {
+    let opts = DiffOptions {
+        partial: expected.partial,
+        relaxed: Some(&expected.relaxed),
+    };
+    match ledger {
+        Some(l) if expected.has_revisions() => with_ledger(expected, l, live, opts),
+        _ => against_head(expected, ledger, live, opts),
+    }
+}
+
+/// No ledger, or expectations without revisions: compare with the head.
+fn against_head(
+    expected: &Expected,
+    ledger: Option<&Ledger>,
+    live: &Schema,
+    opts: DiffOptions,
+) -> Diagnosis {
+    let mut d = Diagnosis::new(Verdict::InSync);
+    d.compared_with = expected.head_id().map(str::to_owned);
+    d.drift = drift::diff(expected.head(), live, opts);
+    let no_ledger = if ledger.is_none() {
+        "no migration ledger was found; "
+    } else {
+        ""
+    };
+    if significant(&d.drift) == 0 {
+        d.reason = format!("{no_ledger}the schema has everything the expected schema requires");
+    } else if let Some(l) = ledger.filter(|_| has_missing_error(&d.drift)) {
+        d.verdict = Verdict::LedgerAhead;
+        d.reason = format!(
+            "{} says {}, but the schema lacks {} (give expectations per revision to see which revisions were skipped)",
+            l.table,
+            l.version(),
+            summarize_missing(&d.drift, expected)
+        );
+    } else {
+        d.verdict = Verdict::ManualChange;
+        d.reason = format!(
+            "{no_ledger}the schema differs from the expected schema: {}",
+            summarize(&d.drift)
+        );
+    }
+    d
+}
+
+fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions) -> Diagnosis {
+    let claims = Claims::resolve(expected, l);
+    let head = expected.revisions.len().saturating_sub(1);
+    let id = |i: usize| expected.id(i).map(str::to_owned);
+
+    if let Some(unknown) = claims.unknown.first() {
+        let mut d = Diagnosis::new(Verdict::UnknownRevision);
+        d.reason = format!(
+            "{} says {unknown}, which is none of the {} known revisions ({} … {}): the database was migrated by another version of the code, or the ledger was edited",
+            l.table,
+            expected.revisions.len(),
+            id(0).unwrap_or_default(),
+            id(head).unwrap_or_default()
+        );
+        d.drift = drift::diff(expected.head(), live, opts);
+        d.compared_with = id(head);
+        return d;
+    }
+
+    let state = claims.schema(expected);
+    let drift_claimed = drift::diff(&state, live, opts);
+    let claimed_id = claims.last_claimed().and_then(id);
+
+    if !l.dirty.is_empty() {
+        let mut d = Diagnosis::new(Verdict::Dirty);
+        d.reason = format!(
+            "{} records {} as failed or half-applied ({}): the schema is whatever the failure left",
+            l.table,
+            join(&l.dirty),
+            l.tool.id()
+        );
+        // What of the failed revision is there, when it is known.
+        let evidence = evidence::gather(expected, &claims.wholly, live);
+        if let Some(p) = l
+            .dirty
+            .iter()
+            .find_map(|v| expected.position(v))
+            .and_then(|i| partly(expected, &evidence, i, false))
+        {
+            d.reason.push_str(&format!("; {}", describe_partly(&p)));
+            d.partly_applied = Some(p);
+        }
+        d.drift = drift_claimed;
+        d.compared_with = claimed_id;
+        return d;
+    }
+
+    // Applied files edited after they ran.
+    let edited: Vec<String> = expected
+        .revisions
+        .iter()
+        .filter_map(|r| {
+            let rid = r.id.as_ref()?;
+            let recorded = l.checksums.get(rid)?;
+            let now = r.checksum.as_ref()?;
+            (recorded != now).then(|| rid.clone())
+        })
+        .collect();
+    if !edited.is_empty() {
+        let mut d = Diagnosis::new(Verdict::ChecksumMismatch);
+        d.reason = format!(
+            "{} was applied and then edited: its checksum in {} differs from the file",
+            join(&edited),
+            l.table
+        );
+        d.drift = drift_claimed;
+        d.compared_with = claimed_id;
+        return d;
+    }
+
+    let evidence = evidence::gather(expected, &claims.wholly, live);
+    // A revision standing for many migrations (a snapshot of a whole ledger,
+    // the only revision of a head snapshot, or the first revision when the
+    // ledger has entries before it) holds more than its own changes: its
+    // evidence cannot tell which of them ran.
+    let bulk: Vec<bool> = (0..expected.revisions.len())
+        .map(|i| {
+            expected.revisions[i].entries.len() > 1
+                || i == 0 && (expected.revisions.len() == 1 || !claims.earlier.is_empty())
+        })
+        .collect();
+    let mut d = Diagnosis::new(Verdict::InSync);
+    d.compared_with = claimed_id.clone();
+    d.matched_revision = claimed_id;
+    d.pending = claims.pending(expected);
+    d.applied_not_recorded = (0..expected.revisions.len())
+        .filter(|&i| !claims.touched[i] && !bulk[i] && evidence[i].applied())
+        .filter_map(id)
+        .collect();
+
+    // The earliest revision the ledger does not record whose changes are
+    // partly there: a migration that failed half-way (DDL is not
+    // transactional on MySQL/MariaDB) and was not recorded.
+    let half_applied = (0..expected.revisions.len())
+        .filter(|&i| !claims.touched[i] && !bulk[i])
+        .find(|&i| evidence[i].strong_present > 0)
+        .and_then(|i| partly(expected, &evidence, i, false));
+
+    if significant(&drift_claimed) == 0 && half_applied.is_none() {
+        d.drift = drift_claimed;
+        if !d.applied_not_recorded.is_empty() {
+            d.verdict = Verdict::ManualChange;
+            d.pending.retain(|p| !d.applied_not_recorded.contains(p));
+            d.reason = format!(
+                "{} says {}, but the schema also has what {} {}: {} applied without being recorded",
+                l.table,
+                l.version(),
+                join(&d.applied_not_recorded),
+                if d.applied_not_recorded.len() == 1 {
+                    "creates"
+                } else {
+                    "create"
+                },
+                if d.applied_not_recorded.len() == 1 {
+                    "it was"
+                } else {
+                    "they were"
+                }
+            );
+        } else if d.pending.is_empty() {
+            d.matched_revision = id(head);
+            d.reason = format!(
+                "{} says {} and the schema has everything it requires",
+                l.table,
+                l.version()
+            );
+        } else {
+            d.verdict = Verdict::Pending;
+            d.reason = pending_reason(expected, l, &claims, &d.pending, live, opts);
+        }
+        return d;
+    }
+
+    // The schema lacks or changes something the claims require: whose?
+    let not_applied = not_applied(expected, &claims, &evidence, &bulk);
+    // A recorded revision standing for many migrations whose objects are
+    // missing: the ledger claims them, but which were skipped is unknown.
+    let bulk_missing = (0..expected.revisions.len())
+        .any(|i| claims.wholly[i] && bulk[i] && !evidence[i].absent.is_empty())
+        && has_missing_error(&drift_claimed);
+    if !not_applied.is_empty() || bulk_missing {
+        d.verdict = Verdict::LedgerAhead;
+        d.recorded_not_applied = not_applied.iter().filter_map(|&i| id(i)).collect();
+        let missing = summarize_missing(&drift_claimed, expected);
+        if not_applied.is_empty() {
+            d.reason = format!(
+                "{} says {}, but the schema lacks {} (expectations per revision would show which revisions were skipped)",
+                l.table,
+                l.version(),
+                missing
+            );
+        } else {
+            d.matched_revision = claims.matched_before(not_applied[0]).and_then(id);
+            let rest = claims.without(&not_applied);
+            let unexplained = significant(&drift::diff(&rest.schema(expected), live, opts));
+            d.reason = format!(
+                "{} says {}, but the schema matches {}: {} {} recorded, not applied{}{}",
+                l.table,
+                l.version(),
+                d.matched_revision
+                    .as_deref()
+                    .unwrap_or("no revision (nothing applied)"),
+                join(&d.recorded_not_applied),
+                if d.recorded_not_applied.len() == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; missing {missing}")
+                },
+                if unexplained > 0 {
+                    format!("; {unexplained} other differences no revision explains")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        d.drift = drift_claimed;
+        return d;
+    }
+    d.drift = drift_claimed;
+
+    if let Some(p) = half_applied {
+        d.verdict = Verdict::Dirty;
+        d.reason = format!(
+            "{} says {}, and {}: the migration failed half-way (DDL is not transactional on {}) and was not recorded",
+            l.table,
+            l.version(),
+            describe_partly(&p),
+            live.engine.map_or("this engine", |e| e.name())
+        );
+        d.pending.retain(|x| *x != p.revision);
+        d.partly_applied = Some(p);
+        return d;
+    }
+    if !d.applied_not_recorded.is_empty() {
+        d.verdict = Verdict::ManualChange;
+        d.pending.retain(|p| !d.applied_not_recorded.contains(p));
+        d.reason = format!(
+            "{} says {}, the schema has what {} {} (applied without being recorded), and differs in ways no revision explains: {}",
+            l.table,
+            l.version(),
+            join(&d.applied_not_recorded),
+            if d.applied_not_recorded.len() == 1 {
+                "creates"
+            } else {
+                "create"
+            },
+            summarize(&d.drift)
+        );
+        return d;
+    }
+    d.verdict = Verdict::ManualChange;
+    if let Some(p) = (0..expected.revisions.len())
+        .filter(|&i| claims.wholly[i] && !bulk[i])
+        .find_map(|i| partly(expected, &evidence, i, true))
+    {
+        d.reason = format!(
+            "{} says {}, but {}: changed by hand after it ran, or the migration does more than its file shows",
+            l.table,
+            l.version(),
+            describe_partly(&p)
+        );
+        d.partly_applied = Some(p);
+        return d;
+    }
+    d.reason = format!(
+        "{} says {}, and the schema differs from it in ways no revision explains: {}",
+        l.table,
+        l.version(),
+        summarize(&d.drift)
+    );
+    d
+}
+
+/// Recorded revisions that did not run: none of their changes is there, or
+/// they only alter tables that revisions which did not run either create
+/// (a column cannot have been added to a table that never existed).
+fn not_applied(
+    expected: &Expected,
+    claims: &Claims,
+    evidence: &[evidence::RevisionEvidence],
+    bulk: &[bool],
+) -> Vec<usize> {
+    let creator = |q: &crate::schema::QName, before: usize| {
+        (0..before).rev().find(|&j| {
+            claims.wholly[j]
+                && matches!(
+                    expected.revisions[j].changes.tables.get(q),
+                    Some(crate::expected::changes::TableChange::Create(_))
+                )
+        })
+    };
+    let mut out: Vec<usize> = Vec::new();
+    for (i, ev) in evidence.iter().enumerate() {
+        if !claims.wholly[i] || bulk[i] || ev.made_present > 0 {
+            continue;
+        }
+        let own = ev.strong_absent > 0;
+        let dependent = ev.absent.is_empty()
+            && !ev.missing_tables.is_empty()
+            && ev
+                .missing_tables
+                .iter()
+                .all(|q| creator(q, i).is_some_and(|c| out.contains(&c)));
+        if own
+            && ev
+                .missing_tables
+                .iter()
+                .all(|q| creator(q, i).is_none_or(|c| out.contains(&c)))
+            || dependent
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn partly(
+    expected: &Expected,
+    evidence: &[evidence::RevisionEvidence],
+    i: usize,
+    recorded: bool,
+) -> Option<PartlyApplied> {
+    let ev = evidence.get(i)?;
+    if !ev.partly() {
+        return None;
+    }
+    Some(PartlyApplied {
+        revision: expected.id(i)?.to_string(),
+        recorded,
+        present: evidence::headline(&ev.present)
+            .map(describe_effect)
+            .collect(),
+        absent: evidence::headline(&ev.absent)
+            .map(describe_effect)
+            .collect(),
+    })
+}
+
+fn describe_effect(e: &evidence::Effect) -> String {
+    if e.is_drop() {
+        format!("{} dropped", e.describe())
+    } else {
+        e.describe()
+    }
+}
+
+fn describe_partly(p: &PartlyApplied) -> String {
+    let list = |v: &[String]| {
+        if v.len() > 6 {
+            format!("{} and {} more", v[..6].join(", "), v.len() - 6)
+        } else {
+            join(v)
+        }
+    };
+    format!(
+        "{} was partly applied: done: {}; not done: {}",
+        p.revision,
+        list(&p.present),
+        list(&p.absent)
+    )
+}
+
+/// Why a ledger behind the expectations is only pending, and what the
+/// pending revisions will bring.
+fn pending_reason(
+    expected: &Expected,
+    l: &Ledger,
+    claims: &Claims,
+    pending: &[String],
+    live: &Schema,
+    opts: DiffOptions,
+) -> String {
+    let mut reason = format!(
+        "{} says {}, the schema matches it, and {} not run yet: {}",
+        l.table,
+        l.version(),
+        plural_migrations(pending.len()),
+        list_some(pending)
+    );
+    // A revision standing for several entries (a snapshot of a whole
+    // ledger): what the entries not applied yet will create is missing now.
+    if claims.has_partly_claimed() {
+        let missing = summarize_missing(&drift::diff(expected.head(), live, opts), expected);
+        if !missing.is_empty() {
+            reason.push_str(&format!(
+                "; the schema lacks {missing}, which they are expected to create (expectations per revision would prove it)"
+            ));
+        }
+    }
+    reason
+}
+
+fn list_some(v: &[String]) -> String {
+    if v.len() > 8 {
+        format!(
+            "{} … {} ({} in all)",
+            v[..3].join(", "),
+            v[v.len() - 1],
+            v.len()
+        )
+    } else {
+        join(v)
+    }
+}
+
+fn plural_migrations(n: usize) -> String {
+    if n == 1 {
+        "1 migration is".into()
+    } else {
+        format!("{n} migrations are")
+    }
+}
+
+/// `tables sessions and notifications (and 7 indexes)`: tables in the order
+/// the revisions create them, then the other missing objects by kind.
+fn summarize_missing(items: &[DriftItem], expected: &Expected) -> String {
+    let created_at = |name: &str| {
+        expected
+            .revisions
+            .iter()
+            .position(|r| {
+                r.changes
+                    .tables
+                    .keys()
+                    .any(|q| q.to_string() == name || q.name == name)
+            })
+            .unwrap_or(usize::MAX)
+    };
+    let mut tables: Vec<String> = items
+        .iter()
+        .filter(|d| {
+            d.change == Change::Missing
+                && d.object == ObjectKind::Table
+                && d.severity >= Severity::Warning
+        })
+        .map(|d| d.name.clone())
+        .collect();
+    tables.sort_by_key(|t| (created_at(t), t.clone()));
+    let count = |kind: ObjectKind| {
+        items
+            .iter()
+            .filter(|d| {
+                d.change == Change::Missing && d.object == kind && d.severity >= Severity::Warning
+            })
+            .count()
+    };
+    let mut others = Vec::new();
+    for (kind, one, many) in [
+        (ObjectKind::Column, "column", "columns"),
+        (ObjectKind::Index, "index", "indexes"),
+        (ObjectKind::Constraint, "constraint", "constraints"),
+        (ObjectKind::View, "view", "views"),
+        (ObjectKind::Enum, "enum type", "enum types"),
+    ] {
+        match count(kind) {
+            0 => {}
+            1 => others.push(format!("1 {one}")),
+            n => others.push(format!("{n} {many}")),
+        }
+    }
+    let mut out = String::new();
+    if !tables.is_empty() {
+        out = format!(
+            "{} {}",
+            if tables.len() == 1 { "table" } else { "tables" },
+            join(&tables)
+        );
+    }
+    if !others.is_empty() {
+        let rest = join(&others);
+        out = if out.is_empty() {
+            rest
+        } else {
+            format!("{out} (and {rest})")
+        };
+    }
+    out
+}
+
+/// The first few significant differences, for a reason line.
+fn summarize(items: &[DriftItem]) -> String {
+    let sig: Vec<String> = items
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .map(DriftItem::describe)
+        .collect();
+    match sig.len() {
+        0 => "no significant differences".into(),
+        n if n <= 3 => sig.join("; "),
+        n => format!("{}; and {} more", sig[..3].join("; "), n - 3),
+    }
+}

@@ -1,0 +1,544 @@
+//! Replayed expectations: the project's own migration tool applies one
+//! revision at a time to a throwaway shadow database, and after each step
+//! preflight reads the schema and the ledger the tool wrote. The result is
+//! one expectation per revision, in the tool's own order, with the ledger
+//! entries each step recorded — exact where reading migration files can
+//! only be partial. The target database is never involved.
+//!
+//! A tool steps either with a command that applies the next pending
+//! migration (`knex migrate:up`, `goose up-by-one`) or with one that
+//! migrates up to a named revision, given the list of revisions in order
+//! (`manage.py migrate <app> <name>` over `showmigrations --plan`).
+
+mod runner;
+pub mod url;
+
+use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::expected::changes::Changes;
+use crate::expected::shadow::Shadow;
+use crate::expected::{Expected, ExpectedError, Revision, SourceKind};
+use crate::introspect::{self, IntrospectOptions, QueryError};
+use crate::ledger::{self, Ledger};
+use crate::schema::{Engine, Schema};
+use crate::tools::{Entries, Tool};
+pub use runner::Output;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Whether and how a tool's CLI applies one revision at a time.
+pub enum Replay {
+    Steps(ReplayDef),
+    /// The tool cannot step; what to do instead.
+    Unsupported {
+        instead: &'static str,
+    },
+}
+
+/// How a tool's CLI applies one revision at a time.
+pub struct ReplayDef {
+    /// The command that runs the tool when none is given after `--`.
+    pub launcher: &'static [&'static str],
+    /// How one revision is applied.
+    pub step: Step,
+    /// How the shadow database reaches the tool: environment and arguments.
+    pub connect: fn(&ToolDb, &Project) -> Connect,
+}
+
+pub enum Step {
+    /// A command that applies the next pending migration. When none is
+    /// left the ledger does not change; some tools then exit non-zero with
+    /// one of the `done` messages.
+    Next {
+        args: fn(&Project) -> Vec<String>,
+        done: &'static [&'static str],
+    },
+    /// A command that migrates up to a named revision, over the revisions
+    /// in the tool's order.
+    To {
+        list: Lister,
+        args: fn(&Project, &Target) -> Vec<String>,
+    },
+}
+
+/// Where the revisions to step through come from.
+pub enum Lister {
+    /// Files in a directory of the project, in name order.
+    Files {
+        dir: &'static str,
+        ext: &'static str,
+        /// The ledger entry a file name stands for (`None`: not a migration).
+        id: fn(&str) -> Option<String>,
+    },
+    /// The output of one of the tool's commands.
+    Command {
+        args: fn(&Project) -> Vec<String>,
+        parse: fn(&str) -> Vec<Target>,
+    },
+    /// Read by preflight itself (Alembic's revision graph).
+    Read(fn(&Project) -> Result<Vec<Target>, String>),
+}
+
+/// One revision to step to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The ledger entry it records.
+    pub id: String,
+    /// What the tool's command names it (a file, `app name`).
+    pub name: String,
+    /// The revisions it follows, when the tool has a revision graph.
+    pub parents: Vec<String>,
+}
+
+impl Target {
+    pub fn new(id: impl Into<String>) -> Target {
+        let id = id.into();
+        Target {
+            name: id.clone(),
+            id,
+            parents: Vec::new(),
+        }
+    }
+}
+
+/// The project being replayed.
+pub struct Project {
+    /// Where the tool runs.
+    pub dir: PathBuf,
+    /// The tool's configuration file, when given (`alembic.ini`, a knexfile,
+    /// a TypeORM data source).
+    pub config: Option<PathBuf>,
+}
+
+/// The shadow database as the tool must reach it.
+pub struct ToolDb {
+    pub url: DatabaseUrl,
+    /// The server is MariaDB (JDBC tools pick its driver).
+    pub mariadb: bool,
+}
+
+/// Environment variables and arguments that point the tool at the shadow.
+#[derive(Debug, Default)]
+pub struct Connect {
+    pub env: Vec<(String, String)>,
+    /// Arguments right after the launcher (global options).
+    pub args: Vec<String>,
+    /// Arguments after the step's own (options of the command).
+    pub trailing: Vec<String>,
+}
+
+impl Connect {
+    pub fn env(name: &str, value: String) -> Connect {
+        Connect {
+            env: vec![(name.into(), value)],
+            ..Connect::default()
+        }
+    }
+}
+
+/// A replay could not be done; nothing is written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("{tool} cannot apply one revision at a time: {instead}")]
+    Unsupported {
+        tool: &'static str,
+        instead: &'static str,
+    },
+    #[error("no migration tool is called `{0}` (see `preflight rules` for the tools)")]
+    UnknownTool(String),
+    #[error(transparent)]
+    Shadow(#[from] ExpectedError),
+    #[error("cannot run `{command}` in {}", dir.display())]
+    Launch {
+        command: String,
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{command}` failed ({status}) {during}:\n{output}")]
+    StepFailed {
+        command: String,
+        during: String,
+        status: String,
+        output: String,
+    },
+    #[error("`{command}` did not finish within {}s {during}", after.as_secs())]
+    Timeout {
+        command: String,
+        during: String,
+        after: Duration,
+    },
+    #[error("`{command}` ran, but the ledger does not record {target}:\n{output}")]
+    NotRecorded {
+        command: String,
+        target: String,
+        output: String,
+    },
+    #[error("listing the revisions to replay: {0}")]
+    List(String),
+    #[error("reading the shadow database after {after}")]
+    Read {
+        after: String,
+        #[source]
+        source: QueryError,
+    },
+    #[error(
+        "the replay applied nothing: `{command}` left no {tool} ledger in the shadow database:\n{output}"
+    )]
+    NoLedger {
+        command: String,
+        tool: &'static str,
+        output: String,
+    },
+}
+
+/// What to replay.
+pub struct ReplayOptions {
+    pub tool: Tool,
+    pub project: Project,
+    /// Replaces the tool's launcher (`poetry run python manage.py`, `bin/rails`).
+    pub launcher: Vec<String>,
+    /// The server the shadow database is created on (SQLite: a temporary file).
+    pub shadow_url: Option<DatabaseUrl>,
+    pub engine: Engine,
+    pub connect: ConnectOptions,
+    /// Longest one step of the tool may run.
+    pub step_timeout: Duration,
+    /// Called after each step with its revision and timings.
+    pub progress: Option<Progress>,
+}
+
+/// Reports each step as it is done.
+pub type Progress = Box<dyn Fn(&StepReport) + Send + Sync>;
+
+/// One replayed revision.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub revision: String,
+    /// The tool's own run.
+    pub tool: Duration,
+    /// preflight's work: reading the schema and the ledger, the differences.
+    pub own: Duration,
+}
+
+/// The expectations a replay produced, and what it cost.
+pub struct Replayed {
+    pub expected: Expected,
+    pub steps: Vec<StepReport>,
+}
+
+impl Replayed {
+    pub fn tool_time(&self) -> Duration {
+        self.steps.iter().map(|s| s.tool).sum()
+    }
+
+    pub fn own_time(&self) -> Duration {
+        self.steps.iter().map(|s| s.own).sum()
+    }
+}
+
+/// Replays a project's migrations with its own tool.
+#[tracing::instrument(skip_all, fields(tool = %opts.tool.id(), project = %opts.project.dir.display()))]
+pub async fn replay(opts: &ReplayOptions) -> Result<Replayed, ReplayError> {
+    let def = match opts.tool.replay() {
+        Replay::Steps(def) => def,
+        Replay::Unsupported { instead } => {
+            return Err(ReplayError::Unsupported {
+                tool: opts.tool.name(),
+                instead,
+            });
+        }
+    };
+    let mut shadow =
+        Shadow::create_for_tool(opts.engine, opts.shadow_url.as_ref(), &opts.connect).await?;
+    let result = run(def, opts, &mut shadow).await;
+    shadow.drop().await;
+    result
+}
+
+async fn run(
+    def: &ReplayDef,
+    opts: &ReplayOptions,
+    shadow: &mut Shadow,
+) -> Result<Replayed, ReplayError> {
+    let Some(url) = shadow.url().cloned() else {
+        return Err(ReplayError::Shadow(ExpectedError::plain(
+            "the shadow database cannot be reached by other programs",
+        )));
+    };
+    let db = ToolDb {
+        url,
+        mariadb: shadow.is_mariadb().await,
+    };
+    let connect = (def.connect)(&db, &opts.project);
+    let launcher: Vec<String> = if opts.launcher.is_empty() {
+        def.launcher.iter().map(|s| s.to_string()).collect()
+    } else {
+        opts.launcher.clone()
+    };
+    let fallback = url::conventional(&db.url);
+    let runner = runner::Runner {
+        dir: &opts.project.dir,
+        launcher: &launcher,
+        connect: &connect,
+        timeout: opts.step_timeout,
+        secret: db.url.expose(),
+        fallback_url: &fallback,
+    };
+
+    let targets = match &def.step {
+        Step::To { list, .. } => Some(list_targets(list, &opts.project, &runner).await?),
+        Step::Next { .. } => None,
+    };
+
+    let mut previous = Schema::default();
+    let mut recorded: Vec<String> = Vec::new();
+    let mut revisions: Vec<Revision> = Vec::new();
+    let mut steps = Vec::new();
+    let mut ledger_table: Option<String> = None;
+    let mut index = 0usize;
+    loop {
+        let (args, target) = match (&def.step, &targets) {
+            (Step::Next { args, .. }, _) => (args(&opts.project), None),
+            (Step::To { args, .. }, Some(ts)) => match ts.get(index) {
+                Some(t) => (args(&opts.project, t), Some(t)),
+                None => break,
+            },
+            (Step::To { .. }, None) => break,
+        };
+        index += 1;
+        let during = target.map_or_else(
+            || format!("applying migration {}", revisions.len() + 1),
+            |t| format!("migrating to {}", t.id),
+        );
+        // A target an earlier step already applied (a dependency) is skipped.
+        if let Some(t) = target
+            && recorded.contains(&t.id)
+        {
+            continue;
+        }
+        let out = runner.run(&args, &during).await?;
+        let tool_time = out.elapsed;
+        let own_started = Instant::now();
+        let (schema, ledger) = read(shadow, opts.tool, &during).await?;
+        let now: Vec<String> = match &ledger {
+            Some(l) => applied(l, target, &recorded),
+            None => Vec::new(),
+        };
+        let new: Vec<String> = now
+            .iter()
+            .filter(|e| !recorded.contains(e))
+            .cloned()
+            .collect();
+        if ledger.is_none() && out.success() && target.is_none() && revisions.is_empty() {
+            return Err(ReplayError::NoLedger {
+                command: runner.display(&args),
+                tool: opts.tool.name(),
+                output: out.tail(),
+            });
+        }
+        if new.is_empty() {
+            match (&def.step, target) {
+                // Nothing left to apply.
+                (Step::Next { done, .. }, _) if out.success() || out.says_any(done) => break,
+                (Step::Next { .. }, _) => {
+                    return Err(ReplayError::StepFailed {
+                        command: runner.display(&args),
+                        during,
+                        status: out.status_text(),
+                        output: out.tail(),
+                    });
+                }
+                (Step::To { .. }, Some(t)) => {
+                    return Err(if out.success() {
+                        ReplayError::NotRecorded {
+                            command: runner.display(&args),
+                            target: t.id.clone(),
+                            output: out.tail(),
+                        }
+                    } else {
+                        ReplayError::StepFailed {
+                            command: runner.display(&args),
+                            during,
+                            status: out.status_text(),
+                            output: out.tail(),
+                        }
+                    });
+                }
+                (Step::To { .. }, None) => break,
+            }
+        }
+        if !out.success() {
+            // The tool recorded something and still failed: a migration broke half-way.
+            return Err(ReplayError::StepFailed {
+                command: runner.display(&args),
+                during,
+                status: out.status_text(),
+                output: out.tail(),
+            });
+        }
+        let id = match target {
+            Some(t) if new.contains(&t.id) => t.id.clone(),
+            _ => new[0].clone(),
+        };
+        let mut rev = Revision::new(Some(id.clone()), Changes::between(&previous, &schema));
+        rev.entries = new.iter().filter(|e| **e != id).cloned().collect();
+        rev.parents = target.map(|t| t.parents.clone()).unwrap_or_default();
+        if let Some(l) = &ledger
+            && opts
+                .tool
+                .ledger()
+                .is_some_and(|d| !l.table.eq_ignore_ascii_case(d.table))
+        {
+            ledger_table = Some(l.table.clone());
+        }
+        recorded.extend(new);
+        revisions.push(rev);
+        previous = schema;
+        let report = StepReport {
+            revision: id,
+            tool: tool_time,
+            own: own_started.elapsed(),
+        };
+        if let Some(p) = &opts.progress {
+            p(&report);
+        }
+        steps.push(report);
+    }
+    let mut expected = Expected::new(
+        SourceKind::Snapshot,
+        opts.project.dir.display().to_string(),
+        revisions,
+    );
+    expected.tool = Some(opts.tool);
+    expected.ledger_table = ledger_table;
+    expected.set_engine(Some(opts.engine));
+    expected.reindex();
+    Ok(Replayed { expected, steps })
+}
+
+/// The ledger's entries after a step. Alembic records only heads: the
+/// revision stepped to, and everything before, is what is applied.
+fn applied(l: &Ledger, target: Option<&Target>, before: &[String]) -> Vec<String> {
+    let heads = l.tool.ledger().is_some_and(|d| d.entries == Entries::Heads);
+    match (heads, target) {
+        (true, Some(t)) if l.current.contains(&t.id) => {
+            let mut v = before.to_vec();
+            v.push(t.id.clone());
+            v
+        }
+        (true, _) => before.to_vec(),
+        _ => l.applied.clone(),
+    }
+}
+
+async fn read(
+    shadow: &mut Shadow,
+    tool: Tool,
+    during: &str,
+) -> Result<(Schema, Option<Ledger>), ReplayError> {
+    let err = |source| ReplayError::Read {
+        after: during.to_string(),
+        source,
+    };
+    let schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
+        .await
+        .map_err(err)?;
+    let found = ledger::detect(&schema);
+    let Some((t, table)) = found
+        .iter()
+        .find(|(t, _)| *t == tool)
+        .or(found.first())
+        .cloned()
+    else {
+        return Ok((schema, None));
+    };
+    let l = ledger::read(&mut shadow.conn, t, &table, &schema)
+        .await
+        .map_err(err)?;
+    Ok((schema, Some(l)))
+}
+
+async fn list_targets(
+    list: &Lister,
+    project: &Project,
+    runner: &runner::Runner<'_>,
+) -> Result<Vec<Target>, ReplayError> {
+    match list {
+        Lister::Files { dir, ext, id } => {
+            let path = project.dir.join(dir);
+            let mut names: Vec<String> = std::fs::read_dir(&path)
+                .map_err(|e| ReplayError::List(format!("{}: {e}", path.display())))?
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| n.ends_with(ext))
+                .collect();
+            names.sort();
+            let targets: Vec<Target> = names
+                .into_iter()
+                .filter_map(|n| {
+                    id(&n).map(|i| Target {
+                        id: i,
+                        name: format!("{dir}/{n}"),
+                        parents: Vec::new(),
+                    })
+                })
+                .collect();
+            if targets.is_empty() {
+                return Err(ReplayError::List(format!(
+                    "no migrations in {} (files ending in {ext})",
+                    path.display()
+                )));
+            }
+            Ok(targets)
+        }
+        Lister::Command { args, parse } => {
+            let args = args(project);
+            let out = runner.run(&args, "listing the migrations").await?;
+            if !out.success() {
+                return Err(ReplayError::StepFailed {
+                    command: runner.display(&args),
+                    during: "listing the migrations".into(),
+                    status: out.status_text(),
+                    output: out.tail(),
+                });
+            }
+            let targets = parse(&out.stdout);
+            if targets.is_empty() {
+                return Err(ReplayError::List(format!(
+                    "`{}` listed no migrations:\n{}",
+                    runner.display(&args),
+                    out.tail()
+                )));
+            }
+            Ok(targets)
+        }
+        Lister::Read(read) => read(project).map_err(ReplayError::List),
+    }
+}
+
+/// A tool's arguments with its configuration file first, when one is given
+/// (`--knexfile f`, `-configFiles=f`).
+pub fn with_config(p: &Project, flag: &str, args: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &p.config {
+        if flag.ends_with('=') {
+            out.push(format!("{flag}{}", c.display()));
+        } else {
+            out.push(flag.to_string());
+            out.push(c.display().to_string());
+        }
+    }
+    out.extend(args.iter().map(|a| a.to_string()));
+    out
+}
+
+/// The project's path for a file given relative to the working directory.
+pub fn project_path(project: &Project, file: &Path) -> PathBuf {
+    if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(file))
+            .unwrap_or_else(|_| project.dir.join(file))
+    }
+}

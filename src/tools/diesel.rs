@@ -1,0 +1,83 @@
+//! Diesel: `__diesel_schema_migrations(version, run_on)`.
+
+use super::{Entries, LedgerDef};
+use super::{Launched, Tool, ToolDef};
+use crate::command::Invocation;
+use crate::ledger::read::versions_applied;
+use crate::replay::Replay;
+use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+
+pub(super) static REVERT: Rule = Rule {
+    id: "diesel/revert",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`diesel migration revert` / `redo` moves the schema backwards",
+    message: "reverts migrations, moving the schema backwards",
+    explanation: "`migration revert` runs `down.sql` of the latest migration (`--all`, `-n N`); `redo` \
+reverts and reapplies. In a release step they run on every deploy.",
+    fix: "Release steps run `diesel migration run`; fix forward with a new migration.",
+    examples: &["diesel migration revert --all", "diesel migration redo"],
+};
+
+pub(super) static DATABASE_RESET: Rule = Rule {
+    id: "diesel/database-reset",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Destroy,
+    severity: Severity::Error,
+    title: "`diesel database reset` drops and recreates the database",
+    message: "drops the database, recreates it and runs every migration",
+    explanation: "`diesel database reset` drops the database, creates it again and runs all migrations: all \
+data is lost.",
+    fix: "Release steps run `diesel migration run`.",
+    examples: &["diesel database reset"],
+};
+
+static RULES: &[&Rule] = &[&REVERT, &DATABASE_RESET];
+
+fn classify(inv: &Invocation) -> Option<Classified> {
+    if inv.program != "diesel" {
+        return None;
+    }
+    let pos = inv.positionals(&[
+        "--database-url",
+        "--migration-dir",
+        "--config-file",
+        "-n",
+        "--number",
+    ]);
+    let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
+    let c = |a| Classified::new(Tool(&TOOL), a);
+    Some(match words.as_slice() {
+        ["migration", "run", ..] | ["setup", ..] => c(Action::Apply),
+        ["migration", "revert" | "redo", ..] => c(Action::Rollback).hit(&REVERT),
+        ["database", "reset", ..] | ["database", "drop", ..] => {
+            c(Action::Destroy).hit(&DATABASE_RESET)
+        }
+        ["migration", "pending" | "list", ..] => c(Action::ReadOnly),
+        _ => c(Action::Other),
+    })
+}
+
+pub static TOOL: ToolDef = ToolDef {
+    id: "diesel",
+    name: "Diesel",
+    docs_url: "https://diesel.rs/guides/getting-started",
+    rules: RULES,
+    launched_as: Launched::NONE,
+    classify,
+    clean: &["diesel migration run"],
+    ledger: Some(LedgerDef {
+        table: "__diesel_schema_migrations",
+        columns: &["version"],
+        also: None,
+        any_name_with_exactly: None,
+        companions: &[],
+        entries: Entries::EachApplied,
+        query: |t| t.select(&["version"], None),
+        read: versions_applied,
+    }),
+    replay: Replay::Unsupported {
+        instead: "`diesel migration run` applies every pending migration at once; record the schema after each revision with `preflight snapshot --revision R` on a database migrated that far",
+    },
+};

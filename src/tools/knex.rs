@@ -1,0 +1,96 @@
+//! Knex: `knex_migrations` (names grouped by batch) and `knex_migrations_lock`.
+
+use super::{Entries, LedgerDef};
+use super::{Launched, Tool, ToolDef};
+use crate::command::Invocation;
+use crate::ledger::read::each_row_applied;
+use crate::replay::{Connect, Replay, ReplayDef, Step, url};
+use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+
+pub(super) static ROLLBACK: Rule = Rule {
+    id: "knex/rollback",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`knex migrate:rollback` / `migrate:down` moves the schema backwards",
+    message: "rolls migrations back, moving the schema backwards",
+    explanation: "`migrate:rollback` undoes the latest batch (`--all`: every batch) and `migrate:down` the \
+latest migration. In a release step they undo migrations on every deploy.",
+    fix: "Release steps run `knex migrate:latest`; fix forward with a new migration.",
+    examples: &["knex migrate:rollback --all", "npx knex migrate:down"],
+};
+
+pub(super) static UNLOCK: Rule = Rule {
+    id: "knex/unlock",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Unsafe,
+    severity: Severity::Warning,
+    title: "`knex migrate:unlock` force-releases the migration lock",
+    message: "force-releases `knex_migrations_lock`, even if another migration is running",
+    explanation: "The lock keeps two migration runs apart. Unlocking before every deploy lets concurrent \
+deploys or replicas migrate at the same time.",
+    fix: "Unlock by hand after checking that no migration is running.",
+    examples: &["knex migrate:unlock && knex migrate:latest"],
+};
+
+static RULES: &[&Rule] = &[&ROLLBACK, &UNLOCK];
+
+fn classify(inv: &Invocation) -> Option<Classified> {
+    if inv.program != "knex" {
+        return None;
+    }
+    let sub = inv
+        .positionals(&[
+            "--knexfile",
+            "--env",
+            "--cwd",
+            "--knexpath",
+            "--specific",
+            "--migrations-directory",
+        ])
+        .first()?
+        .text
+        .as_str();
+    let c = |a| Classified::new(Tool(&TOOL), a);
+    Some(match sub {
+        "migrate:latest" | "migrate:up" => c(Action::Apply),
+        "migrate:rollback" | "migrate:down" => {
+            c(Action::Rollback).hit_with(&ROLLBACK, format!("`{sub}`"))
+        }
+        "migrate:unlock" => c(Action::Other).hit(&UNLOCK),
+        "migrate:status" | "migrate:list" | "migrate:currentVersion" => c(Action::ReadOnly),
+        _ => c(Action::Other),
+    })
+}
+
+pub static TOOL: ToolDef = ToolDef {
+    id: "knex",
+    name: "Knex",
+    docs_url: "https://knexjs.org/guide/migrations.html",
+    rules: RULES,
+    launched_as: Launched {
+        program: "knex",
+        python_modules: &[],
+        node_packages: &["knex"],
+    },
+    classify,
+    clean: &["npx knex migrate:latest"],
+    ledger: Some(LedgerDef {
+        table: "knex_migrations",
+        columns: &["batch"],
+        also: None,
+        any_name_with_exactly: None,
+        companions: &["knex_migrations_lock"],
+        entries: Entries::EachApplied,
+        query: |t| t.select(&["name"], Some("id")),
+        read: each_row_applied,
+    }),
+    replay: Replay::Steps(ReplayDef {
+        launcher: &["npx", "knex"],
+        step: Step::Next {
+            args: |p| crate::replay::with_config(p, "--knexfile", &["migrate:up"]),
+            done: &["Already up to date"],
+        },
+        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+    }),
+};

@@ -1,0 +1,141 @@
+//! sqlx-cli: `_sqlx_migrations` with a SHA-384 checksum and a success flag.
+
+use super::{Entries, LedgerDef};
+use super::{Launched, Tool, ToolDef};
+use crate::command::Invocation;
+use crate::ledger::Ledger;
+use crate::ledger::read::{Row, field, flag};
+use crate::replay::Replay;
+use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+
+pub(super) static DATABASE_RESET: Rule = Rule {
+    id: "sqlx/database-reset",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Destroy,
+    severity: Severity::Error,
+    title: "`sqlx database drop` / `reset` drops the database",
+    message: "drops the database",
+    explanation: "`sqlx database drop` drops the database (`-f` terminates connections first) and \
+`sqlx database reset` drops, recreates and migrates it. With `-y` there is no prompt.",
+    fix: "Release steps run `sqlx migrate run`.",
+    examples: &["sqlx database reset -y", "sqlx database drop -y -f"],
+};
+
+pub(super) static REVERT: Rule = Rule {
+    id: "sqlx/revert",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`sqlx migrate revert` moves the schema backwards",
+    message: "reverts migrations, moving the schema backwards",
+    explanation: "`sqlx migrate revert` runs the down script of the latest migration; with \
+`--target-version 0` it reverts all of them.",
+    fix: "Release steps run `sqlx migrate run`; fix forward with a new migration.",
+    examples: &["sqlx migrate revert --target-version 0"],
+};
+
+pub(super) static DRY_RUN: Rule = Rule {
+    id: "sqlx/dry-run",
+    tool: Tool(&TOOL),
+    kind: RuleKind::PrintOnly,
+    severity: Severity::Warning,
+    title: "`sqlx migrate run --dry-run` applies nothing",
+    message: "only lists the migrations it would run; nothing is applied",
+    explanation: "`--dry-run` lists the migrations to be run without applying them. As the only migration \
+command of a release step it leaves every migration pending.",
+    fix: "Drop `--dry-run`.",
+    examples: &["sqlx migrate run --dry-run"],
+};
+
+pub(super) static IGNORE_MISSING: Rule = Rule {
+    id: "sqlx/ignore-missing",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Unsafe,
+    severity: Severity::Warning,
+    title: "`--ignore-missing` accepts applied migrations that no longer exist",
+    message: "ignores applied migrations that are missing from the migrations directory",
+    explanation: "Without the flag, sqlx refuses to run when the database has applied migrations the \
+binary does not know (`VersionMissing`), which catches deploying an older build against a newer \
+database. `--ignore-missing` turns that check off.",
+    fix: "Remove `--ignore-missing`; deploy a build that contains every applied migration.",
+    examples: &["sqlx migrate run --ignore-missing"],
+};
+
+static RULES: &[&Rule] = &[&DATABASE_RESET, &REVERT, &DRY_RUN, &IGNORE_MISSING];
+
+fn classify(inv: &Invocation) -> Option<Classified> {
+    if !matches!(inv.program.as_str(), "sqlx" | "cargo-sqlx") {
+        return None;
+    }
+    let pos = inv.positionals(&[
+        "--source",
+        "--database-url",
+        "-D",
+        "--target-version",
+        "--connect-timeout",
+    ]);
+    let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
+    let c = |a| Classified::new(Tool(&TOOL), a);
+    let mut cl = match words.as_slice() {
+        ["migrate", "run", ..] if inv.has_flag(&["--dry-run"]) => {
+            c(Action::PrintOnly).hit(&DRY_RUN)
+        }
+        ["migrate", "run", ..] => c(Action::Apply),
+        ["migrate", "revert", ..] if inv.has_flag(&["--dry-run"]) => c(Action::PrintOnly),
+        ["migrate", "revert", ..] => c(Action::Rollback).hit(&REVERT),
+        ["migrate", "info", ..] => c(Action::ReadOnly),
+        ["database", "drop" | "reset", ..] => c(Action::Destroy).hit(&DATABASE_RESET),
+        ["database", "setup", ..] => c(Action::Apply),
+        _ => c(Action::Other),
+    };
+    if inv.has_flag(&["--ignore-missing"]) {
+        cl = cl.hit(&IGNORE_MISSING);
+    }
+    Some(cl)
+}
+
+pub static TOOL: ToolDef = ToolDef {
+    id: "sqlx",
+    name: "sqlx-cli",
+    docs_url: "https://github.com/launchbadge/sqlx/blob/main/sqlx-cli/README.md",
+    rules: RULES,
+    launched_as: Launched::NONE,
+    classify,
+    clean: &["sqlx migrate run"],
+    ledger: Some(LedgerDef {
+        table: "_sqlx_migrations",
+        columns: &["checksum"],
+        also: None,
+        any_name_with_exactly: None,
+        companions: &[],
+        entries: Entries::EachApplied,
+        query: |t| {
+            format!(
+                "SELECT {}, {}, {} FROM {} ORDER BY {}",
+                t.text("version"),
+                t.text("success"),
+                t.hex("checksum"),
+                t.from(),
+                t.col("version")
+            )
+        },
+        read: read_ledger,
+    }),
+    replay: Replay::Unsupported {
+        instead: "sqlx's migrations are SQL files, which `preflight snapshot --expected migrations --shadow-url URL` replays one by one",
+    },
+};
+
+/// `success = false` is sqlx's dirty marker; checksums are SHA-384 in hex.
+fn read_ledger(l: &mut Ledger, rows: &[Row]) {
+    for r in rows {
+        let v = field(r, 0).to_string();
+        if !flag(r, 1) {
+            l.dirty.push(v);
+            continue;
+        }
+        l.checksums.insert(v.clone(), field(r, 2).to_string());
+        l.applied.push(v);
+    }
+    l.current = l.applied.last().cloned().into_iter().collect();
+}

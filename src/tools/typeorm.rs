@@ -1,0 +1,165 @@
+//! TypeORM: the `migrations(id, timestamp, name)` table; `--fake` writes or
+//! deletes rows without running `up()`/`down()`.
+
+use super::{Entries, LedgerDef};
+use super::{Launched, Tool, ToolDef};
+use crate::command::Invocation;
+use crate::ledger::read::each_row_applied;
+use crate::replay::{Connect, Replay, ReplayDef, Step, url};
+use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+
+pub(super) static FAKE: Rule = Rule {
+    id: "typeorm/fake",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Stamp,
+    severity: Severity::Error,
+    title: "`migration:run --fake` records migrations without running them",
+    message: "records migrations in the migrations table without running them",
+    explanation: "`typeorm migration:run --fake` \"will add the migration to the migrations table without \
+running it\"; `migration:revert --fake` removes the row without running `down()`. In a release step the \
+table runs ahead of (or behind) the schema on every deploy.",
+    fix: "Run `typeorm migration:run` without `--fake`.",
+    examples: &["npx typeorm migration:run -d dist/data-source.js --fake"],
+};
+
+pub(super) static SCHEMA_SYNC: Rule = Rule {
+    id: "typeorm/schema-sync",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Destroy,
+    severity: Severity::Error,
+    title: "`schema:sync` / `schema:drop` change the schema outside migrations",
+    message: "changes the schema directly from entities, outside migrations",
+    explanation: "`schema:sync` alters the database to match the entities, dropping columns that no longer \
+exist in code, with their data; `schema:drop` drops every table. Neither is recorded in the migrations \
+table.",
+    fix: "Generate migrations with `migration:generate` and apply them with `migration:run`.",
+    examples: &[
+        "typeorm schema:sync -d dist/data-source.js",
+        "typeorm schema:drop -d dist/data-source.js",
+    ],
+};
+
+pub(super) static REVERT: Rule = Rule {
+    id: "typeorm/revert",
+    tool: Tool(&TOOL),
+    kind: RuleKind::Rollback,
+    severity: Severity::Error,
+    title: "`migration:revert` moves the schema backwards",
+    message: "reverts the latest migration",
+    explanation: "`migration:revert` runs the `down()` of the latest executed migration. In a release step \
+it undoes a migration on every deploy.",
+    fix: "Release steps run `migration:run`; fix forward with a new migration.",
+    examples: &["typeorm migration:revert -d dist/data-source.js"],
+};
+
+pub(super) static PRINT_ONLY: Rule = Rule {
+    id: "typeorm/print-only",
+    tool: Tool(&TOOL),
+    kind: RuleKind::PrintOnly,
+    severity: Severity::Warning,
+    title: "`schema:log` prints SQL and applies nothing",
+    message: "only prints SQL; nothing is applied",
+    explanation: "`schema:log` shows the SQL `schema:sync` would run. As the only migration command of a \
+release step it applies nothing.",
+    fix: "Run `typeorm migration:run` in the release step.",
+    examples: &["typeorm schema:log -d dist/data-source.js"],
+};
+
+static RULES: &[&Rule] = &[&FAKE, &SCHEMA_SYNC, &REVERT, &PRINT_ONLY];
+
+fn classify(inv: &Invocation) -> Option<Classified> {
+    if !matches!(
+        inv.program.as_str(),
+        "typeorm" | "typeorm-ts-node-commonjs" | "typeorm-ts-node-esm"
+    ) {
+        return None;
+    }
+    let sub = inv.positionals(&[
+        "-d",
+        "--dataSource",
+        "--datasource",
+        "-t",
+        "--transaction",
+        "-c",
+        "--connection",
+        "-f",
+        "--config",
+    ]);
+    let sub = sub.first()?.text.as_str();
+    let fake = inv.has_flag(&["--fake", "-f"])
+        && !inv
+            .args
+            .iter()
+            .any(|w| w.text == "-f" && sub == "migration:generate");
+    let c = |a| Classified::new(Tool(&TOOL), a);
+    Some(match sub {
+        "migration:run" if fake => c(Action::Stamp).hit(&FAKE),
+        "migration:run" => c(Action::Apply),
+        "migration:revert" if fake => c(Action::Stamp).hit_with(
+            &FAKE,
+            "`migration:revert --fake` deletes the row without running `down()`",
+        ),
+        "migration:revert" => c(Action::Rollback).hit(&REVERT),
+        "schema:sync" => c(Action::CreateSchema).hit(&SCHEMA_SYNC),
+        "schema:drop" => c(Action::Destroy).hit(&SCHEMA_SYNC),
+        "schema:log" => c(Action::PrintOnly).hit(&PRINT_ONLY),
+        "migration:show" => c(Action::ReadOnly),
+        _ => c(Action::Other),
+    })
+}
+
+pub static TOOL: ToolDef = ToolDef {
+    id: "typeorm",
+    name: "TypeORM",
+    docs_url: "https://typeorm.io/docs/migrations/executing",
+    rules: RULES,
+    launched_as: Launched {
+        program: "typeorm",
+        python_modules: &[],
+        node_packages: &["typeorm"],
+    },
+    classify,
+    clean: &["npx typeorm migration:run -d dist/data-source.js"],
+    ledger: Some(LedgerDef {
+        table: "migrations",
+        columns: &["timestamp", "name"],
+        also: None,
+        any_name_with_exactly: None,
+        companions: &[],
+        entries: Entries::EachApplied,
+        query: |t| t.select(&["name"], Some("id")),
+        read: each_row_applied,
+    }),
+    replay: Replay::Steps(ReplayDef {
+        // The CLI cannot step: TypeORM's own MigrationExecutor applies the next one.
+        launcher: &["node"],
+        step: Step::Next {
+            args: |p| {
+                let ds = p
+                    .config
+                    .as_ref()
+                    .map_or_else(|| "data-source.js".to_string(), |c| c.display().to_string());
+                vec!["-e".into(), STEP_SCRIPT.into(), ds]
+            },
+            done: &["No migrations are pending"],
+        },
+        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+    }),
+};
+
+/// Applies exactly one pending migration through TypeORM's own
+/// `MigrationExecutor` (the path `migration:run` takes).
+const STEP_SCRIPT: &str = r#"
+const path = require('path');
+const { MigrationExecutor } = require('typeorm');
+(async () => {
+  let ds = require(path.resolve(process.argv[1]));
+  ds = ds.default || ds.AppDataSource || ds.dataSource || ds;
+  await ds.initialize();
+  const ex = new MigrationExecutor(ds);
+  const [next] = await ex.getPendingMigrations();
+  if (next) { await ex.executeMigration(next); console.log(`applied ${next.name}`); }
+  else console.log('No migrations are pending');
+  await ds.destroy();
+})().catch((e) => { console.error(e); process.exit(1); });
+"#;
