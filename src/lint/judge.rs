@@ -58,6 +58,8 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let classes: Vec<Option<Classified>> = invs.iter().map(rules::classify).collect();
     let action = |i: usize| classes[i].as_ref().map(|c| c.action);
     let applies_directly = (0..invs.len()).any(|i| action(i) == Some(Action::Apply));
+    let also_applies = (0..invs.len())
+        .any(|i| matches!(action(i), Some(Action::Apply | Action::ApplyIndirect)));
     let mut out = StepJudgement {
         findings: Vec::new(),
         applies_migrations: applies_directly,
@@ -94,7 +96,20 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
                         );
                     }
                 }
-                RuleKind::PrintOnly if applies_directly => continue,
+                // Printing SQL beside a real apply is only noise; as the only
+                // migration of a step that runs on every deploy it means the
+                // schema never moves while the deploy goes ahead.
+                RuleKind::PrintOnly if also_applies => {
+                    severity = Severity::Warning;
+                    message.push_str("; the step also applies migrations, so this only prints");
+                }
+                RuleKind::PrintOnly if step.phase.is_recurring() => {
+                    severity = Severity::Error;
+                    message.push_str(&format!(
+                        "; it is the step's only migration command and {}",
+                        step.phase.describe()
+                    ));
+                }
                 RuleKind::Rollback if step.phase.is_recovery() => {
                     severity = severity.min(Severity::Warning);
                 }

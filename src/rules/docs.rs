@@ -21,7 +21,7 @@ fn context_text(rule: &Rule) -> &'static str {
             "Error in any step that runs on every deploy, start or schedule, and whenever it runs as the fallback of a failed upgrade (`upgrade || stamp`, `if ! upgrade; then stamp; fi`). Warning in a one-off step (a plain Job, a Helm `pre-install`-only hook) where the tables are created first (`create_all()`, a schema load): the bootstrap recipe, correct only on an empty database."
         }
         RuleKind::PrintOnly => {
-            "Reported only when no other command of the same step applies migrations: printing the SQL next to a real apply is harmless."
+            "Error when it is the only migration command of a step that runs on every deploy, start or schedule: the step applies nothing, exits 0, and the deploy proceeds against an old schema. Warning in a one-off step, and where the same step also applies migrations (printing the SQL beside a real apply only adds noise)."
         }
         RuleKind::Rollback => {
             "Warning instead of error in recovery steps (DigitalOcean `FAILED_DEPLOY` jobs, Argo CD `SyncFail`, Helm rollback hooks), whose purpose may be a rollback."

@@ -206,21 +206,43 @@ fn schema_dump_loads_count_as_stamps() {
 }
 
 #[test]
-fn print_only_is_reported_only_without_a_real_apply() {
+fn print_only_is_an_error_as_the_only_migration_of_a_recurring_step() {
+    for cmd in [
+        "alembic upgrade head --sql",
+        "flask db upgrade --sql",
+        "python manage.py sqlmigrate shop 0007",
+        "npx prisma migrate diff --from-empty --to-schema-datamodel prisma/schema.prisma --script",
+        "flyway -dryRunOutput=/tmp/plan.sql migrate",
+        "liquibase update-sql",
+        "sqlx migrate run --dry-run",
+        "php artisan migrate --pretend",
+    ] {
+        let found = lint(Phase::PreDeploy, cmd);
+        assert!(
+            found.len() == 1 && found[0].1 == Severity::Error,
+            "`{cmd}`: {found:?}"
+        );
+        // A one-off Job someone runs on purpose: a warning.
+        let found = lint(Phase::Job, cmd);
+        assert!(
+            found.len() == 1 && found[0].1 == Severity::Warning,
+            "`{cmd}` in a Job: {found:?}"
+        );
+    }
+    // Beside a real apply it only prints: a warning.
     assert_eq!(
-        lint(Phase::PreDeploy, "alembic upgrade head --sql"),
-        vec![("alembic/offline-sql", Severity::Warning)]
+        lint(
+            Phase::PreDeploy,
+            "atlas migrate apply --dry-run --url x && atlas migrate apply --url x"
+        ),
+        vec![("atlas/dry-run", Severity::Warning)]
     );
     assert_eq!(
         lint(
             Phase::PreDeploy,
             "alembic upgrade head --sql > /tmp/plan.sql && alembic upgrade head"
         ),
-        []
-    );
-    assert_eq!(
-        lint(Phase::PreDeploy, "php artisan migrate --pretend"),
-        vec![("laravel/pretend", Severity::Warning)]
+        vec![("alembic/offline-sql", Severity::Warning)]
     );
 }
 
@@ -337,7 +359,6 @@ fn tool_specific_negatives() {
         "python manage.py migrate --check",
         "python manage.py showmigrations",
         "liquibase status --verbose",
-        "atlas migrate apply --dry-run --url x && atlas migrate apply --url x",
         "goose -dir db/migrations postgres $URL status",
         "make migrate",
         "npm run migrate",
