@@ -168,7 +168,7 @@ fn raw_helm_templates_get_a_hint_not_a_crash() {
 
 #[test]
 fn fail_on_controls_exit_code_1() {
-    let warn_only = "tests/corpus/digitalocean/upgrade-sql-only.app.yaml";
+    let warn_only = "tests/corpus/digitalocean/database-without-migration-job.app.yaml";
     assert_eq!(preflight(&["lint", warn_only]).status.code(), Some(0));
     assert_eq!(
         preflight(&["lint", "--fail-on", "warning", warn_only])

@@ -158,6 +158,7 @@ fn against_head(
     let mut d = Diagnosis::new(Verdict::InSync);
     d.compared_with = expected.head_id().map(str::to_owned);
     d.drift = drift::diff(expected.head(), live, opts);
+    relax_unmodelled(&mut d.drift, expected, |_| true);
     let no_ledger = if ledger.is_none() {
         "no migration ledger was found; "
     } else {
@@ -203,7 +204,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
     }
 
     let state = claims.schema(expected);
-    let drift_claimed = drift::diff(&state, live, opts);
+    let mut drift_claimed = drift::diff(&state, live, opts);
     let claimed_id = claims.last_claimed().and_then(id);
 
     if !l.dirty.is_empty() {
@@ -276,6 +277,13 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
     // The earliest revision the ledger does not record whose changes are
     // partly there: a migration that failed half-way (DDL is not
     // transactional on MySQL/MariaDB) and was not recorded.
+    let not_applied = not_applied(expected, &claims, &evidence, &bulk);
+    // What a recorded revision that may have run did without the model
+    // seeing it (computed SQL, a helper it cannot read) is not held against
+    // the database.
+    relax_unmodelled(&mut drift_claimed, expected, |j| {
+        claims.wholly[j] && !not_applied.contains(&j)
+    });
     let half_applied = (0..expected.revisions.len())
         .filter(|&i| !claims.touched[i] && !bulk[i])
         .find(|&i| evidence[i].strong_present > 0)
@@ -317,7 +325,6 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
     }
 
     // The schema lacks or changes something the claims require: whose?
-    let not_applied = not_applied(expected, &claims, &evidence, &bulk);
     // A recorded revision standing for many migrations whose objects are
     // missing: the ledger claims them, but which were skipped is unknown.
     let bulk_missing = (0..expected.revisions.len())
@@ -424,12 +431,29 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
 /// Recorded revisions that did not run: none of their changes is there, or
 /// they only alter tables that revisions which did not run either create
 /// (a column cannot have been added to a table that never existed).
+///
+/// A later recorded revision doing something the model cannot follow
+/// (computed SQL) may have removed what an earlier one created: unless that
+/// revision is itself proven not to have run, the absence proves nothing.
 fn not_applied(
     expected: &Expected,
     claims: &Claims,
     evidence: &[evidence::RevisionEvidence],
     bulk: &[bool],
 ) -> Vec<usize> {
+    let n = evidence.len();
+    let mut own = vec![false; n];
+    let mut opaque_after = false;
+    for i in (0..n).rev() {
+        if !claims.wholly[i] {
+            continue;
+        }
+        let ev = &evidence[i];
+        own[i] = !bulk[i] && !opaque_after && ev.made_present == 0 && ev.strong_absent > 0;
+        if expected.revisions[i].opaque && !own[i] {
+            opaque_after = true;
+        }
+    }
     let creator = |q: &crate::schema::QName, before: usize| {
         (0..before).rev().find(|&j| {
             claims.wholly[j]
@@ -444,24 +468,53 @@ fn not_applied(
         if !claims.wholly[i] || bulk[i] || ev.made_present > 0 {
             continue;
         }
-        let own = ev.strong_absent > 0;
+        let tables_ok = ev
+            .missing_tables
+            .iter()
+            .all(|q| creator(q, i).is_none_or(|c| out.contains(&c)));
         let dependent = ev.absent.is_empty()
             && !ev.missing_tables.is_empty()
             && ev
                 .missing_tables
                 .iter()
                 .all(|q| creator(q, i).is_some_and(|c| out.contains(&c)));
-        if own
-            && ev
-                .missing_tables
-                .iter()
-                .all(|q| creator(q, i).is_none_or(|c| out.contains(&c)))
-            || dependent
-        {
+        if own[i] && tables_ok || dependent {
             out.push(i);
         }
     }
     out
+}
+
+/// Differences on tables last changed before a revision that did something
+/// the model cannot follow (and that `ran` says may have run) become
+/// informational, with why.
+fn relax_unmodelled(items: &mut [DriftItem], expected: &Expected, ran: impl Fn(usize) -> bool) {
+    let Some(last_opaque) = (0..expected.revisions.len())
+        .rev()
+        .find(|&j| expected.revisions[j].opaque && ran(j))
+    else {
+        return;
+    };
+    let opaque_id = expected.id(last_opaque).unwrap_or("a revision").to_string();
+    // The last revision (before the opaque one) that changed each table.
+    let mut written: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, r) in expected.revisions.iter().enumerate().take(last_opaque + 1) {
+        for q in r.changes.tables.keys() {
+            written.insert(q.to_string(), i);
+        }
+    }
+    for d in items.iter_mut() {
+        if d.severity <= Severity::Info || d.change == Change::Extra {
+            continue;
+        }
+        let table = d.table.clone().unwrap_or_else(|| d.name.clone());
+        if written.contains_key(&table) {
+            d.severity = Severity::Info;
+            d.note = Some(format!(
+                "{opaque_id} may have changed it in a way that is not modelled"
+            ));
+        }
+    }
 }
 
 fn partly(

@@ -300,7 +300,7 @@ pub async fn load(spec: &ExpectedSpec, ctx: &LoadContext<'_>) -> Result<Expected
             .await
             .map_err(|e| ExpectedError::new(p, e.to_string()))?
         }
-        ExpectedSpec::Alembic(p) => alembic::load(p),
+        ExpectedSpec::Alembic(p) => alembic::load(p, Some(ctx.engine)),
         ExpectedSpec::Migrations(p) => {
             migrations::load(p, ctx.engine, ctx.shadow_url, ctx.target, ctx.connect).await
         }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Str(String),
+    /// An f-string: its text with the `{…}` placeholders as written.
+    FStr(String),
     Num(String),
     Bool(bool),
     None,
@@ -64,6 +66,7 @@ impl Call {
 enum Tok {
     Name(String),
     Str(String),
+    FStr(String),
     Num(String),
     Op(&'static str),
     Newline,
@@ -182,6 +185,7 @@ fn lex_one(
         && (j == i || chars[i].is_ascii_alphabetic())
     {
         let raw = chars[i..j].iter().any(|p| p.eq_ignore_ascii_case(&'r'));
+        let formatted = chars[i..j].iter().any(|p| p.eq_ignore_ascii_case(&'f'));
         let q = chars[j];
         let triple = chars.get(j + 1) == Some(&q) && chars.get(j + 2) == Some(&q);
         let mut k = if triple { j + 3 } else { j + 1 };
@@ -222,7 +226,11 @@ fn lex_one(
             k += 1;
         }
         out.push(Token {
-            tok: Tok::Str(s),
+            tok: if formatted && s.contains('{') {
+                Tok::FStr(s)
+            } else {
+                Tok::Str(s)
+            },
             line: start_line,
             indent: None,
         });
@@ -280,16 +288,34 @@ fn lex_one(
 #[derive(Debug, Default)]
 pub struct Module {
     pub assignments: HashMap<String, Expr>,
-    /// Function name → the call statements of its body, in order, with `with … as name` bindings.
-    pub functions: HashMap<String, Vec<Statement>>,
+    /// Function name → its parameters and the statements of its body.
+    pub functions: HashMap<String, Function>,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct Function {
+    pub params: Vec<String>,
+    pub body: Vec<Statement>,
+}
+
+/// What a function body does, as far as reading it without running goes:
+/// calls (also those nested in conditions, which are flattened), names
+/// bound by `with … as`, simple assignments, and `for` loops.
 #[derive(Debug, Clone)]
 pub enum Statement {
     /// A call (as a statement or inside one): `op.add_column(…)`.
     Call(Call),
     /// `with <call> as <name>:` — the name is bound to the call's result.
     With { call: Call, alias: String },
+    /// `name = <expr>`.
+    Assign { name: String, value: Expr },
+    /// `for <var> in <iter>: <body>` (a tuple target binds its first name).
+    For {
+        var: String,
+        iter: Expr,
+        body: Vec<Statement>,
+        line: u32,
+    },
 }
 
 pub fn parse_module(src: &str) -> Module {
@@ -310,8 +336,9 @@ pub fn parse_module(src: &str) -> Module {
                 while j < tokens.len() && tokens[j].indent != Some(0) {
                     j += 1;
                 }
-                let body = parse_body(&tokens[name_at + 1..j]);
-                m.functions.insert(name, body);
+                let (params, body_at) = parse_params(&tokens, name_at + 1, j);
+                let body = parse_body(&tokens[body_at..j]);
+                m.functions.insert(name, Function { params, body });
                 i = j;
             }
             (Tok::Name(n), Some(0))
@@ -345,10 +372,104 @@ pub fn parse_module(src: &str) -> Module {
     m
 }
 
+/// `(a, b=1, *args, **kw)` after a function name: the parameter names, and
+/// where the body starts.
+fn parse_params(tokens: &[Token], from: usize, to: usize) -> (Vec<String>, usize) {
+    let mut params = Vec::new();
+    if tokens.get(from).map(|t| &t.tok) != Some(&Tok::Op("(")) {
+        return (params, from);
+    }
+    let mut depth = 0usize;
+    let mut expect_name = true;
+    let mut i = from;
+    while i < to {
+        match &tokens[i].tok {
+            Tok::Op("(" | "[" | "{") => {
+                depth += 1;
+            }
+            Tok::Op(")" | "]" | "}") => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return (params, i + 1);
+                }
+            }
+            Tok::Op(",") if depth == 1 => expect_name = true,
+            Tok::Name(n) if depth == 1 && expect_name => {
+                if n != "self" {
+                    params.push(n.clone());
+                }
+                expect_name = false;
+            }
+            Tok::Op("*" | "**" | "/") if depth == 1 => {}
+            _ if depth == 1 => expect_name = false,
+            _ => {}
+        }
+        i += 1;
+    }
+    (params, to)
+}
+
 fn parse_body(tokens: &[Token]) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
+        // `for NAME[, NAME…] in EXPR:` and its indented block.
+        if tokens[i].tok == Tok::Name("for".into())
+            && let Some(indent) = tokens[i].indent
+        {
+            let var = match tokens.get(i + 1).map(|t| &t.tok) {
+                Some(Tok::Name(v)) => v.clone(),
+                _ => String::new(),
+            };
+            let mut k = i + 1;
+            while k < tokens.len()
+                && tokens[k].tok != Tok::Name("in".into())
+                && tokens[k].tok != Tok::Newline
+            {
+                k += 1;
+            }
+            let mut p = ExprParser {
+                tokens,
+                pos: k + 1,
+                depth: 0,
+            };
+            let iter = p.expr();
+            let mut end = p.pos;
+            while end < tokens.len() && tokens[end].indent.is_none_or(|x| x > indent) {
+                end += 1;
+            }
+            let body_start = (p.pos + 1).min(end);
+            out.push(Statement::For {
+                var,
+                iter,
+                body: parse_body(&tokens[body_start..end]),
+                line: tokens[i].line,
+            });
+            i = end.max(i + 1);
+            continue;
+        }
+        // `name = EXPR` at the start of a line.
+        if tokens[i].indent.is_some()
+            && let Tok::Name(name) = &tokens[i].tok
+            && tokens.get(i + 1).map(|t| &t.tok) == Some(&Tok::Op("="))
+        {
+            let mut p = ExprParser {
+                tokens,
+                pos: i + 2,
+                depth: 0,
+            };
+            let value = p.expr();
+            // A call on the right is a statement of its own too.
+            if let Expr::Call(c) = &value {
+                out.push(Statement::Call((**c).clone()));
+            }
+            out.push(Statement::Assign {
+                name: name.clone(),
+                value,
+            });
+            i = p.pos.max(i + 1);
+            continue;
+        }
         // `with EXPR as NAME:`
         if tokens[i].tok == Tok::Name("with".into()) {
             let mut p = ExprParser {
@@ -484,6 +605,10 @@ impl<'a> ExprParser<'a> {
                     self.pos += 1;
                 }
                 Expr::Str(s)
+            }
+            Some(Tok::FStr(s)) => {
+                self.pos += 1;
+                Expr::FStr(s)
             }
             Some(Tok::Num(n)) => {
                 self.pos += 1;
@@ -713,12 +838,14 @@ def downgrade():
                 Expr::Str("b".into())
             ]))
         );
-        let up = &m.functions["upgrade"];
+        let up = &m.functions["upgrade"].body;
         let funcs: Vec<String> = up
             .iter()
             .map(|s| match s {
                 Statement::Call(c) => c.func.clone(),
                 Statement::With { call, alias } => format!("with {} as {alias}", call.func),
+                Statement::Assign { name, .. } => format!("{name} ="),
+                Statement::For { var, .. } => format!("for {var}"),
             })
             .collect();
         assert_eq!(
@@ -741,7 +868,47 @@ def downgrade():
             col.args[2].as_call().unwrap().kwarg("ondelete"),
             Some(&Expr::Str("CASCADE".into()))
         );
-        assert_eq!(m.functions["downgrade"].len(), 1);
+        assert_eq!(m.functions["downgrade"].body.len(), 1);
+    }
+
+    #[test]
+    fn loops_assignments_helpers_and_f_strings() {
+        let src = r#"
+TABLES = ["a", "b"]
+
+def _add_flag(table, column="flag"):
+    op.add_column(table, sa.Column(column, sa.Boolean()))
+
+def upgrade():
+    name = "events"
+    op.create_table(name, sa.Column("id", sa.Integer()))
+    for t in TABLES:
+        _add_flag(t)
+        op.execute(f"UPDATE {t} SET flag = false")
+    op.drop_index("ix_x")
+"#;
+        let m = parse_module(src);
+        assert_eq!(m.functions["_add_flag"].params, ["table", "column"]);
+        let up = &m.functions["upgrade"].body;
+        assert!(
+            matches!(&up[0], Statement::Assign { name, value: Expr::Str(v) } if name == "name" && v == "events")
+        );
+        let Statement::For {
+            var, iter, body, ..
+        } = &up[2]
+        else {
+            panic!("{up:?}")
+        };
+        assert_eq!((var.as_str(), iter), ("t", &Expr::Name("TABLES".into())));
+        assert_eq!(body.len(), 2);
+        let Statement::Call(exec) = &body[1] else {
+            panic!()
+        };
+        assert_eq!(
+            exec.args[0],
+            Expr::FStr("UPDATE {t} SET flag = false".into())
+        );
+        assert!(matches!(&up[3], Statement::Call(c) if c.func == "op.drop_index"));
     }
 
     #[test]

@@ -58,8 +58,8 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let classes: Vec<Option<Classified>> = invs.iter().map(rules::classify).collect();
     let action = |i: usize| classes[i].as_ref().map(|c| c.action);
     let applies_directly = (0..invs.len()).any(|i| action(i) == Some(Action::Apply));
-    let also_applies = (0..invs.len())
-        .any(|i| matches!(action(i), Some(Action::Apply | Action::ApplyIndirect)));
+    let also_applies =
+        (0..invs.len()).any(|i| matches!(action(i), Some(Action::Apply | Action::ApplyIndirect)));
     let mut out = StepJudgement {
         findings: Vec::new(),
         applies_migrations: applies_directly,

@@ -1,215 +1,49 @@
-//! Expected schemas from Alembic revision files, read statically.
-//!
-//! Each revision's `upgrade()` is read for the operations it performs
-//! (`op.create_table`, `add_column`, `create_index`, `batch_alter_table`, …)
-//! and applied to a running model in dependency order, which gives the
-//! objects that must exist at every revision. The model is partial: column
-//! types and defaults are not known without running SQLAlchemy, so only the
-//! existence of tables, columns, indexes and constraints, nullability and
-//! foreign-key targets are compared. Raw SQL (`op.execute`) is noted, not
-//! modelled.
+//! The running model of the schema as Alembic revisions are applied, read
+//! from their `upgrade()` functions: `op.*` and `batch_op.*` operations,
+//! followed through local names, literal loops and the module's own helper
+//! functions. What cannot be followed — a computed table name, raw SQL built
+//! at run time, a helper from another module — makes the revision *opaque*
+//! (its changes are incomplete); raw SQL naming its tables relaxes the
+//! expectations on those tables instead.
 
-use super::python::{self, Call, Expr, Module, Statement};
-use super::{Expected, ExpectedError, SourceKind};
-use crate::schema::{Column, Constraint, ConstraintKind, Index, QName, Schema, Table};
-use crate::tools::{self, Tool};
+use super::raw_sql::{self, RawSql};
+use crate::expected::python::{Call, Expr, Function, Module, Statement};
+use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-
-/// A parsed revision file.
-#[derive(Debug)]
-pub struct RevisionFile {
-    pub id: String,
-    pub parents: Vec<String>,
-    pub path: PathBuf,
-    module: Module,
-}
-
-/// Finds the versions directory: `alembic.ini` (its `script_location`), a
-/// directory holding `versions/`, or the versions directory itself.
-pub fn versions_dir(path: &Path) -> Option<PathBuf> {
-    if path.is_file() && path.extension().is_some_and(|e| e == "ini") {
-        let text = std::fs::read_to_string(path).ok()?;
-        let here = path.parent().unwrap_or(Path::new("."));
-        let raw = text.lines().map(str::trim).find_map(|l| {
-            l.strip_prefix("script_location")
-                .map(|r| r.trim_start_matches([' ', '=', ':']).trim())
-        })?;
-        // `%(here)s` is the ini's directory; other relative locations are
-        // read relative to it too (Alembic resolves them from where it runs,
-        // which is that directory in practice).
-        let loc = if raw.contains("%(here)s") {
-            PathBuf::from(raw.replace("%(here)s", &here.display().to_string()))
-        } else if Path::new(raw).is_absolute() {
-            PathBuf::from(raw)
-        } else {
-            here.join(raw)
-        };
-        return Some(loc.join("versions"));
-    }
-    if path.join("versions").is_dir() {
-        return Some(path.join("versions"));
-    }
-    if path.join("alembic.ini").is_file() {
-        return versions_dir(&path.join("alembic.ini"));
-    }
-    path.is_dir().then(|| path.to_path_buf())
-}
-
-/// True when `dir` holds Python revision files.
-pub fn looks_like_alembic(path: &Path) -> bool {
-    let Some(dir) = versions_dir(path) else {
-        return false;
-    };
-    std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten().any(|e| {
-                e.path().extension().is_some_and(|x| x == "py")
-                    && std::fs::read_to_string(e.path())
-                        .is_ok_and(|t| t.contains("revision") && t.contains("def upgrade"))
-            })
-        })
-        .unwrap_or(false)
-}
-
-pub fn load(path: &Path) -> Result<Expected, ExpectedError> {
-    let dir = versions_dir(path).ok_or_else(|| ExpectedError::new(path, "no Alembic versions directory found (give alembic.ini, the migration directory or its versions/)"))?;
-    let mut files = Vec::new();
-    let entries = std::fs::read_dir(&dir).map_err(|e| ExpectedError::new(&dir, e.to_string()))?;
-    for entry in entries.flatten() {
-        let p = entry.path();
-        if p.extension().is_none_or(|e| e != "py") {
-            continue;
-        }
-        let text =
-            std::fs::read_to_string(&p).map_err(|e| ExpectedError::new(&p, e.to_string()))?;
-        let module = python::parse_module(&text);
-        let Some(id) = module
-            .assignments
-            .get("revision")
-            .and_then(|e| e.as_str())
-            .map(str::to_owned)
-        else {
-            continue; // not a revision file (__init__.py, helpers)
-        };
-        let mut parents = strings(module.assignments.get("down_revision"));
-        parents.extend(strings(module.assignments.get("depends_on")));
-        files.push(RevisionFile {
-            id,
-            parents,
-            path: p,
-            module,
-        });
-    }
-    if files.is_empty() {
-        return Err(ExpectedError::new(
-            &dir,
-            "no Alembic revision files (with `revision = …`) in this directory",
-        ));
-    }
-    let order = topological(&files).map_err(|m| ExpectedError::new(&dir, m))?;
-
-    let mut model = Model::default();
-    let mut schemas = Vec::new();
-    let mut parents = Vec::new();
-    for idx in order {
-        let f = &files[idx];
-        model.revision = f.id.clone();
-        model.file = f
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if let Some(body) = f.module.functions.get("upgrade") {
-            model.apply(body, &f.module);
-        } else {
-            model
-                .notes
-                .push(format!("{}: no upgrade() function", model.file));
-        }
-        let mut schema = model.schema.clone();
-        schema.sort();
-        schemas.push((Some(f.id.clone()), schema, None));
-        parents.push(f.parents.clone());
-    }
-    let mut e = Expected::from_schemas(SourceKind::Alembic, dir.display().to_string(), schemas);
-    for (r, p) in e.revisions.iter_mut().zip(parents) {
-        r.parents = p;
-    }
-    e.partial = true;
-    e.tool = Some(Tool(&tools::alembic::TOOL));
-    e.notes = model.notes;
-    Ok(e)
-}
-
-fn strings(e: Option<&Expr>) -> Vec<String> {
-    match e {
-        Some(Expr::Str(s)) => vec![s.clone()],
-        Some(Expr::List(items)) => items
-            .iter()
-            .filter_map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Orders revisions parents-first; ties by id, so the order is stable.
-fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
-    let index: HashMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
-    let mut missing_parent = BTreeSet::new();
-    let mut indegree = vec![0usize; files.len()];
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
-    for (i, f) in files.iter().enumerate() {
-        for p in &f.parents {
-            match index.get(p.as_str()) {
-                Some(&pi) => {
-                    indegree[i] += 1;
-                    children[pi].push(i);
-                }
-                None => {
-                    missing_parent.insert(format!("{} (down_revision of {})", p, f.id));
-                }
-            }
-        }
-    }
-    if let Some(m) = missing_parent.into_iter().next() {
-        return Err(format!("revision {m} is not among the revision files"));
-    }
-    let mut ready: BTreeSet<(&str, usize)> = (0..files.len())
-        .filter(|&i| indegree[i] == 0)
-        .map(|i| (files[i].id.as_str(), i))
-        .collect();
-    let mut order = Vec::with_capacity(files.len());
-    while let Some(&(id, i)) = ready.iter().next() {
-        ready.remove(&(id, i));
-        order.push(i);
-        for &c in &children[i] {
-            indegree[c] -= 1;
-            if indegree[c] == 0 {
-                ready.insert((files[c].id.as_str(), c));
-            }
-        }
-    }
-    if order.len() != files.len() {
-        return Err("the revisions form a cycle".into());
-    }
-    Ok(order)
-}
 
 /// The running model of the schema as revisions are applied.
 #[derive(Default)]
-struct Model {
-    schema: Schema,
-    notes: Vec<String>,
-    revision: String,
-    file: String,
+pub(super) struct Model {
+    pub schema: Schema,
+    pub notes: Vec<String>,
+    pub revision: String,
+    pub file: String,
+    /// The current revision does something not modelled to objects that
+    /// cannot be named.
+    pub opaque: bool,
+    /// Tables raw SQL touches: their expectations are not enforced.
+    pub relaxed: BTreeSet<String>,
+    /// Names bound in the function being read (assignments, loop
+    /// variables, parameters of an inlined helper).
+    env: HashMap<String, Expr>,
+    /// Helper functions being inlined, to stop recursion.
+    inlining: Vec<String>,
+    /// The engine the schema is read for (dialect options apply to it alone).
+    pub engine: Option<Engine>,
 }
 
+/// Module-level helpers a revision calls are read up to this depth.
+const MAX_INLINE: usize = 8;
+
 impl Model {
+    /// Starts a revision.
+    pub fn begin(&mut self, revision: &str, file: &str) {
+        self.revision = revision.to_string();
+        self.file = file.to_string();
+        self.opaque = false;
+        self.env.clear();
+    }
+
     fn note(&mut self, call: &Call, what: &str) {
         self.notes.push(format!(
             "{}:{} ({}): {what}",
@@ -217,39 +51,196 @@ impl Model {
         ));
     }
 
-    fn apply(&mut self, body: &[Statement], module: &Module) {
+    /// Something the model cannot follow changes the schema: the revision's
+    /// changes are incomplete.
+    fn opaque(&mut self, call: &Call, what: &str) {
+        self.opaque = true;
+        self.note(
+            call,
+            &format!(
+                "{what}; not modelled, so this revision's changes are not held against the database"
+            ),
+        );
+    }
+
+    pub fn apply(&mut self, body: &[Statement], module: &Module) {
         let mut batch_aliases: HashMap<String, QName> = HashMap::new();
         for st in body {
             match st {
                 Statement::With { call, alias } if call.method() == "batch_alter_table" => {
-                    if let Some(t) = self.table_arg(call, 0, module) {
-                        batch_aliases.insert(alias.clone(), t);
+                    match self.table_arg(call, 0, module) {
+                        Some(t) => {
+                            batch_aliases.insert(alias.clone(), t);
+                        }
+                        None => self.opaque(call, "batch_alter_table on a computed table name"),
                     }
                 }
                 Statement::With { .. } => {}
+                Statement::Assign { name, value } => {
+                    let v = self.resolve(value, module);
+                    self.env.insert(name.clone(), v);
+                }
+                Statement::For {
+                    var, iter, body, ..
+                } => self.for_loop(var, iter, body, module),
                 Statement::Call(call) => {
                     let receiver = call.receiver().to_string();
                     if let Some(table) = batch_aliases.get(&receiver).cloned() {
                         self.batch_op(call, &table, module);
                     } else if receiver == "op" {
                         self.op(call, module);
+                    } else if call.method() == "execute" {
+                        // `op.get_bind().execute(…)`, `connection.execute(text(…))`.
+                        self.execute(call, module, None);
+                    } else if receiver.is_empty() && module.functions.contains_key(&call.func) {
+                        self.inline(call, module);
+                    } else if looks_like_schema_helper(call) {
+                        self.opaque(call, &format!("calls {}, which is not read", call.func));
                     }
                 }
             }
         }
     }
 
-    /// A string argument, following `op.f("…")`, `batch_op.f(…)` and module constants.
+    /// `for x in [literal, …]` runs its body once per item; any other
+    /// iterable leaves the loop variable unknown.
+    fn for_loop(&mut self, var: &str, iter: &Expr, body: &[Statement], module: &Module) {
+        let items = match self.resolve(iter, module) {
+            Expr::List(items) if items.len() <= 1000 => Some(items),
+            _ => None,
+        };
+        let saved = self.env.get(var).cloned();
+        match items {
+            Some(items) => {
+                for item in items {
+                    // `for name, kind in [("a", 1)]` binds the first name to the first item.
+                    let v = match item {
+                        Expr::List(mut parts) if !parts.is_empty() => parts.remove(0),
+                        other => other,
+                    };
+                    self.env.insert(var.to_string(), v);
+                    self.apply(body, module);
+                }
+            }
+            None => {
+                self.env.insert(var.to_string(), Expr::Other);
+                self.apply(body, module);
+            }
+        }
+        match saved {
+            Some(v) => self.env.insert(var.to_string(), v),
+            None => self.env.remove(var),
+        };
+    }
+
+    /// A helper function of the revision file, read with its arguments bound.
+    fn inline(&mut self, call: &Call, module: &Module) {
+        let Some(f) = module.functions.get(&call.func) else {
+            return;
+        };
+        if self.inlining.len() >= MAX_INLINE || self.inlining.contains(&call.func) {
+            return self.opaque(call, &format!("{} calls itself too deeply", call.func));
+        }
+        let saved = std::mem::take(&mut self.env);
+        let mut env: HashMap<String, Expr> = HashMap::new();
+        for (i, p) in f.params.iter().enumerate() {
+            let v = call
+                .kwarg(p)
+                .or_else(|| call.args.get(i))
+                .map(|e| resolve_in(e, &saved, module))
+                .unwrap_or(Expr::Other);
+            env.insert(p.clone(), v);
+        }
+        self.env = env;
+        self.inlining.push(call.func.clone());
+        let body: &Function = f;
+        self.apply(&body.body, module);
+        self.inlining.pop();
+        self.env = saved;
+    }
+
+    /// Raw SQL: data changes nothing; DDL relaxes the tables it names;
+    /// anything computed is opaque.
+    fn execute(&mut self, call: &Call, module: &Module, batch_table: Option<&QName>) {
+        let arg = call.args.first().map(|a| self.resolve(a, module));
+        let kind = match &arg {
+            Some(Expr::Str(sql)) => raw_sql::classify(sql),
+            Some(Expr::FStr(t)) => raw_sql::classify_template(t),
+            Some(Expr::Call(c)) if c.method() == "text" => {
+                match c.args.first().map(|a| self.resolve(a, module)) {
+                    Some(Expr::Str(sql)) => raw_sql::classify(&sql),
+                    Some(Expr::FStr(t)) => raw_sql::classify_template(&t),
+                    _ => RawSql::Unknown,
+                }
+            }
+            // SQLAlchemy Core statements: `table.update()…`, `sa.insert(t)…`.
+            Some(Expr::Call(c))
+                if [
+                    "update",
+                    "insert",
+                    "delete",
+                    "select",
+                    "values",
+                    "where",
+                    "bulk_insert",
+                ]
+                .iter()
+                .any(|m| c.func.ends_with(m) || c.func.contains(&format!(".{m}"))) =>
+            {
+                RawSql::Data
+            }
+            _ => RawSql::Unknown,
+        };
+        match kind {
+            RawSql::Data => {}
+            RawSql::Ddl { tables, indexes } => {
+                let mut names: BTreeSet<String> = tables.into_iter().collect();
+                for ix in indexes {
+                    for (q, t) in &self.schema.tables {
+                        if t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(&ix)) {
+                            names.insert(q.name.to_ascii_lowercase());
+                        }
+                    }
+                }
+                if let Some(q) = batch_table {
+                    names.insert(q.name.to_ascii_lowercase());
+                }
+                self.note(
+                    call,
+                    &format!(
+                        "raw SQL changes {}; not modelled, so expectations on {} are relaxed",
+                        names.iter().cloned().collect::<Vec<_>>().join(", "),
+                        if names.len() == 1 { "it" } else { "them" }
+                    ),
+                );
+                self.relaxed.extend(names);
+            }
+            RawSql::Unknown => match batch_table {
+                Some(q) => {
+                    self.note(
+                        call,
+                        &format!("raw SQL on {q} is not modelled; expectations on it are relaxed"),
+                    );
+                    self.relaxed.insert(q.name.to_ascii_lowercase());
+                }
+                None => self.opaque(call, "runs SQL that is computed or not understood"),
+            },
+        }
+    }
+
+    /// An expression with bound names replaced by their values.
+    fn resolve(&self, e: &Expr, module: &Module) -> Expr {
+        resolve_in(e, &self.env, module)
+    }
+
+    /// A string argument, following `op.f("…")`, `batch_op.f(…)`, bound
+    /// names and module constants.
     fn string(&self, e: Option<&Expr>, module: &Module) -> Option<String> {
-        match e? {
-            Expr::Str(s) => Some(s.clone()),
+        match self.resolve(e?, module) {
+            Expr::Str(s) => Some(s),
             Expr::Call(c) if c.method() == "f" || c.method() == "quoted_name" => {
                 self.string(c.args.first(), module)
             }
-            Expr::Name(n) => match module.assignments.get(n) {
-                Some(Expr::Str(s)) => Some(s.clone()),
-                _ => None,
-            },
             _ => None,
         }
     }
@@ -267,7 +258,8 @@ impl Model {
     }
 
     fn string_list(&self, e: Option<&Expr>, module: &Module) -> Vec<String> {
-        match e {
+        let e = e.map(|e| self.resolve(e, module));
+        match e.as_ref() {
             Some(Expr::List(items)) => items
                 .iter()
                 .filter_map(|i| match i {
@@ -289,7 +281,7 @@ impl Model {
         match method.as_str() {
             "create_table" => {
                 let Some(q) = self.table_arg(call, 0, module) else {
-                    return self.note(call, "create_table with a computed name");
+                    return self.opaque(call, "create_table with a computed name");
                 };
                 let mut table = Table::default();
                 for item in call.args.iter().skip(1) {
@@ -300,17 +292,18 @@ impl Model {
                 finish_primary_key(&q, &mut table);
                 self.schema.tables.insert(q, table);
             }
-            "drop_table" => {
-                if let Some(q) = self.table_arg(call, 0, module) {
+            "drop_table" => match self.table_arg(call, 0, module) {
+                Some(q) => {
                     self.schema.tables.remove(&q);
                 }
-            }
+                None => self.opaque(call, "drop_table with a computed name"),
+            },
             "rename_table" => {
                 let (Some(old), Some(new)) = (
                     self.string(call.args.first(), module),
                     self.string(call.args.get(1), module),
                 ) else {
-                    return;
+                    return self.opaque(call, "rename_table with a computed name");
                 };
                 let schema = self
                     .string(call.kwarg("schema"), module)
@@ -330,10 +323,11 @@ impl Model {
             }
             "add_column" => {
                 let Some(q) = self.table_arg(call, 0, module) else {
-                    return;
+                    return self.opaque(call, "add_column on a computed table name");
                 };
-                if let Some(Expr::Call(c)) = call.args.get(1) {
-                    self.add_column(&q, c, module);
+                match call.args.get(1).map(|a| self.resolve(a, module)) {
+                    Some(Expr::Call(c)) => self.add_column(&q, &c, module),
+                    _ => self.opaque(call, "add_column with a computed column"),
                 }
             }
             "drop_column" => {
@@ -342,6 +336,8 @@ impl Model {
                     self.string(call.args.get(1), module),
                 ) {
                     self.drop_column(&q, &col);
+                } else {
+                    self.opaque(call, "drop_column with a computed name");
                 }
             }
             "alter_column" => {
@@ -350,6 +346,8 @@ impl Model {
                     self.string(call.args.get(1), module),
                 ) {
                     self.alter_column(&q, &col, call, module);
+                } else {
+                    self.opaque(call, "alter_column with a computed name");
                 }
             }
             "create_index" => {
@@ -357,14 +355,14 @@ impl Model {
                     self.string(call.args.first(), module),
                     self.table_arg(call, 1, module),
                 ) else {
-                    return;
+                    return self.opaque(call, "create_index with a computed name");
                 };
                 let keys = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                 self.create_index(&q, name, keys, call, module);
             }
             "drop_index" => {
                 let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else {
-                    return;
+                    return self.opaque(call, "drop_index with a computed name");
                 };
                 let table = self
                     .string(call.kwarg("table_name").or(call.args.get(1)), module)
@@ -383,7 +381,7 @@ impl Model {
                     self.table_arg(call, 1, module),
                     self.string(Self::arg_or_kw(call, 2, "referent_table"), module),
                 ) else {
-                    return;
+                    return self.opaque(call, "create_foreign_key with a computed name");
                 };
                 let local = self.string_list(Self::arg_or_kw(call, 3, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 4, "remote_cols"), module);
@@ -433,15 +431,12 @@ impl Model {
             "drop_constraint" => {
                 let Some(name) = self.string(Self::arg_or_kw(call, 0, "constraint_name"), module)
                 else {
-                    return;
+                    return self.opaque(call, "drop_constraint with a computed name");
                 };
                 let table = self.table_arg(call, 1, module);
                 self.drop_named(table.as_ref(), &name);
             }
-            "execute" => self.note(
-                call,
-                "runs raw SQL (op.execute); its effects are not modelled",
-            ),
+            "execute" => self.execute(call, module, None),
             "bulk_insert"
             | "get_bind"
             | "get_context"
@@ -461,33 +456,31 @@ impl Model {
                     self.add_column(q, c, module);
                 }
             }
-            "drop_column" => {
-                if let Some(col) = self.string(call.args.first(), module) {
-                    self.drop_column(q, &col);
-                }
-            }
-            "alter_column" => {
-                if let Some(col) = self.string(call.args.first(), module) {
-                    self.alter_column(q, &col, call, module);
-                }
-            }
-            "create_index" => {
-                if let Some(name) = self.string(call.args.first(), module) {
+            "drop_column" => match self.string(call.args.first(), module) {
+                Some(col) => self.drop_column(q, &col),
+                None => self.opaque(call, "batch drop_column with a computed name"),
+            },
+            "alter_column" => match self.string(call.args.first(), module) {
+                Some(col) => self.alter_column(q, &col, call, module),
+                None => self.opaque(call, "batch alter_column with a computed name"),
+            },
+            "create_index" => match self.string(call.args.first(), module) {
+                Some(name) => {
                     let keys = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
                     self.create_index(q, name, keys, call, module);
                 }
-            }
-            "drop_index" | "drop_constraint" => {
-                if let Some(name) = self.string(call.args.first(), module) {
-                    self.drop_named(Some(q), &name);
-                }
-            }
+                None => self.opaque(call, "batch create_index with a computed name"),
+            },
+            "drop_index" | "drop_constraint" => match self.string(call.args.first(), module) {
+                Some(name) => self.drop_named(Some(q), &name),
+                None => self.opaque(call, "batch drop with a computed name"),
+            },
             "create_foreign_key" => {
                 let name = self.string(call.args.first(), module).unwrap_or_default();
                 let Some(referent) =
                     self.string(Self::arg_or_kw(call, 1, "referent_table"), module)
                 else {
-                    return;
+                    return self.opaque(call, "batch create_foreign_key with a computed name");
                 };
                 let local = self.string_list(Self::arg_or_kw(call, 2, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 3, "remote_cols"), module);
@@ -528,10 +521,7 @@ impl Model {
                     );
                 }
             }
-            "execute" => self.note(
-                call,
-                "runs raw SQL in a batch operation; its effects are not modelled",
-            ),
+            "execute" => self.execute(call, module, Some(q)),
             "f" => {}
             other => self.note(call, &format!("batch_op.{other} is not modelled")),
         }
@@ -755,21 +745,33 @@ impl Model {
         call: &Call,
         module: &Module,
     ) {
-        let predicate =
-            ["postgresql_where", "sqlite_where"]
-                .iter()
-                .find_map(|k| match call.kwarg(k) {
-                    Some(Expr::Call(t)) if t.method() == "text" => {
-                        self.string(t.args.first(), module)
-                    }
-                    other => self.string(other, module),
-                });
+        // Dialect options count only on their dialect: an index with a
+        // `postgresql_where` is a full index on MySQL.
+        let dialect = match self.engine {
+            Some(Engine::Postgres) => Some("postgresql"),
+            Some(Engine::Sqlite) => Some("sqlite"),
+            Some(Engine::Mysql) => Some("mysql"),
+            None => None,
+        };
+        let option = |name: &str| {
+            let kwarg = |d: &str| call.kwarg(&format!("{d}_{name}"));
+            match dialect {
+                Some(d) => kwarg(d),
+                None => kwarg("postgresql").or_else(|| kwarg("sqlite")),
+            }
+        };
+        let text = |e: Option<&Expr>| match e.map(|e| self.resolve(e, module)) {
+            Some(Expr::Call(t)) if t.method() == "text" => self.string(t.args.first(), module),
+            other => self.string(other.as_ref(), module),
+        };
+        let predicate = text(option("where"));
+        let method = text(option("using")).map(|m| m.to_ascii_lowercase());
         let index = Index {
             name,
             keys,
             unique: bool_kw(call, "unique"),
             predicate,
-            method: None,
+            method,
         };
         match self.schema.tables.get_mut(q) {
             Some(t) => {
@@ -878,4 +880,90 @@ fn action(a: Option<String>) -> String {
 
 fn bool_kw(c: &Call, name: &str) -> bool {
     matches!(c.kwarg(name), Some(Expr::Bool(true)))
+}
+
+/// `x` with the names bound in `env` (and module constants) replaced.
+fn resolve_in(e: &Expr, env: &HashMap<String, Expr>, module: &Module) -> Expr {
+    match e {
+        Expr::Name(n) => match env.get(n).or_else(|| module.assignments.get(n)) {
+            Some(
+                v @ (Expr::Str(_)
+                | Expr::FStr(_)
+                | Expr::List(_)
+                | Expr::Num(_)
+                | Expr::Bool(_)
+                | Expr::Call(_)),
+            ) => v.clone(),
+            Some(_) => Expr::Other,
+            None => e.clone(),
+        },
+        Expr::List(items) => Expr::List(items.iter().map(|i| resolve_in(i, env, module)).collect()),
+        // An f-string whose placeholders are all bound names becomes a string.
+        Expr::FStr(t) => {
+            let mut out = String::new();
+            let mut rest = t.as_str();
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let Some(close) = rest[open..].find('}') else {
+                    return e.clone();
+                };
+                let name = rest[open + 1..open + close].trim();
+                match env.get(name).or_else(|| module.assignments.get(name)) {
+                    Some(Expr::Str(v)) => out.push_str(v),
+                    _ => return e.clone(),
+                }
+                rest = &rest[open + close + 1..];
+            }
+            out.push_str(rest);
+            Expr::Str(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// A call into code the reader does not see that probably changes the
+/// schema (`add_images_tables.upgrade(meta)`, `helpers.drop_column(…)`).
+fn looks_like_schema_helper(call: &Call) -> bool {
+    let receiver = call.receiver();
+    let root = receiver.split('.').next().unwrap_or("");
+    if matches!(
+        root,
+        "" | "sa"
+            | "sqlalchemy"
+            | "op"
+            | "context"
+            | "logger"
+            | "log"
+            | "logging"
+            | "LOG"
+            | "print"
+            | "os"
+            | "json"
+            | "datetime"
+            | "uuid"
+            | "time"
+            | "re"
+            | "typing"
+            | "self"
+            | "session"
+            | "conn"
+            | "connection"
+            | "bind"
+            | "inspector"
+            | "insp"
+            | "meta"
+            | "metadata"
+            | "table"
+            | "postgresql"
+            | "mysql"
+            | "sqlite"
+    ) {
+        return false;
+    }
+    let m = call.method().to_ascii_lowercase();
+    [
+        "upgrade", "migrate", "create_", "drop_", "add_", "alter_", "rename_",
+    ]
+    .iter()
+    .any(|w| m.starts_with(w) || m == *w)
 }
