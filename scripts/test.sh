@@ -123,6 +123,14 @@ if [ -z "${PREFLIGHT_SKIP_TOOLS:-}" ]; then
   scripts/tools.sh || echo "some migration tools could not be installed (see above)" >&2
 fi
 
+# Migration histories other projects ship in their packages (tests/third_party.rs):
+# downloaded once into target/third_party, with an environment per package.
+if [ -z "${PREFLIGHT_SKIP_THIRD_PARTY:-}" ]; then
+  { bash tests/fixtures/third_party/fetch.sh && bash tests/fixtures/third_party/install-tools.sh \
+      alembic django glance keystone mlflow optuna prefect zenml node; } >/dev/null \
+    || echo "the third-party migration histories could not be fetched (see above)" >&2
+fi
+
 # Microsoft's SARIF validator checks `--format sarif` output against the SARIF
 # and GitHub code scanning rules (needs Node.js/npm; installed once into target/).
 if [ -z "${PREFLIGHT_SARIF_VALIDATOR:-}" ] && command -v npm >/dev/null; then

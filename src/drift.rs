@@ -205,6 +205,20 @@ fn unique_sets(t: &Table) -> HashSet<Vec<String>> {
     out
 }
 
+/// Two indexes that compare equal: same keys, uniqueness, predicate, method.
+pub fn same_index(a: &Index, b: &Index) -> bool {
+    index_key(a) == index_key(b)
+}
+
+/// Two constraints that constrain the same way.
+pub fn same_constraint(a: &Constraint, b: &Constraint) -> bool {
+    let one = |c: &Constraint| Table {
+        constraints: vec![c.clone()],
+        ..Table::default()
+    };
+    has_constraint(&one(b), a) && has_constraint(&one(a), b)
+}
+
 /// The live table has an index equivalent to `i` (a unique index is also
 /// satisfied by a unique constraint or primary key on the same columns).
 pub fn has_index(live: &Table, i: &Index) -> bool {

@@ -89,6 +89,17 @@ where
 }
 
 fn run(cli: Cli) -> u8 {
+    // The one-shot commands log only when asked (`RUST_LOG=preflight=debug`
+    // shows, for one, the evidence behind a verdict); the long-running ones
+    // set up their own logging.
+    if std::env::var_os("RUST_LOG").is_some()
+        && !matches!(
+            cli.command,
+            Command::Daemon(_) | Command::Operator(_) | Command::Webhook(_)
+        )
+    {
+        crate::telemetry::init(crate::telemetry::LogFormat::Text, "warn");
+    }
     match cli.command {
         Command::Lint(args) => lint::run(args, cli.color),
         Command::Rules(args) => rules::run(args),

@@ -129,10 +129,14 @@ impl Claims {
         upto
     }
 
-    /// The schema the wholly claimed revisions build.
-    pub fn schema(&self, expected: &Expected) -> Schema {
+    /// The schema the wholly claimed revisions build: the head itself when
+    /// every revision is claimed (no copy of a large schema).
+    pub fn schema<'e>(&self, expected: &'e Expected) -> std::borrow::Cow<'e, Schema> {
+        if self.wholly.iter().all(|&w| w) {
+            return std::borrow::Cow::Borrowed(expected.head());
+        }
         let mut s = Schema {
-            engine: expected.head().engine,
+            engine: expected.engine(),
             ..Schema::default()
         };
         for (i, r) in expected.revisions.iter().enumerate() {
@@ -141,7 +145,7 @@ impl Claims {
             }
         }
         s.sort();
-        s
+        std::borrow::Cow::Owned(s)
     }
 
     /// The last wholly claimed revision.
@@ -197,7 +201,7 @@ impl Claims {
 
 /// Every revision the heads depend on, the heads included. Revisions name
 /// their parents in a revision graph (Alembic); otherwise the order is the graph.
-fn ancestors(expected: &Expected, heads: &[usize]) -> BTreeSet<usize> {
+pub fn ancestors(expected: &Expected, heads: &[usize]) -> BTreeSet<usize> {
     let graph = expected.revisions.iter().any(|r| !r.parents.is_empty());
     if !graph {
         return heads

@@ -103,6 +103,30 @@ impl Effect {
         }
     }
 
+    /// The kind of object it changes, for the reach of unmodelled operations.
+    pub fn object(&self) -> crate::drift::ObjectKind {
+        use crate::drift::ObjectKind as O;
+        match self {
+            Effect::TableCreated(_) | Effect::TableDropped(_) => O::Table,
+            Effect::ColumnSet { .. } | Effect::ColumnDropped { .. } => O::Column,
+            Effect::IndexCreated { .. } | Effect::IndexDropped { .. } => O::Index,
+            Effect::ConstraintCreated { .. } | Effect::ConstraintDropped { .. } => O::Constraint,
+            Effect::ViewCreated(_) | Effect::ViewDropped(_) => O::View,
+            Effect::EnumCreated(_) | Effect::EnumDropped(_) => O::Enum,
+        }
+    }
+
+    /// The name of the table (or view, type) it changes.
+    pub fn target(&self) -> String {
+        match self {
+            Effect::ViewCreated(q)
+            | Effect::ViewDropped(q)
+            | Effect::EnumCreated(q)
+            | Effect::EnumDropped(q) => q.name.clone(),
+            other => other.table().map(|q| q.name.clone()).unwrap_or_default(),
+        }
+    }
+
     /// Structural changes prove something on their own; comparisons of
     /// expressions and column properties read statically do not.
     pub fn strong(&self, partial: bool) -> bool {
@@ -270,8 +294,12 @@ pub fn effects(changes: &crate::expected::changes::Changes, before: &Schema) -> 
                         .cloned()
                 };
                 for i in &a.indexes {
-                    // A changed index: the old definition goes, the new one comes.
+                    // A changed index: the old definition goes, the new one
+                    // comes — unless they compare the same (nothing to see).
                     if let Some(prev) = old_index(&index_id(i)) {
+                        if drift::same_index(&prev, i) {
+                            continue;
+                        }
                         out.push(Effect::IndexDropped {
                             table: q.clone(),
                             index: prev,
@@ -296,6 +324,9 @@ pub fn effects(changes: &crate::expected::changes::Changes, before: &Schema) -> 
                 };
                 for c in &a.constraints {
                     if let Some(prev) = old_constraint(&constraint_id(c)) {
+                        if drift::same_constraint(&prev, c) {
+                            continue;
+                        }
                         out.push(Effect::ConstraintDropped {
                             table: q.clone(),
                             constraint: prev,
@@ -368,7 +399,7 @@ pub struct RevisionEvidence {
 impl RevisionEvidence {
     /// Nothing of it is there, and that is proven by a structural change.
     pub fn not_applied(&self) -> bool {
-        self.made_present == 0 && self.strong_absent > 0
+        self.strong_present == 0 && self.strong_absent > 0
     }
 
     /// All of it that can be seen is there.
@@ -405,9 +436,18 @@ pub fn gather(expected: &Expected, claimed: &[bool], live: &Schema) -> Vec<Revis
             }
         }
     }
+    // Relaxed tables say nothing; ledger tables are the tool's, created by
+    // whatever step ran first.
     let relaxed = |e: &Effect| {
-        e.table()
-            .is_some_and(|q| expected.relaxed.contains(&q.name.to_ascii_lowercase()))
+        e.table().is_some_and(|q| {
+            let name = q.name.to_ascii_lowercase();
+            expected.relaxed.contains(&name)
+                || crate::ledger::is_tool_table(&name)
+                || expected
+                    .ledger_table
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(&name))
+        })
     };
     let mut out = Vec::with_capacity(all.len());
     for (i, effs) in all.into_iter().enumerate() {
@@ -427,7 +467,7 @@ pub fn gather(expected: &Expected, claimed: &[bool], live: &Schema) -> Vec<Revis
             if later(&e.key()) || table_later || (is_claimed && last.get(&e.key()) != Some(&i)) {
                 continue;
             }
-            let strong = e.strong(partial);
+            let mut strong = e.strong(partial);
             if !matches!(e, Effect::TableCreated(_) | Effect::TableDropped(_))
                 && let Some(q) = e.table()
                 && !live.tables.contains_key(&resolve(q, live))
@@ -442,6 +482,18 @@ pub fn gather(expected: &Expected, claimed: &[bool], live: &Schema) -> Vec<Revis
                 // have been created (its revision skipped too). Only changes
                 // that put something there count as positive evidence.
                 Seen::Present => {
+                    // An index found only under another name may be one the
+                    // engine made itself (MySQL indexes every foreign key).
+                    if let Effect::IndexCreated { table, index } = &e
+                        && !index.name.is_empty()
+                        && !live.tables.get(&resolve(table, live)).is_some_and(|t| {
+                            t.indexes
+                                .iter()
+                                .any(|i| i.name.eq_ignore_ascii_case(&index.name))
+                        })
+                    {
+                        strong = false;
+                    }
                     if !e.is_drop() {
                         ev.strong_present += usize::from(strong);
                         ev.made_present += 1;

@@ -142,10 +142,16 @@ pub fn diagnose(expected: &Expected, ledger: Option<&Ledger>, live: &Schema) -> 
         partial: expected.partial,
         relaxed: Some(&expected.relaxed),
     };
-    match ledger {
+    let mut d = match ledger {
         Some(l) if expected.has_revisions() => with_ledger(expected, l, live, opts),
         _ => against_head(expected, ledger, live, opts),
+    };
+    // The ledger is the tool's, whatever the project named it.
+    if let Some(l) = ledger {
+        d.drift
+            .retain(|x| !(x.object == ObjectKind::Table && x.name == l.table));
     }
+    d
 }
 
 /// No ledger, or expectations without revisions: compare with the head.
@@ -254,7 +260,14 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
         return d;
     }
 
-    let evidence = evidence::gather(expected, &claims.wholly, live);
+    // Evidence per revision only matters when the schema differs at all from
+    // what the claims build (an extra column a recorded revision dropped is
+    // proof too), or when revisions are not recorded (applied anyway?).
+    let evidence = if !drift_claimed.is_empty() || claims.wholly.iter().any(|w| !w) {
+        evidence::gather(expected, &claims.wholly, live)
+    } else {
+        vec![evidence::RevisionEvidence::default(); expected.revisions.len()]
+    };
     // A revision standing for many migrations (a snapshot of a whole ledger,
     // the only revision of a head snapshot, or the first revision when the
     // ledger has entries before it) holds more than its own changes: its
@@ -278,6 +291,19 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
     // partly there: a migration that failed half-way (DDL is not
     // transactional on MySQL/MariaDB) and was not recorded.
     let not_applied = not_applied(expected, &claims, &evidence, &bulk);
+    for (i, ev) in evidence.iter().enumerate() {
+        tracing::debug!(
+            revision = expected.id(i).unwrap_or(""),
+            claimed = claims.wholly[i],
+            opaque = expected.revisions[i].is_opaque(),
+            present = ev.present.len(),
+            strong_present = ev.strong_present,
+            absent = ev.absent.len(),
+            strong_absent = ev.strong_absent,
+            not_applied = not_applied.contains(&i),
+            "evidence"
+        );
+    }
     // What a recorded revision that may have run did without the model
     // seeing it (computed SQL, a helper it cannot read) is not held against
     // the database.
@@ -289,7 +315,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
         .find(|&i| evidence[i].strong_present > 0)
         .and_then(|i| partly(expected, &evidence, i, false));
 
-    if significant(&drift_claimed) == 0 && half_applied.is_none() {
+    if significant(&drift_claimed) == 0 && half_applied.is_none() && not_applied.is_empty() {
         d.drift = drift_claimed;
         if !d.applied_not_recorded.is_empty() {
             d.verdict = Verdict::ManualChange;
@@ -342,11 +368,25 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                 missing
             );
         } else {
-            d.matched_revision = claims.matched_before(not_applied[0]).and_then(id);
+            // The schema matches the last recorded revision before the first
+            // skipped one that some of its changes show; for revisions in
+            // between nothing proves either way (data, types a static
+            // reading does not know), so whether they ran cannot be told.
+            let first = not_applied[0];
+            let seen = |i: usize| !evidence[i].present.is_empty();
+            let matched = (0..first)
+                .rev()
+                .find(|&i| claims.wholly[i] && seen(i))
+                .or_else(|| claims.matched_before(first));
+            let unproven: Vec<String> = (matched.map_or(0, |m| m + 1)..first)
+                .filter(|&i| claims.wholly[i])
+                .filter_map(id)
+                .collect();
+            d.matched_revision = matched.and_then(id);
             let rest = claims.without(&not_applied);
             let unexplained = significant(&drift::diff(&rest.schema(expected), live, opts));
             d.reason = format!(
-                "{} says {}, but the schema matches {}: {} {} recorded, not applied{}{}",
+                "{} says {}, but the schema matches {}: {} {} recorded, not applied{}{}{}",
                 l.table,
                 l.version(),
                 d.matched_revision
@@ -359,9 +399,22 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                     "were"
                 },
                 if missing.is_empty() {
-                    String::new()
+                    // Nothing missing: what the skipped revisions would have
+                    // changed (a column they drop is still there).
+                    let not_done: Vec<String> = not_applied
+                        .iter()
+                        .flat_map(|&i| evidence::headline(&evidence[i].absent))
+                        .take(5)
+                        .map(describe_effect)
+                        .collect();
+                    format!("; not done: {}", join(&not_done))
                 } else {
                     format!("; missing {missing}")
+                },
+                if unproven.is_empty() {
+                    String::new()
+                } else {
+                    format!("; nothing proves whether {} ran", join(&unproven))
                 },
                 if unexplained > 0 {
                     format!("; {unexplained} other differences no revision explains")
@@ -369,6 +422,9 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                     String::new()
                 }
             );
+        }
+        if let Some(branches) = per_branch(expected, l, &d.recorded_not_applied) {
+            d.reason.push_str(&format!(" ({branches})"));
         }
         d.drift = drift_claimed;
         return d;
@@ -406,8 +462,20 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
         return d;
     }
     d.verdict = Verdict::ManualChange;
+    // A recorded revision only part of whose changes are there — leaving out
+    // what later unmodelled operations may have changed.
     if let Some(p) = (0..expected.revisions.len())
         .filter(|&i| claims.wholly[i] && !bulk[i])
+        .filter(|&i| {
+            let later: Vec<&crate::expected::Unmodelled> = (i + 1..expected.revisions.len())
+                .filter(|&j| claims.wholly[j] && !not_applied.contains(&j))
+                .flat_map(|j| expected.revisions[j].unmodelled.iter())
+                .collect();
+            evidence[i]
+                .absent
+                .iter()
+                .any(|e| !later.iter().any(|u| u.covers(&e.target(), e.object())))
+        })
         .find_map(|i| partly(expected, &evidence, i, true))
     {
         d.reason = format!(
@@ -428,6 +496,36 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
     d
 }
 
+/// With several heads recorded (Alembic branches): which revisions were
+/// skipped on which branch.
+fn per_branch(expected: &Expected, l: &Ledger, skipped: &[String]) -> Option<String> {
+    let heads = l
+        .tool
+        .ledger()
+        .is_some_and(|d| d.entries == crate::tools::Entries::Heads);
+    if !heads || l.current.len() < 2 || skipped.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = l
+        .current
+        .iter()
+        .filter_map(|h| {
+            let i = expected.position(h)?;
+            let on_branch: Vec<String> = claims::ancestors(expected, &[i])
+                .into_iter()
+                .filter_map(|j| expected.id(j).map(str::to_owned))
+                .filter(|id| skipped.contains(id))
+                .collect();
+            Some(if on_branch.is_empty() {
+                format!("branch {h}: applied")
+            } else {
+                format!("branch {h}: {} skipped", join(&on_branch))
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Recorded revisions that did not run: none of their changes is there, or
 /// they only alter tables that revisions which did not run either create
 /// (a column cannot have been added to a table that never existed).
@@ -443,15 +541,25 @@ fn not_applied(
 ) -> Vec<usize> {
     let n = evidence.len();
     let mut own = vec![false; n];
-    let mut opaque_after = false;
+    // What later recorded revisions that may have run did without the model
+    // seeing it.
+    let mut reach: Vec<&crate::expected::Unmodelled> = Vec::new();
     for i in (0..n).rev() {
         if !claims.wholly[i] {
             continue;
         }
         let ev = &evidence[i];
-        own[i] = !bulk[i] && !opaque_after && ev.made_present == 0 && ev.strong_absent > 0;
-        if expected.revisions[i].opaque && !own[i] {
-            opaque_after = true;
+        let uncovered = ev
+            .absent
+            .iter()
+            .filter(|e| {
+                e.strong(expected.partial)
+                    && !reach.iter().any(|u| u.covers(&e.target(), e.object()))
+            })
+            .count();
+        own[i] = !bulk[i] && ev.strong_present == 0 && uncovered > 0;
+        if !own[i] {
+            reach.extend(expected.revisions[i].unmodelled.iter());
         }
     }
     let creator = |q: &crate::schema::QName, before: usize| {
@@ -465,7 +573,7 @@ fn not_applied(
     };
     let mut out: Vec<usize> = Vec::new();
     for (i, ev) in evidence.iter().enumerate() {
-        if !claims.wholly[i] || bulk[i] || ev.made_present > 0 {
+        if !claims.wholly[i] || bulk[i] || ev.strong_present > 0 {
             continue;
         }
         let tables_ok = ev
@@ -485,36 +593,86 @@ fn not_applied(
     out
 }
 
-/// Differences on tables last changed before a revision that did something
-/// the model cannot follow (and that `ran` says may have run) become
-/// informational, with why.
+/// Differences about objects last changed before a revision that did
+/// something the model cannot follow (and that `ran` says may have run)
+/// become informational, with why: that revision may have changed them.
 fn relax_unmodelled(items: &mut [DriftItem], expected: &Expected, ran: impl Fn(usize) -> bool) {
-    let Some(last_opaque) = (0..expected.revisions.len())
-        .rev()
-        .find(|&j| expected.revisions[j].opaque && ran(j))
-    else {
+    let opaque: Vec<usize> = (0..expected.revisions.len())
+        .filter(|&j| expected.revisions[j].is_opaque() && ran(j))
+        .collect();
+    if opaque.is_empty() {
         return;
-    };
-    let opaque_id = expected.id(last_opaque).unwrap_or("a revision").to_string();
-    // The last revision (before the opaque one) that changed each table.
-    let mut written: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, r) in expected.revisions.iter().enumerate().take(last_opaque + 1) {
-        for q in r.changes.tables.keys() {
-            written.insert(q.to_string(), i);
-        }
     }
     for d in items.iter_mut() {
         if d.severity <= Severity::Info || d.change == Change::Extra {
             continue;
         }
         let table = d.table.clone().unwrap_or_else(|| d.name.clone());
-        if written.contains_key(&table) {
+        let table = table.rsplit('.').next().unwrap_or(&table).to_string();
+        let written = last_writer(expected, d);
+        let by = opaque.iter().rev().find(|&&j| {
+            written.is_none_or(|w| w <= j)
+                && expected.revisions[j]
+                    .unmodelled
+                    .iter()
+                    .any(|u| u.covers(&table, d.object))
+        });
+        if let Some(&j) = by {
             d.severity = Severity::Info;
             d.note = Some(format!(
-                "{opaque_id} may have changed it in a way that is not modelled"
+                "{} may have changed it in a way that is not modelled",
+                expected.id(j).unwrap_or("a revision")
             ));
         }
     }
+}
+
+/// The last revision whose changes set the object a drift item is about.
+fn last_writer(expected: &Expected, d: &DriftItem) -> Option<usize> {
+    use crate::expected::changes::{TableChange, constraint_id, index_id};
+    let table = d.table.clone().unwrap_or_else(|| d.name.clone());
+    let same_table = |q: &crate::schema::QName| q.to_string() == table || q.name == table;
+    let column = d.name.rsplit('.').next().unwrap_or(&d.name).to_string();
+    (0..expected.revisions.len()).rev().find(|&i| {
+        expected.revisions[i]
+            .changes
+            .tables
+            .iter()
+            .any(|(q, change)| {
+                if !same_table(q) {
+                    return false;
+                }
+                match (d.object, change) {
+                    (ObjectKind::Table, _) | (_, TableChange::Drop) => true,
+                    (ObjectKind::Column, TableChange::Create(t)) => t.column(&column).is_some(),
+                    (ObjectKind::Column, TableChange::Alter(a)) => {
+                        a.columns.iter().any(|c| c.name == column)
+                            || a.drop_columns.contains(&column)
+                    }
+                    (ObjectKind::Index, TableChange::Create(t)) => t
+                        .indexes
+                        .iter()
+                        .any(|x| index_id(x) == d.name || x.name == d.name),
+                    (ObjectKind::Index, TableChange::Alter(a)) => {
+                        a.indexes
+                            .iter()
+                            .any(|x| index_id(x) == d.name || x.name == d.name)
+                            || a.drop_indexes.contains(&d.name)
+                    }
+                    (ObjectKind::Constraint, TableChange::Create(t)) => t
+                        .constraints
+                        .iter()
+                        .any(|c| constraint_id(c) == d.name || c.name == d.name),
+                    (ObjectKind::Constraint, TableChange::Alter(a)) => {
+                        a.constraints
+                            .iter()
+                            .any(|c| constraint_id(c) == d.name || c.name == d.name)
+                            || a.drop_constraints.contains(&d.name)
+                    }
+                    _ => false,
+                }
+            })
+    })
 }
 
 fn partly(

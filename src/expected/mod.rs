@@ -70,9 +70,47 @@ pub struct Revision {
     pub checksum: Option<String>,
     /// What it changes.
     pub changes: Changes,
-    /// It does something that was not modelled, to objects that cannot be
-    /// named (a computed statement): its changes are incomplete.
-    pub opaque: bool,
+    /// What it may do that its changes do not show (a computed statement,
+    /// SQL not understood, a helper from another module).
+    pub unmodelled: Vec<Unmodelled>,
+}
+
+/// Something a revision does that was not modelled, and how far it may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmodelled {
+    /// The table it concerns (lowercase); `None` when it cannot be told.
+    pub table: Option<String>,
+    pub reach: Reach,
+}
+
+/// What an unmodelled operation may have changed or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Anything (raw SQL not understood, a helper not read).
+    Anything,
+    /// Whole tables (a computed `drop_table`), and so everything in them.
+    Tables,
+    /// Columns, and the indexes and constraints on them.
+    Columns,
+    /// Indexes and constraints only.
+    IndexesAndConstraints,
+}
+
+impl Unmodelled {
+    /// Whether it may have changed an object of this kind on this table.
+    pub fn covers(&self, table: &str, object: crate::drift::ObjectKind) -> bool {
+        use crate::drift::ObjectKind as O;
+        let table_ok = self
+            .table
+            .as_deref()
+            .is_none_or(|t| t.eq_ignore_ascii_case(table));
+        table_ok
+            && match self.reach {
+                Reach::Anything | Reach::Tables => true,
+                Reach::Columns => matches!(object, O::Column | O::Index | O::Constraint),
+                Reach::IndexesAndConstraints => matches!(object, O::Index | O::Constraint),
+            }
+    }
 }
 
 impl Revision {
@@ -83,8 +121,13 @@ impl Revision {
             parents: Vec::new(),
             checksum: None,
             changes,
-            opaque: false,
+            unmodelled: Vec::new(),
         }
+    }
+
+    /// It may have done something its changes do not show.
+    pub fn is_opaque(&self) -> bool {
+        !self.unmodelled.is_empty()
     }
 
     /// Every ledger entry the revision accounts for.
@@ -111,8 +154,10 @@ pub struct Expected {
     pub relaxed: BTreeSet<String>,
     /// The ledger table the project configures, when it is not the tool's default.
     pub ledger_table: Option<String>,
-    /// The schema at the head, built once.
-    head: Schema,
+    /// The engine the schemas were read from (`None`: engine-neutral).
+    engine: Option<Engine>,
+    /// The schema at the head, built when first asked for.
+    head: std::sync::OnceLock<Schema>,
     /// Ledger entry → revision index.
     index: HashMap<String, usize>,
 }
@@ -142,7 +187,8 @@ impl Expected {
             notes: Vec::new(),
             relaxed: BTreeSet::new(),
             ledger_table: None,
-            head: Schema::default(),
+            engine: None,
+            head: std::sync::OnceLock::new(),
             index: HashMap::new(),
         };
         e.reindex();
@@ -164,35 +210,34 @@ impl Expected {
             revisions.push(r);
         }
         let mut e = Expected::new(source, path, revisions);
-        e.head.engine = previous.engine;
+        e.engine = previous.engine;
         e
     }
 
-    /// Rebuilds the head schema and the entry index after revisions changed.
+    /// Rebuilds the entry index (and forgets the head) after revisions changed.
     pub fn reindex(&mut self) {
-        let engine = self.head.engine;
-        let mut head = Schema {
-            engine,
-            ..Schema::default()
-        };
+        self.head = std::sync::OnceLock::new();
         self.index.clear();
         for (i, r) in self.revisions.iter().enumerate() {
-            r.changes.apply(&mut head);
             for e in r.all_entries() {
                 self.index.entry(normalize_entry(e)).or_insert(i);
             }
         }
-        head.sort();
-        self.head = head;
     }
 
     pub fn set_engine(&mut self, engine: Option<Engine>) {
-        self.head.engine = engine;
+        self.engine = engine;
+        self.head = std::sync::OnceLock::new();
     }
 
-    /// The schema at the head.
+    pub fn engine(&self) -> Option<Engine> {
+        self.engine
+    }
+
+    /// The schema at the head (built once, when first needed).
     pub fn head(&self) -> &Schema {
-        &self.head
+        self.head
+            .get_or_init(|| self.schema_at(self.revisions.len().saturating_sub(1)))
     }
 
     /// The id of the last revision.
@@ -203,7 +248,7 @@ impl Expected {
     /// The schema after revision `i` (every revision up to it applied).
     pub fn schema_at(&self, i: usize) -> Schema {
         let mut s = Schema {
-            engine: self.head.engine,
+            engine: self.engine,
             ..Schema::default()
         };
         for r in self.revisions.iter().take(i + 1) {

@@ -649,6 +649,11 @@ impl<'a> ExprParser<'a> {
                 if let Some(Tok::Name(n)) = self.tokens.get(self.pos + 1).map(|t| &t.tok) {
                     e = match e {
                         Expr::Name(base) => Expr::Name(format!("{base}.{n}")),
+                        // A method chain keeps its shape: `sa.delete(t).where(…)`
+                        // is read as a call of `sa.delete().where`.
+                        Expr::Call(c) if !c.func.is_empty() => {
+                            Expr::Name(format!("{}().{n}", c.func))
+                        }
                         _ => Expr::Other,
                     };
                     self.pos += 2;

@@ -140,7 +140,7 @@ impl SnapshotFile {
     /// others as changes.
     pub fn from_expected(e: &Expected) -> SnapshotFile {
         let mut file = SnapshotFile::new();
-        file.engine = e.head().engine;
+        file.engine = e.engine();
         file.tool = e.tool.map(|t| t.id().to_string());
         file.ledger_table = e.ledger_table.clone();
         for (i, r) in e.revisions.iter().enumerate() {

@@ -174,12 +174,16 @@ pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryErr
         });
     }
 
-    let views: Rows = super::run(conn, "views", "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()").await?;
+    let views: Rows = super::run(conn, "views", "SELECT TABLE_NAME, VIEW_DEFINITION, TABLE_SCHEMA FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()").await?;
     for r in &views {
+        // MySQL qualifies every table in a view's text with the database
+        // (`` `shop`.`orders` ``): the same view in another database (a
+        // shadow) must read the same.
+        let own = format!("`{}`.", field(r, 2).replace('`', "``"));
         schema.views.insert(
             q(field(r, 0)),
             View {
-                definition: field(r, 1).to_string(),
+                definition: field(r, 1).replace(&own, ""),
                 materialized: false,
             },
         );

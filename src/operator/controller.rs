@@ -270,6 +270,7 @@ async fn check(guard: &DatabaseGuard, ctx: &Context, ns: &str) -> Result<Verific
         None => None,
     };
     let files = expected_files(ctx, ns, &spec.expected).await?;
+    let size_note = size_note(&files, spec.expected.config_map_ref.is_some());
     let dir = scratch_dir(&ctx.scratch, ns, &guard.name_any());
     let result = async {
         let expected = materialize(&dir, &files, spec.expected.format)?;
@@ -282,7 +283,11 @@ async fn check(guard: &DatabaseGuard, ctx: &Context, ns: &str) -> Result<Verific
             expected_revision: None,
             connections: Some(ctx.connections.clone()),
         };
-        Ok(verify::verify(&url, &expected, &opts).await)
+        let mut v = verify::verify(&url, &expected, &opts).await;
+        if let (Some(note), Some(e)) = (size_note, v.expected.as_mut()) {
+            e.notes.insert(0, note);
+        }
+        Ok(v)
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -396,6 +401,55 @@ fn scratch_dir(base: &Path, ns: &str, name: &str) -> PathBuf {
     ))
 }
 
+/// ConfigMaps and Secrets hold at most 1 MiB: a source close to it is
+/// worth a note in the status before it stops fitting.
+const SOURCE_LIMIT: usize = 1 << 20;
+
+fn size_note(files: &BTreeMap<String, Vec<u8>>, config_map: bool) -> Option<String> {
+    let size: usize = files.values().map(Vec::len).sum();
+    let compressed = files.values().all(|v| v.starts_with(&[0x1f, 0x8b]));
+    (size * 10 > SOURCE_LIMIT * 9).then(|| {
+        format!(
+            "the expected source is {} KiB, close to the 1 MiB limit of a {}: {}store it as several keys `<name>.part-000`, `<name>.part-001`, … (joined in order), or in several objects",
+            size / 1024,
+            if config_map { "ConfigMap" } else { "Secret" },
+            if compressed {
+                ""
+            } else {
+                "compress it (`preflight snapshot -o expected.json.gz`, under binaryData), or "
+            }
+        )
+    })
+}
+
+/// Keys `<name>.part-NNN` joined in order into `<name>`: a snapshot larger
+/// than one object's limit, split by the user.
+fn join_parts(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut parts: BTreeMap<String, Vec<(u32, &Vec<u8>)>> = BTreeMap::new();
+    for (k, v) in files {
+        match k
+            .rsplit_once(".part-")
+            .and_then(|(base, n)| Some((base, n.parse::<u32>().ok()?)))
+        {
+            Some((base, n)) => parts.entry(base.to_string()).or_default().push((n, v)),
+            None => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    for (base, mut ps) in parts {
+        ps.sort_by_key(|(n, _)| *n);
+        out.insert(
+            base,
+            ps.into_iter()
+                .flat_map(|(_, v)| v.iter().copied())
+                .collect(),
+        );
+    }
+    out
+}
+
 /// Writes the source's files and says how to read them.
 fn materialize(
     dir: &Path,
@@ -409,6 +463,7 @@ fn materialize(
         ))
     };
     std::fs::create_dir_all(dir).map_err(io)?;
+    let files = &join_parts(files);
     for (name, content) in files {
         // Keys are plain file names (ConfigMap keys cannot hold `/`).
         if name.contains('/') || name.starts_with('.') {
@@ -427,7 +482,9 @@ fn materialize(
         (Some(ExpectedFormat::Sql), Some(p)) => ExpectedSpec::Sql(p),
         (Some(ExpectedFormat::Alembic), _) => ExpectedSpec::Alembic(dir.to_path_buf()),
         (Some(ExpectedFormat::Migrations), _) => ExpectedSpec::Migrations(dir.to_path_buf()),
-        (None, Some(p)) if p.extension().is_some_and(|e| e == "json") => ExpectedSpec::Snapshot(p),
+        (None, Some(p)) if p.extension().is_some_and(|e| e == "json" || e == "gz") => {
+            ExpectedSpec::Snapshot(p)
+        }
         (None, Some(p)) if p.extension().is_some_and(|e| e == "sql") => ExpectedSpec::Sql(p),
         (None, _) if any_ext(".py") => ExpectedSpec::Alembic(dir.to_path_buf()),
         (None, _) if any_ext(".sql") => ExpectedSpec::Migrations(dir.to_path_buf()),
@@ -550,7 +607,14 @@ pub fn status_for(guard: &DatabaseGuard, v: &Verification) -> DatabaseGuardStatu
         }),
         matched_revision: v.matched_revision.clone(),
         recorded_not_applied: v.recorded_not_applied.clone(),
+        applied_not_recorded: v.applied_not_recorded.clone(),
+        partly_applied: v.partly_applied.as_ref().map(|p| p.revision.clone()),
         pending: v.pending.clone(),
+        notes: v
+            .expected
+            .as_ref()
+            .map(|e| e.notes.iter().take(10).map(|n| truncate(n, 500)).collect())
+            .unwrap_or_default(),
         drift: Some(DriftStatus {
             significant: significant.len() as u32,
             missing: count(Change::Missing),

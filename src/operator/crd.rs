@@ -96,8 +96,10 @@ pub struct ObjectRef {
 #[x_kube(validation = Rule::new("has(self.configMapRef) != has(self.secretRef)").message("set exactly one of expected.configMapRef and expected.secretRef"))]
 #[serde(rename_all = "camelCase")]
 pub struct ExpectedSource {
-    /// A ConfigMap holding a snapshot (`*.json`), SQL DDL (`*.sql`), or — without
-    /// `key` — Alembic revision files (`*.py`) or SQL migration files.
+    /// A ConfigMap holding a snapshot (`*.json`, or `*.json.gz` under
+    /// `binaryData`), SQL DDL (`*.sql`), or — without `key` — Alembic revision
+    /// files (`*.py`) or SQL migration files. Keys `<name>.part-000`,
+    /// `<name>.part-001`, … are joined in order into `<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_ref: Option<ObjectRef>,
     /// The same, from a Secret.
@@ -137,10 +139,20 @@ pub struct DatabaseGuardStatus {
     pub matched_revision: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recorded_not_applied: Vec<String>,
+    /// Revisions the ledger does not record whose changes are in the schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applied_not_recorded: Vec<String>,
+    /// A revision only part of whose changes are in the schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partly_applied: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftStatus>,
+    /// About the expected source: what could not be modelled, a source close
+    /// to the size limit of its ConfigMap or Secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Objects the schema lacks (tables first), for the webhook's messages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,

@@ -211,12 +211,14 @@ impl AlembicConfig {
                     && c.method() == "configure"
                     && let Some(v) = c.kwarg("version_table")
                 {
+                    let computed = format!(
+                        "{}: version_table is computed; the ledger is found by its shape",
+                        env.display()
+                    );
                     match literal(v) {
                         Some(t) => self.version_table = Some(t),
-                        None => self.notes.push(format!(
-                            "{}: version_table is computed; the ledger is found by its shape",
-                            env.display()
-                        )),
+                        None if !self.notes.contains(&computed) => self.notes.push(computed),
+                        None => {}
                     }
                 }
             }

@@ -138,7 +138,7 @@ pub fn load(path: &Path, engine: Option<Engine>) -> Result<Expected, ExpectedErr
         let mut schema = model.schema.clone();
         schema.sort();
         schemas.push((Some(f.id.clone()), schema, None));
-        meta.push((f.parents.clone(), model.opaque));
+        meta.push((f.parents.clone(), model.unmodelled.clone()));
     }
     let mut e = Expected::from_schemas(
         SourceKind::Alembic,
@@ -150,9 +150,9 @@ pub fn load(path: &Path, engine: Option<Engine>) -> Result<Expected, ExpectedErr
             .to_string(),
         schemas,
     );
-    for (r, (parents, opaque)) in e.revisions.iter_mut().zip(meta) {
+    for (r, (parents, unmodelled)) in e.revisions.iter_mut().zip(meta) {
         r.parents = parents;
-        r.opaque = opaque;
+        r.unmodelled = unmodelled;
     }
     e.partial = true;
     e.tool = Some(Tool(&tools::alembic::TOOL));

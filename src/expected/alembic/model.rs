@@ -8,6 +8,7 @@
 
 use super::raw_sql::{self, RawSql};
 use crate::expected::python::{Call, Expr, Function, Module, Statement};
+use crate::expected::{Reach, Unmodelled};
 use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -18,9 +19,8 @@ pub(super) struct Model {
     pub notes: Vec<String>,
     pub revision: String,
     pub file: String,
-    /// The current revision does something not modelled to objects that
-    /// cannot be named.
-    pub opaque: bool,
+    /// What the current revision does that is not modelled, and its reach.
+    pub unmodelled: Vec<Unmodelled>,
     /// Tables raw SQL touches: their expectations are not enforced.
     pub relaxed: BTreeSet<String>,
     /// Names bound in the function being read (assignments, loop
@@ -40,21 +40,37 @@ impl Model {
     pub fn begin(&mut self, revision: &str, file: &str) {
         self.revision = revision.to_string();
         self.file = file.to_string();
-        self.opaque = false;
+        self.unmodelled.clear();
         self.env.clear();
     }
 
     fn note(&mut self, call: &Call, what: &str) {
-        self.notes.push(format!(
-            "{}:{} ({}): {what}",
-            self.file, call.line, self.revision
-        ));
+        let note = format!("{}:{} ({}): {what}", self.file, call.line, self.revision);
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
     }
 
-    /// Something the model cannot follow changes the schema: the revision's
-    /// changes are incomplete.
-    fn opaque(&mut self, call: &Call, what: &str) {
-        self.opaque = true;
+    /// Something the model cannot follow adds objects it cannot name: the
+    /// revision's changes are incomplete, but nothing the model knows about
+    /// can have been removed by it.
+    fn unknown_addition(&mut self, call: &Call, what: &str) {
+        self.note(
+            call,
+            &format!("{what}; not modelled (what it adds is not expected)"),
+        );
+    }
+
+    /// Something the model cannot follow may change or remove what it knows,
+    /// within `reach` on `table` (any table when `None`): the revision is opaque.
+    fn opaque(&mut self, call: &Call, what: &str, table: Option<&QName>, reach: Reach) {
+        let u = Unmodelled {
+            table: table.map(|q| q.name.to_ascii_lowercase()),
+            reach,
+        };
+        if !self.unmodelled.contains(&u) {
+            self.unmodelled.push(u);
+        }
         self.note(
             call,
             &format!(
@@ -72,7 +88,12 @@ impl Model {
                         Some(t) => {
                             batch_aliases.insert(alias.clone(), t);
                         }
-                        None => self.opaque(call, "batch_alter_table on a computed table name"),
+                        None => self.opaque(
+                            call,
+                            "batch_alter_table on a computed table name",
+                            None,
+                            Reach::Columns,
+                        ),
                     }
                 }
                 Statement::With { .. } => {}
@@ -95,7 +116,12 @@ impl Model {
                     } else if receiver.is_empty() && module.functions.contains_key(&call.func) {
                         self.inline(call, module);
                     } else if looks_like_schema_helper(call) {
-                        self.opaque(call, &format!("calls {}, which is not read", call.func));
+                        self.opaque(
+                            call,
+                            &format!("calls {}, which is not read", call.func),
+                            None,
+                            Reach::Anything,
+                        );
                     }
                 }
             }
@@ -139,7 +165,12 @@ impl Model {
             return;
         };
         if self.inlining.len() >= MAX_INLINE || self.inlining.contains(&call.func) {
-            return self.opaque(call, &format!("{} calls itself too deeply", call.func));
+            return self.opaque(
+                call,
+                &format!("{} calls itself too deeply", call.func),
+                None,
+                Reach::Anything,
+            );
         }
         let saved = std::mem::take(&mut self.env);
         let mut env: HashMap<String, Expr> = HashMap::new();
@@ -223,7 +254,12 @@ impl Model {
                     );
                     self.relaxed.insert(q.name.to_ascii_lowercase());
                 }
-                None => self.opaque(call, "runs SQL that is computed or not understood"),
+                None => self.opaque(
+                    call,
+                    "runs SQL that is computed or not understood",
+                    None,
+                    Reach::Anything,
+                ),
             },
         }
     }
@@ -281,7 +317,7 @@ impl Model {
         match method.as_str() {
             "create_table" => {
                 let Some(q) = self.table_arg(call, 0, module) else {
-                    return self.opaque(call, "create_table with a computed name");
+                    return self.unknown_addition(call, "create_table with a computed name");
                 };
                 let mut table = Table::default();
                 for item in call.args.iter().skip(1) {
@@ -296,14 +332,19 @@ impl Model {
                 Some(q) => {
                     self.schema.tables.remove(&q);
                 }
-                None => self.opaque(call, "drop_table with a computed name"),
+                None => self.opaque(call, "drop_table with a computed name", None, Reach::Tables),
             },
             "rename_table" => {
                 let (Some(old), Some(new)) = (
                     self.string(call.args.first(), module),
                     self.string(call.args.get(1), module),
                 ) else {
-                    return self.opaque(call, "rename_table with a computed name");
+                    return self.opaque(
+                        call,
+                        "rename_table with a computed name",
+                        None,
+                        Reach::Tables,
+                    );
                 };
                 let schema = self
                     .string(call.kwarg("schema"), module)
@@ -323,11 +364,11 @@ impl Model {
             }
             "add_column" => {
                 let Some(q) = self.table_arg(call, 0, module) else {
-                    return self.opaque(call, "add_column on a computed table name");
+                    return self.unknown_addition(call, "add_column on a computed table name");
                 };
                 match call.args.get(1).map(|a| self.resolve(a, module)) {
                     Some(Expr::Call(c)) => self.add_column(&q, &c, module),
-                    _ => self.opaque(call, "add_column with a computed column"),
+                    _ => self.unknown_addition(call, "add_column with a computed column"),
                 }
             }
             "drop_column" => {
@@ -337,7 +378,13 @@ impl Model {
                 ) {
                     self.drop_column(&q, &col);
                 } else {
-                    self.opaque(call, "drop_column with a computed name");
+                    let t = self.table_arg(call, 0, module);
+                    self.opaque(
+                        call,
+                        "drop_column with a computed name",
+                        t.as_ref(),
+                        Reach::Columns,
+                    );
                 }
             }
             "alter_column" => {
@@ -347,22 +394,34 @@ impl Model {
                 ) {
                     self.alter_column(&q, &col, call, module);
                 } else {
-                    self.opaque(call, "alter_column with a computed name");
+                    let t = self.table_arg(call, 0, module);
+                    self.opaque(
+                        call,
+                        "alter_column with a computed name",
+                        t.as_ref(),
+                        Reach::Columns,
+                    );
                 }
             }
             "create_index" => {
                 let (Some(name), Some(q)) = (
-                    self.string(call.args.first(), module),
+                    self.string(Self::arg_or_kw(call, 0, "index_name"), module),
                     self.table_arg(call, 1, module),
                 ) else {
-                    return self.opaque(call, "create_index with a computed name");
+                    return self.unknown_addition(call, "create_index with a computed name");
                 };
                 let keys = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                 self.create_index(&q, name, keys, call, module);
             }
             "drop_index" => {
                 let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else {
-                    return self.opaque(call, "drop_index with a computed name");
+                    let t = self.table_arg(call, 1, module);
+                    return self.opaque(
+                        call,
+                        "drop_index with a computed name",
+                        t.as_ref(),
+                        Reach::IndexesAndConstraints,
+                    );
                 };
                 let table = self
                     .string(call.kwarg("table_name").or(call.args.get(1)), module)
@@ -376,19 +435,32 @@ impl Model {
                 self.drop_named(table.as_ref(), &name);
             }
             "create_foreign_key" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
+                let source = self
+                    .string(Self::arg_or_kw(call, 1, "source_table"), module)
+                    .map(|t| {
+                        QName::new(
+                            self.string(call.kwarg("source_schema"), module)
+                                .unwrap_or_default(),
+                            t,
+                        )
+                    });
                 let (Some(source), Some(referent)) = (
-                    self.table_arg(call, 1, module),
+                    source,
                     self.string(Self::arg_or_kw(call, 2, "referent_table"), module),
                 ) else {
-                    return self.opaque(call, "create_foreign_key with a computed name");
+                    return self.unknown_addition(call, "create_foreign_key with a computed name");
                 };
                 let local = self.string_list(Self::arg_or_kw(call, 3, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 4, "remote_cols"), module);
                 self.add_fk(&source, name, local, referent, remote, call, module);
             }
             "create_unique_constraint" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 if let Some(q) = self.table_arg(call, 1, module) {
                     let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                     self.add_constraint(
@@ -401,7 +473,9 @@ impl Model {
                 }
             }
             "create_primary_key" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 if let Some(q) = self.table_arg(call, 1, module) {
                     let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                     self.add_constraint(
@@ -414,7 +488,9 @@ impl Model {
                 }
             }
             "create_check_constraint" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 if let (Some(q), Some(expression)) = (
                     self.table_arg(call, 1, module),
                     self.string(Self::arg_or_kw(call, 2, "condition"), module),
@@ -431,7 +507,13 @@ impl Model {
             "drop_constraint" => {
                 let Some(name) = self.string(Self::arg_or_kw(call, 0, "constraint_name"), module)
                 else {
-                    return self.opaque(call, "drop_constraint with a computed name");
+                    let t = self.table_arg(call, 1, module);
+                    return self.opaque(
+                        call,
+                        "drop_constraint with a computed name",
+                        t.as_ref(),
+                        Reach::IndexesAndConstraints,
+                    );
                 };
                 let table = self.table_arg(call, 1, module);
                 self.drop_named(table.as_ref(), &name);
@@ -456,38 +538,63 @@ impl Model {
                     self.add_column(q, c, module);
                 }
             }
-            "drop_column" => match self.string(call.args.first(), module) {
+            "drop_column" => match self.string(Self::arg_or_kw(call, 0, "column_name"), module) {
                 Some(col) => self.drop_column(q, &col),
-                None => self.opaque(call, "batch drop_column with a computed name"),
+                None => self.opaque(
+                    call,
+                    "batch drop_column with a computed name",
+                    Some(q),
+                    Reach::Columns,
+                ),
             },
-            "alter_column" => match self.string(call.args.first(), module) {
+            "alter_column" => match self.string(Self::arg_or_kw(call, 0, "column_name"), module) {
                 Some(col) => self.alter_column(q, &col, call, module),
-                None => self.opaque(call, "batch alter_column with a computed name"),
+                None => self.opaque(
+                    call,
+                    "batch alter_column with a computed name",
+                    Some(q),
+                    Reach::Columns,
+                ),
             },
-            "create_index" => match self.string(call.args.first(), module) {
+            "create_index" => match self.string(Self::arg_or_kw(call, 0, "index_name"), module) {
                 Some(name) => {
                     let keys = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
                     self.create_index(q, name, keys, call, module);
                 }
-                None => self.opaque(call, "batch create_index with a computed name"),
+                None => self.unknown_addition(call, "batch create_index with a computed name"),
             },
-            "drop_index" | "drop_constraint" => match self.string(call.args.first(), module) {
+            "drop_index" | "drop_constraint" => match self.string(
+                call.kwarg("index_name")
+                    .or_else(|| call.kwarg("constraint_name"))
+                    .or(call.args.first()),
+                module,
+            ) {
                 Some(name) => self.drop_named(Some(q), &name),
-                None => self.opaque(call, "batch drop with a computed name"),
+                None => self.opaque(
+                    call,
+                    "batch drop with a computed name",
+                    Some(q),
+                    Reach::IndexesAndConstraints,
+                ),
             },
             "create_foreign_key" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 let Some(referent) =
                     self.string(Self::arg_or_kw(call, 1, "referent_table"), module)
                 else {
-                    return self.opaque(call, "batch create_foreign_key with a computed name");
+                    return self
+                        .unknown_addition(call, "batch create_foreign_key with a computed name");
                 };
                 let local = self.string_list(Self::arg_or_kw(call, 2, "local_cols"), module);
                 let remote = self.string_list(Self::arg_or_kw(call, 3, "remote_cols"), module);
                 self.add_fk(q, name, local, referent, remote, call, module);
             }
             "create_unique_constraint" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 let columns = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
                 self.add_constraint(
                     q,
@@ -498,7 +605,9 @@ impl Model {
                 );
             }
             "create_primary_key" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 let columns = self.string_list(Self::arg_or_kw(call, 1, "columns"), module);
                 self.add_constraint(
                     q,
@@ -509,7 +618,9 @@ impl Model {
                 );
             }
             "create_check_constraint" => {
-                let name = self.string(call.args.first(), module).unwrap_or_default();
+                let name = self
+                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+                    .unwrap_or_default();
                 if let Some(expression) = self.string(Self::arg_or_kw(call, 1, "condition"), module)
                 {
                     self.add_constraint(
@@ -703,13 +814,22 @@ impl Model {
 
     fn alter_column(&mut self, q: &QName, col: &str, call: &Call, module: &Module) {
         let new_name = self.string(call.kwarg("new_column_name"), module);
+        // MySQL's MODIFY and CHANGE restate the whole column: a type change or
+        // a rename without `nullable` or `existing_nullable` leaves it
+        // nullable there.
+        let restated = self.engine.is_none_or(|e| e == Engine::Mysql)
+            && (call.kwarg("type_").is_some() || call.kwarg("new_column_name").is_some())
+            && call.kwarg("nullable").is_none()
+            && call.kwarg("existing_nullable").is_none();
         let Some(t) = self.schema.tables.get_mut(q) else {
             return;
         };
-        if let Some(Expr::Bool(n)) = call.kwarg("nullable")
-            && let Some(c) = t.column_mut(col)
-        {
-            c.nullable = Some(*n);
+        if let Some(c) = t.column_mut(col) {
+            match call.kwarg("nullable") {
+                Some(Expr::Bool(n)) => c.nullable = Some(*n),
+                _ if restated => c.nullable = None,
+                _ => {}
+            }
         }
         if let Some(new) = new_name {
             if let Some(c) = t.column_mut(col) {
