@@ -10,7 +10,7 @@ use common::{Kind, TempDb};
 use serde_json::Value;
 
 const BASE: &str = "
-CREATE TABLE authors (id integer PRIMARY KEY, name varchar(100) NOT NULL, email varchar(255));
+CREATE TABLE authors (id integer PRIMARY KEY, name varchar(100) NOT NULL, email varchar(255), nickname text);
 CREATE UNIQUE INDEX authors_email_key ON authors (email);
 CREATE TABLE books (
   id integer PRIMARY KEY,
@@ -53,7 +53,7 @@ const CASES: &[Case] = &[
     ),
     (
         "drop a column",
-        |_| Some("ALTER TABLE authors DROP COLUMN email"),
+        |_| Some("ALTER TABLE authors DROP COLUMN nickname"),
         "missing",
         "column",
     ),
@@ -66,8 +66,8 @@ const CASES: &[Case] = &[
     (
         "change a column's type",
         |k| match k {
-            Kind::Postgres => Some("ALTER TABLE books ALTER COLUMN title TYPE text"),
-            Kind::Mysql => Some("ALTER TABLE books MODIFY title text NOT NULL"),
+            Kind::Postgres => Some("ALTER TABLE authors ALTER COLUMN name TYPE text"),
+            Kind::Mysql => Some("ALTER TABLE authors MODIFY name text NOT NULL"),
             Kind::Sqlite => None,
         },
         "changed",
