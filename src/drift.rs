@@ -285,6 +285,9 @@ pub fn column_differences(
     partial: bool,
 ) -> Vec<(Severity, String, String)> {
     let mut out = Vec::new();
+    if ec == lc {
+        return out;
+    }
     if !partial
         && let (Some(e), Some(l)) = (&ec.data_type, &lc.data_type)
         && normalize::type_name(e) != normalize::type_name(l)
@@ -365,6 +368,9 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
                     out.push(missing_index(i, &q));
                 }
             }
+            // Most tables are unchanged: equality is far cheaper than
+            // comparing every spelling.
+            Some(lt) if lt == et => {}
             Some(lt) => diff_table(&q, et, lt, opts, &mut out),
         }
         if opts.is_relaxed(&q) {

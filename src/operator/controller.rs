@@ -701,6 +701,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn split_and_compressed_snapshots_are_read_and_large_sources_noted() {
+        let gz = crate::expected::snapshot::gzip(br#"{"preflight_snapshot":2,"revisions":[]}"#)
+            .expect("gzip");
+        let (a, b) = gz.split_at(gz.len() / 2);
+        let files = BTreeMap::from([
+            ("expected.json.gz.part-001".to_string(), b.to_vec()),
+            ("expected.json.gz.part-000".to_string(), a.to_vec()),
+        ]);
+        let dir = tempfile::tempdir().expect("tmp");
+        let spec = materialize(dir.path(), &files, None).expect("materialize");
+        assert!(matches!(&spec, ExpectedSpec::Snapshot(p) if p.ends_with("expected.json.gz")));
+        assert_eq!(
+            std::fs::read(dir.path().join("expected.json.gz")).expect("joined"),
+            gz
+        );
+        // Near the 1 MiB limit: a note that says what to do.
+        let big = BTreeMap::from([("expected.json".to_string(), vec![b' '; 960 * 1024])]);
+        let note = size_note(&big, true).expect("a note");
+        assert!(note.contains("ConfigMap") && note.contains(".json.gz") && note.contains("part-000"), "{note}");
+        assert_eq!(size_note(&files, true), None);
+    }
+
+    #[test]
     fn the_status_patch_clears_what_the_new_status_leaves_out() {
         let patch = status_patch(&DatabaseGuardStatus {
             verdict: Some("in_sync".into()),
