@@ -55,20 +55,7 @@ fn ready() -> bool {
 }
 
 fn run(argv: &[String], dir: &Path, env: &[(&str, String)], what: &str) -> String {
-    let out = Command::new(&argv[0])
-        .args(&argv[1..])
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .envs(env.iter().map(|(k, v)| (*k, v)))
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {}: {e}", argv[0]));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{what} failed:\n{text}");
-    text
+    try_run(argv, dir, env).unwrap_or_else(|e| panic!("{what} failed:\n{e}"))
 }
 
 /// Like `run`, but a failure is returned, not a panic.

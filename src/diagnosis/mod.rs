@@ -325,11 +325,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                 l.table,
                 l.version(),
                 join(&d.applied_not_recorded),
-                if d.applied_not_recorded.len() == 1 {
-                    "creates"
-                } else {
-                    "create"
-                },
+                creates(&d.applied_not_recorded),
                 if d.applied_not_recorded.len() == 1 {
                     "it was"
                 } else {
@@ -452,11 +448,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
             l.table,
             l.version(),
             join(&d.applied_not_recorded),
-            if d.applied_not_recorded.len() == 1 {
-                "creates"
-            } else {
-                "create"
-            },
+            creates(&d.applied_not_recorded),
             summarize(&d.drift)
         );
         return d;
@@ -749,6 +741,15 @@ fn pending_reason(
         }
     }
     reason
+}
+
+/// `creates` for one revision, `create` for several.
+fn creates(revisions: &[String]) -> &'static str {
+    if revisions.len() == 1 {
+        "creates"
+    } else {
+        "create"
+    }
 }
 
 fn list_some(v: &[String]) -> String {

@@ -719,7 +719,10 @@ mod tests {
         // Near the 1 MiB limit: a note that says what to do.
         let big = BTreeMap::from([("expected.json".to_string(), vec![b' '; 960 * 1024])]);
         let note = size_note(&big, true).expect("a note");
-        assert!(note.contains("ConfigMap") && note.contains(".json.gz") && note.contains("part-000"), "{note}");
+        assert!(
+            note.contains("ConfigMap") && note.contains(".json.gz") && note.contains("part-000"),
+            "{note}"
+        );
         assert_eq!(size_note(&files, true), None);
     }
 

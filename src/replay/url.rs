@@ -75,6 +75,20 @@ fn userinfo(p: &Parts) -> String {
     }
 }
 
+/// `scheme://user:password@host:port/database?query`.
+fn server_url(scheme: &str, p: &Parts) -> String {
+    with_query(
+        format!(
+            "{scheme}://{}{}:{}/{}",
+            userinfo(p),
+            p.host,
+            p.port,
+            p.database
+        ),
+        &p.query,
+    )
+}
+
 fn with_query(base: String, query: &str) -> String {
     if query.is_empty() {
         base
@@ -88,17 +102,7 @@ fn with_query(base: String, query: &str) -> String {
 /// `sqlite:///absolute/path`.
 pub fn conventional(url: &DatabaseUrl) -> String {
     match parts(url) {
-        Some(p) => with_query(
-            format!(
-                "{}://{}{}:{}/{}",
-                scheme(url, "postgres", "mysql"),
-                userinfo(&p),
-                p.host,
-                p.port,
-                p.database
-            ),
-            &p.query,
-        ),
+        Some(p) => server_url(scheme(url, "postgres", "mysql"), &p),
         None => format!("sqlite:///{}", sqlite_path(url).trim_start_matches('/')),
     }
 }
@@ -114,17 +118,7 @@ pub fn four_slash_sqlite(url: &DatabaseUrl) -> String {
 /// Rails reads `DATABASE_URL` with the adapter as the scheme.
 pub fn rails(url: &DatabaseUrl) -> String {
     match parts(url) {
-        Some(p) => with_query(
-            format!(
-                "{}://{}{}:{}/{}",
-                scheme(url, "postgres", "mysql2"),
-                userinfo(&p),
-                p.host,
-                p.port,
-                p.database
-            ),
-            &p.query,
-        ),
+        Some(p) => server_url(scheme(url, "postgres", "mysql2"), &p),
         None => format!("sqlite3:{}", sqlite_path(url)),
     }
 }
@@ -132,17 +126,7 @@ pub fn rails(url: &DatabaseUrl) -> String {
 /// A SQLAlchemy URL; the Python side picks the installed driver.
 pub fn sqlalchemy(url: &DatabaseUrl) -> String {
     match parts(url) {
-        Some(p) => with_query(
-            format!(
-                "{}://{}{}:{}/{}",
-                scheme(url, "postgresql", "mysql"),
-                userinfo(&p),
-                p.host,
-                p.port,
-                p.database
-            ),
-            &p.query,
-        ),
+        Some(p) => server_url(scheme(url, "postgresql", "mysql"), &p),
         None => format!("sqlite:///{}", sqlite_path(url)),
     }
 }
