@@ -6,7 +6,7 @@
 #                                 dj-database-url); the same venv scripts/test.sh uses
 #   target/tools/node/            one npm prefix: knex, sequelize(-cli), typeorm, node-pg-migrate + drivers
 #   target/tools/bin/             goose, migrate (golang-migrate; Go, GOBIN); dbmate (link to npm's binary);
-#                                 flyway, liquibase launchers
+#                                 flyway, liquibase launchers; helm, actionlint (Go); pre-commit (its own venv)
 #   target/tools/java/<tool>/lib  Maven jars of Flyway / Liquibase (+ JDBC drivers)
 #   Debian packages               Rails (ruby-activerecord, ruby-railties, …), Laravel (php-laravel-framework, …)
 #   target/tools/stamps/<tool>    what was installed (spec, version, seconds the install took)
@@ -57,6 +57,10 @@ PICOCLI_V=4.7.7
 PG_JDBC_V=42.7.14
 MARIADB_JDBC_V=3.5.11
 SQLITE_JDBC_V=3.54.1.0
+HELM=helm.sh/helm/v3/cmd/helm@v3.22.0
+HELM_KUBE_MINOR=37
+ACTIONLINT=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+PRECOMMIT='pre-commit==4.7.0'
 RAILS_DEBS=(ruby ruby-activerecord ruby-railties ruby-pg ruby-mysql2 ruby-sqlite3)
 LARAVEL_DEBS=(php-cli php-laravel-framework php-pgsql php-mysql php-sqlite3)
 
@@ -184,6 +188,29 @@ dbmate_install() {
   ln -sf "../node/${bin#"$N"/}" "$T/bin/dbmate"
 }
 dbmate_check() { "$T/bin/dbmate" --version; }
+
+# ---- Linting integrations: helm (charts as input), actionlint (the release
+# workflow), pre-commit (the hook manifest) ---------------------------------------
+helm_install() {
+  need_cmd go golang-go || return 1
+  # The Makefile's version flags: without them `helm version` has no number and
+  # .Capabilities.KubeVersion defaults to v1.20, which fails charts with a
+  # kubeVersion constraint.
+  local v=${HELM#*@} p=helm.sh/helm/v3
+  GOBIN="$T/bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -modcacherw" go install -trimpath \
+    -ldflags "-w -s -X $p/internal/version.version=$v -X $p/pkg/chartutil.k8sVersionMajor=1 -X $p/pkg/chartutil.k8sVersionMinor=$HELM_KUBE_MINOR -X $p/pkg/lint/rules.k8sVersionMajor=1 -X $p/pkg/lint/rules.k8sVersionMinor=$HELM_KUBE_MINOR" \
+    "$HELM"
+}
+helm_check() { "$T/bin/helm" version --short; }
+actionlint_install() { go_get "$ACTIONLINT"; }
+actionlint_check() { echo "actionlint $("$T/bin/actionlint" -version | head -n1)"; }
+PRECOMMIT_VENV=$T/precommit-venv
+precommit_install() {
+  [ -x "$PRECOMMIT_VENV/bin/pip" ] || python3 -m venv "$PRECOMMIT_VENV" || return 1
+  "$PRECOMMIT_VENV/bin/pip" install --disable-pip-version-check "$PRECOMMIT" || return 1
+  ln -sf "$PRECOMMIT_VENV/bin/pre-commit" "$T/bin/pre-commit"
+}
+precommit_check() { "$T/bin/pre-commit" --version; }
 
 # ---- Java: Flyway, Liquibase -----------------------------------------------------
 mvn_copy() { # tool 'g:a:v[:exclusions]'…  -> target/tools/java/TOOL/lib/*.jar
@@ -337,7 +364,7 @@ laravel_present() { [ -z "$(apt_missing "${LARAVEL_DEBS[@]}")" ]; }
 py_present() { [ -x "$VENV/bin/alembic" ] && [ -x "$VENV/bin/django-admin" ]; }
 
 # ---- run ---------------------------------------------------------------------------
-all=(alembic django node-drivers knex sequelize typeorm node-pg-migrate goose golang-migrate dbmate flyway liquibase rails laravel)
+all=(alembic django node-drivers knex sequelize typeorm node-pg-migrate goose golang-migrate dbmate flyway liquibase rails laravel helm actionlint pre-commit)
 wanted=("$@"); [ ${#wanted[@]} -eq 0 ] && wanted=("${all[@]}")
 join() { local IFS=' '; echo "$*"; }
 for w in "${wanted[@]}"; do
@@ -355,6 +382,9 @@ for w in "${wanted[@]}"; do
     flyway) tool flyway "flyway $FLYWAY_V pg-jdbc $PG_JDBC_V mariadb-jdbc $MARIADB_JDBC_V sqlite-jdbc $SQLITE_JDBC_V" flyway_install flyway_check flyway_present ;;
     liquibase) tool liquibase "liquibase $LIQUIBASE_V picocli $PICOCLI_V pg-jdbc $PG_JDBC_V mariadb-jdbc $MARIADB_JDBC_V sqlite-jdbc $SQLITE_JDBC_V" liquibase_install liquibase_check liquibase_present ;;
     rails) tool rails "$(join "${RAILS_DEBS[@]}")" rails_install rails_check rails_present ;;
+    helm) tool helm "$HELM kube=1.$HELM_KUBE_MINOR" helm_install helm_check ;;
+    actionlint) tool actionlint "$ACTIONLINT" actionlint_install actionlint_check ;;
+    pre-commit) tool pre-commit "$PRECOMMIT" precommit_install precommit_check ;;
     laravel) tool laravel "$(join "${LARAVEL_DEBS[@]}")" laravel_install laravel_check laravel_present ;;
     *) summary+=("$(printf '%-16s FAILED          unknown tool (known: %s)' "$w" "${all[*]}")"); failed=$((failed + 1)) ;;
   esac

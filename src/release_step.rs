@@ -34,6 +34,9 @@ pub enum Phase {
     Job,
     /// A CronJob or scheduled job: runs on a schedule, unattended.
     Scheduled,
+    /// A deploying job of a CI pipeline (GitHub Actions, GitLab CI): runs on
+    /// every deploy, like a pre-deploy step.
+    CiDeploy,
 }
 
 impl Phase {
@@ -55,7 +58,12 @@ impl Phase {
     pub fn is_deploy(self) -> bool {
         matches!(
             self,
-            Phase::PreDeploy | Phase::PostDeploy | Phase::Sync | Phase::Init | Phase::Startup
+            Phase::PreDeploy
+                | Phase::PostDeploy
+                | Phase::Sync
+                | Phase::Init
+                | Phase::Startup
+                | Phase::CiDeploy
         )
     }
 
@@ -73,6 +81,7 @@ impl Phase {
             Phase::Startup => "startup",
             Phase::Job => "job",
             Phase::Scheduled => "scheduled",
+            Phase::CiDeploy => "ci-deploy",
         }
     }
 
@@ -91,6 +100,7 @@ impl Phase {
             Phase::Startup => "runs at every start of every replica",
             Phase::Job => "runs once when created",
             Phase::Scheduled => "runs on a schedule",
+            Phase::CiDeploy => "runs in a CI deploy job, on every deploy",
         }
     }
 }
@@ -143,6 +153,12 @@ pub struct Extracted {
     /// Problems with individual objects (a `command` that is not a list);
     /// the rest of the document is still linted.
     pub problems: Vec<Problem>,
+    /// What was deliberately not linted and why (a CI job that does not
+    /// deploy, a templated command): shown with `--verbose`.
+    pub skipped: Vec<Problem>,
+    /// Commands that could not be judged (a Helm expression where the command
+    /// should be): reported as `not-judged` infos.
+    pub not_judged: Vec<Problem>,
 }
 
 /// A structural problem in an object of a spec.

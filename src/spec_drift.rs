@@ -42,7 +42,7 @@ impl StepDiff {
 fn steps(text: &str) -> Result<BTreeMap<String, (String, Option<String>)>, String> {
     let mut out = BTreeMap::new();
     for root in yaml::parse_document(text).map_err(|e| e.to_string())? {
-        let extracted: Extracted = source::digitalocean::extract(&root, text);
+        let extracted: Extracted = source::digitalocean::extract(&root, text, true);
         for s in extracted.steps {
             // Keys without the app name, so a renamed app still compares.
             let key = s
@@ -50,7 +50,9 @@ fn steps(text: &str) -> Result<BTreeMap<String, (String, Option<String>)>, Strin
                 .split_once('/')
                 .map_or(s.object_key.clone(), |(_, k)| k.to_string());
             let command = s.command.as_ref().map(|c| match c {
-                CommandText::Shell(w) => w.text.split_whitespace().collect::<Vec<_>>().join(" "),
+                CommandText::Shell(w) | CommandText::Script { text: w, .. } => {
+                    w.text.split_whitespace().collect::<Vec<_>>().join(" ")
+                }
                 CommandText::Argv(ws) => ws
                     .iter()
                     .map(|w| w.text.as_str())

@@ -168,6 +168,26 @@ pub fn align_word(text: &str, doc: &str, span: Range<usize>) -> Word {
 /// text holds several documents the splitter could not separate). Empty
 /// documents give no node.
 pub fn parse_document(text: &str) -> Result<Vec<Node>, YamlError> {
+    let parsed = parse_document_lenient(text)?;
+    match parsed.duplicates.into_iter().next() {
+        Some(dup) => Err(dup),
+        None => Ok(parsed.roots),
+    }
+}
+
+/// A document read with duplicate keys tolerated.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub roots: Vec<Node>,
+    /// Every duplicate key, at the later occurrence. The tree keeps the last
+    /// value of each key, as most YAML consumers do (kubectl rejects them).
+    pub duplicates: Vec<YamlError>,
+}
+
+/// Parses one document like [`parse_document`], but a duplicate key is
+/// recorded instead of failing the document: a directory walk meets archived
+/// examples and hand-edited files where that is the only flaw.
+pub fn parse_document_lenient(text: &str) -> Result<Parsed, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = TreeBuilder::default();
     while let Some(ev) = parser.next_event() {
@@ -179,7 +199,10 @@ pub fn parse_document(text: &str) -> Result<Vec<Node>, YamlError> {
         let end = byte_offset_of(text, span.end.byte_offset(), span.end.index());
         builder.event(event, start..end.max(start))?;
     }
-    Ok(builder.roots)
+    Ok(Parsed {
+        roots: builder.roots,
+        duplicates: builder.duplicates,
+    })
 }
 
 fn byte_offset_of(text: &str, bytes: Option<usize>, chars: usize) -> usize {
@@ -201,6 +224,7 @@ struct TreeBuilder {
     open_anchors: Vec<usize>,
     anchors: std::collections::HashMap<usize, Node>,
     nodes: usize,
+    duplicates: Vec<YamlError>,
 }
 
 impl TreeBuilder {
@@ -233,8 +257,8 @@ impl TreeBuilder {
                     let at = key.span.end;
                     entries.push((key, null_at(at)));
                 }
-                if let Value::Map(entries) = &node.value {
-                    check_duplicate_keys(entries)?;
+                if let Value::Map(entries) = &mut node.value {
+                    self.duplicates.extend(drop_duplicate_keys(entries));
                 }
                 node.span.end = span.end.max(node.span.start);
                 let anchor = self.open_anchors.pop().unwrap_or(0);
@@ -301,36 +325,63 @@ impl TreeBuilder {
     }
 }
 
-/// Duplicate keys are an error: which of two `command:` keys runs depends on
-/// the consumer (kubectl rejects them, some parsers keep the last one).
-fn check_duplicate_keys(entries: &[(Node, Node)]) -> Result<(), YamlError> {
+/// Duplicate keys are an error for a named file: which of two `command:` keys
+/// runs depends on the consumer (kubectl rejects them, some parsers keep the
+/// last one). The earlier entries are removed so the tree holds the last value;
+/// each duplicate is returned at its later occurrence.
+fn drop_duplicate_keys(entries: &mut Vec<(Node, Node)>) -> Vec<YamlError> {
     fn key(n: &Node) -> Option<&str> {
         match &n.value {
-            Value::Scalar(s, _) => Some(s.as_str()),
+            Value::Scalar(s, _) => Some(s.as_str()).filter(|k| *k != "<<"),
             _ => None,
         }
     }
-    let dup = if entries.len() <= 16 {
-        entries.iter().enumerate().find_map(|(i, (k, _))| {
-            let name = key(k)?;
-            entries[..i]
-                .iter()
-                .any(|(p, _)| key(p) == Some(name))
-                .then_some(k)
-        })
+    let mut later: Vec<usize> = Vec::new();
+    if entries.len() <= 16 {
+        for i in 0..entries.len() {
+            if let Some(name) = key(&entries[i].0)
+                && entries[..i].iter().any(|(p, _)| key(p) == Some(name))
+            {
+                later.push(i);
+            }
+        }
     } else {
         let mut seen = std::collections::HashSet::with_capacity(entries.len());
-        entries
-            .iter()
-            .find_map(|(k, _)| (!seen.insert(key(k)?)).then_some(k))
-    };
-    match dup {
-        Some(k) if key(k) != Some("<<") => Err(YamlError {
-            message: format!("duplicate key `{}` in a mapping", key(k).unwrap_or("")),
-            offset: k.span.start,
-        }),
-        _ => Ok(()),
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if let Some(name) = key(k)
+                && !seen.insert(name)
+            {
+                later.push(i);
+            }
+        }
     }
+    if later.is_empty() {
+        return Vec::new();
+    }
+    let errors: Vec<YamlError> = later
+        .iter()
+        .map(|&i| YamlError {
+            message: format!(
+                "duplicate key `{}` in a mapping",
+                key(&entries[i].0).unwrap_or("")
+            ),
+            offset: entries[i].0.span.start,
+        })
+        .collect();
+    // Keep the last entry of each key.
+    let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, (k, _)) in entries.iter().enumerate() {
+        if let Some(name) = key(k) {
+            last.insert(name.to_owned(), i);
+        }
+    }
+    let mut i = 0;
+    entries.retain(|(k, _)| {
+        let keep = key(k).is_none_or(|name| last.get(name) == Some(&i));
+        i += 1;
+        keep
+    });
+    errors
 }
 
 fn null_at(at: usize) -> Node {
@@ -493,3 +544,54 @@ pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests;
+
+/// JSON with comments (JSONC, as VS Code, devcontainers and TypeScript write
+/// it): `//` and `/* */` comments outside strings become spaces, so offsets and
+/// lines stay where they were. `None` when the text has no comment.
+pub fn blank_json_comments(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut found = false;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match (b, bytes.get(i + 1)) {
+            (b'"', _) => in_string = true,
+            (b'/', Some(b'/')) => {
+                found = true;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            (b'/', Some(b'*')) => {
+                found = true;
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 2);
+                for o in &mut out[i..end] {
+                    if *o != b'\n' {
+                        *o = b' ';
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced, by ASCII spaces, so the text is still UTF-8.
+    found.then(|| String::from_utf8(out).unwrap_or_default())
+}

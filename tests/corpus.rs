@@ -17,7 +17,10 @@ fn corpus_files() -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&dir).expect("corpus dir") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
-                stack.push(path);
+                // Whole repository trees are walked by `tests/repos.rs`.
+                if path.file_name().is_some_and(|n| n != "repos") {
+                    stack.push(path);
+                }
             } else if path.file_name().is_some_and(|n| n != "README.md") {
                 out.push(path);
             }

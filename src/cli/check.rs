@@ -64,7 +64,7 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
         OutputFormat::Json | OutputFormat::Sarif => {
             let out = json!({
                 "schema_version": crate::report::SCHEMA_VERSION,
-                "lint": json::lint(&report, false),
+                "lint": json::lint(&report, false, false),
                 "verification": crate::report::verify::json(&v),
                 "exit_code": lint_code.max(verify_code),
             });
@@ -75,7 +75,7 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
                 color: color.enabled(std::io::stdout().is_terminal()),
             };
             println!("{}\n", style.bold("== release steps"));
-            print!("{}", human::render_lint(&report, style, false));
+            print!("{}", human::render_lint(&report, style, false, false));
             println!("\n{}\n", style.bold("== database"));
             print!(
                 "{}",

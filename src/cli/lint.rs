@@ -20,6 +20,16 @@ pub struct LintArgs {
     /// Also show suppressed findings (they are always counted).
     #[arg(long)]
     show_suppressed: bool,
+    /// List what the walk passed over and why (files that are not deploy
+    /// specs, CI jobs that do not deploy).
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Values file for Helm charts found among the paths (as `helm template -f`); repeatable.
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// Value for Helm charts found among the paths (as `helm template --set`); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Configuration file [default: ./preflight.yaml or ./.preflight.yaml if present].
     #[arg(long)]
     config: Option<PathBuf>,
@@ -44,6 +54,11 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
             return exit::INPUT;
         }
     };
+    let linter = linter.with_charts(crate::source::helm::render::RenderOptions {
+        helm: None,
+        values: args.values,
+        set: args.set,
+    });
     let report = linter.lint_paths(&args.paths);
     let stdout = std::io::stdout();
     let text = match args.format {
@@ -51,9 +66,9 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
             let style = human::Style {
                 color: color.enabled(stdout.is_terminal()),
             };
-            human::render_lint(&report, style, args.show_suppressed)
+            human::render_lint(&report, style, args.show_suppressed, args.verbose)
         }
-        OutputFormat::Json => pretty(&json::lint(&report, args.show_suppressed)),
+        OutputFormat::Json => pretty(&json::lint(&report, args.show_suppressed, args.verbose)),
         OutputFormat::Sarif => pretty(&sarif::lint(&report)),
     };
     let mut lock = stdout.lock();

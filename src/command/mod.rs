@@ -141,6 +141,14 @@ pub enum CommandText {
     Shell(Word),
     /// An argv array run without a shell (Kubernetes `command` + `args`).
     Argv(Vec<Word>),
+    /// A script run by a CI runner's shell, which starts with failure options
+    /// set: GitHub Actions runs `bash -e` (`-eo pipefail` with `shell: bash`),
+    /// GitLab CI checks every line and sets `pipefail`.
+    Script {
+        text: Word,
+        errexit: bool,
+        pipefail: bool,
+    },
 }
 
 /// Analyses a release step's command into the invocations it runs, in order.
@@ -148,6 +156,17 @@ pub fn analyze(command: &CommandText) -> Vec<Invocation> {
     let mut out = Vec::new();
     match command {
         CommandText::Shell(text) => unwrap::splice_script(text, 0, ShellState::default(), &mut out),
+        CommandText::Script {
+            text,
+            errexit,
+            pipefail,
+        } => {
+            let state = ShellState {
+                errexit: *errexit,
+                pipefail: *pipefail,
+            };
+            unwrap::splice_script(text, 0, state, &mut out)
+        }
         CommandText::Argv(words) => {
             if let Some(first) = words.first() {
                 let cmd = shell::SimpleCommand {
@@ -159,7 +178,10 @@ pub fn analyze(command: &CommandText) -> Vec<Invocation> {
                     negated: false,
                     branch: Branch::Plain,
                     depth: 0,
-                    span: first.span.start..words.last().map_or(first.span.end, |w| w.span.end),
+                    // From the first character of the program's name (inside
+                    // its quotes, where the spec quotes it).
+                    span: first.source_offset(0).max(first.span.start)
+                        ..words.last().map_or(first.span.end, |w| w.span.end),
                 };
                 let mut state = ShellState::default();
                 unwrap::resolve_command(&cmd, 0, &mut state, false, &mut out);
@@ -241,4 +263,17 @@ const KNOWN_TOOLS: &[&str] = &[
 
 pub(crate) fn is_known_tool(name: &str) -> bool {
     KNOWN_TOOLS.contains(&name)
+}
+
+/// The words of a string split as a shell splits them (quotes removed, spans
+/// kept into the source), without treating it as a script: Docker Compose
+/// splits a string `entrypoint` or `command` this way into an argv.
+pub fn split_words(text: &Word) -> Vec<Word> {
+    let mut script = shell::parse(&text.text);
+    script.map_spans(&|r| text.source_range(r));
+    script
+        .commands
+        .into_iter()
+        .flat_map(|c| c.assignments.into_iter().chain(c.words))
+        .collect()
 }

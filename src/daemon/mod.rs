@@ -426,8 +426,11 @@ async fn check_live_spec(s: &Shared, app: &AppConfig, src: &DigitalOceanSource) 
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
-        let is_do_spec = crate::yaml::parse_document(&text)
-            .is_ok_and(|roots| roots.iter().any(crate::source::digitalocean::detect));
+        let is_do_spec = crate::yaml::parse_document(&text).is_ok_and(|roots| {
+            roots
+                .iter()
+                .any(|r| crate::source::digitalocean::detect(r, true))
+        });
         if !is_do_spec {
             continue;
         }

@@ -1,7 +1,9 @@
 //! The lint engine: reads spec sources document by document, judges their
 //! release steps, locates findings and applies suppressions.
 
+mod chart;
 pub mod judge;
+mod kustomize;
 pub mod suppress;
 
 use crate::config::{Allow, Config};
@@ -73,6 +75,9 @@ pub struct LintReport {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub notices: Vec<Notice>,
+    /// What a walk passed over and why (files that are not deploy specs, CI
+    /// jobs that do not deploy); shown with `--verbose`.
+    pub skipped: Vec<Notice>,
     pub files: usize,
     pub documents: usize,
     pub steps: usize,
@@ -123,6 +128,7 @@ pub struct Linter {
     config: Config,
     allow: Vec<CompiledAllow>,
     exclude: GlobSet,
+    charts: source::helm::render::RenderOptions,
 }
 
 fn glob(pattern: &str) -> Result<GlobMatcher, String> {
@@ -155,7 +161,14 @@ impl Linter {
             allow,
             exclude: exclude.build().map_err(|e| e.to_string())?,
             config,
+            charts: Default::default(),
         })
+    }
+
+    /// How Helm charts are rendered (`--values`, `--set`, the `helm` binary).
+    pub fn with_charts(mut self, charts: source::helm::render::RenderOptions) -> Linter {
+        self.charts = charts;
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -179,33 +192,54 @@ impl Linter {
             }
             let path = Path::new(p);
             if path.is_dir() {
-                let walk = files::walk(path);
-                for chart in walk.charts {
-                    report.notices.push(Notice {
-                        file: chart.display().to_string(),
-                        message: format!(
-                            "Helm chart: templates are not YAML until rendered; lint them with `helm template {} | preflight lint -`",
-                            chart.display()
-                        ),
-                    });
-                }
-                for (path, message) in walk.errors {
-                    report
-                        .errors
-                        .push(error(&path.display().to_string(), None, message));
-                }
-                for file in walk.files {
-                    if self.is_excluded(&file) {
-                        continue;
-                    }
-                    self.lint_file(&file, files::kind_for_explicit(&file), false, &mut report);
-                }
+                self.lint_dir(path, &mut report);
             } else {
                 self.lint_file(path, files::kind_for_explicit(path), true, &mut report);
             }
         }
         report.sort();
         report
+    }
+
+    /// A directory walk: deploy specs by name and place, YAML/JSON files that
+    /// turn out to be specs, the resources of Kustomizations, Helm charts.
+    fn lint_dir(&self, dir: &Path, report: &mut LintReport) {
+        let walk = files::walk(dir);
+        for (path, message) in walk.errors {
+            report
+                .errors
+                .push(error(&path.display().to_string(), None, message));
+        }
+        for chart in &walk.charts {
+            if !self.is_excluded(chart) {
+                self.lint_chart(chart, report);
+            }
+        }
+        let resources = kustomize::resources(&walk.files);
+        for file in walk.files {
+            if self.is_excluded(&file) {
+                continue;
+            }
+            let kind = files::kind_for_explicit(&file);
+            if kind == FileKind::Yaml(None) && resources.contains(&kustomize::normalize(&file)) {
+                match std::fs::File::open(&file) {
+                    Ok(f) => self.lint_stream(
+                        f,
+                        &file.display().to_string(),
+                        FileKind::Yaml(Some(Format::Kubernetes)),
+                        Placement::ByPlace,
+                        report,
+                    ),
+                    Err(e) => {
+                        report
+                            .errors
+                            .push(error(&file.display().to_string(), None, e.to_string()))
+                    }
+                }
+                continue;
+            }
+            self.lint_file(&file, kind, false, report);
+        }
     }
 
     fn is_excluded(&self, path: &Path) -> bool {
@@ -267,13 +301,33 @@ impl Linter {
         }
     }
 
-    /// Lints a YAML/JSON stream document by document.
+    /// Lints a YAML/JSON stream document by document. `explicit` when the
+    /// user named the stream; in a walk, a file that is not a deploy spec is
+    /// passed over (see [`Placement`]).
     pub fn lint_reader(
         &self,
         reader: impl Read,
         display: &str,
         kind: FileKind,
         explicit: bool,
+        report: &mut LintReport,
+    ) {
+        let placement = match kind {
+            _ if explicit => Placement::Named,
+            FileKind::Yaml(Some(_)) => Placement::ByPlace,
+            _ => Placement::Found,
+        };
+        self.lint_stream(reader, display, kind, placement, report);
+    }
+
+    /// Lints a YAML/JSON stream whose standing is known (a walk marks the
+    /// resources of a `kustomization.yaml` as specs by place).
+    pub fn lint_stream(
+        &self,
+        reader: impl Read,
+        display: &str,
+        kind: FileKind,
+        placement: Placement,
         report: &mut LintReport,
     ) {
         report.files += 1;
@@ -290,13 +344,20 @@ impl Linter {
         };
         let mut recognised = false;
         let mut parsed_any = false;
+        let mut candidates = false;
         for doc in DocumentSplitter::new(reader) {
             match doc {
                 Ok(doc) => {
                     report.documents += 1;
-                    let (parsed, found) = self.lint_document(&doc, display, hint, report);
+                    candidates |= source::may_hold_release_steps(&doc.text);
+                    let (parsed, found) =
+                        self.lint_document(&doc, display, hint, placement, report);
                     parsed_any |= parsed;
                     recognised |= found;
+                }
+                Err(e) if placement == Placement::Found => {
+                    skip(report, display, format!("not text preflight reads: {e}"));
+                    return;
                 }
                 Err(e) => {
                     report.errors.push(error(display, None, e.to_string()));
@@ -304,11 +365,19 @@ impl Linter {
                 }
             }
         }
-        if explicit && parsed_any && !recognised {
-            report.notices.push(Notice {
-                file: display.to_owned(),
-                message: "no deploy spec found (not a DigitalOcean, Kubernetes, Render or Railway document)".into(),
-            });
+        if placement == Placement::Found && !candidates {
+            skip(report, display, "no command, container or job in it".into());
+        }
+        if parsed_any && !recognised {
+            let message = "no deploy spec found (not a DigitalOcean, Kubernetes, Render, Railway, CI or Compose document)";
+            if placement == Placement::Found {
+                skip(report, display, "not a deploy spec".into());
+            } else {
+                report.notices.push(Notice {
+                    file: display.to_owned(),
+                    message: message.into(),
+                });
+            }
         }
     }
 
@@ -318,40 +387,91 @@ impl Linter {
         doc: &RawDocument,
         display: &str,
         hint: Option<Format>,
+        placement: Placement,
         report: &mut LintReport,
     ) -> (bool, bool) {
         let unit = Unit::new(&doc.text, doc.first_line);
-        if source::looks_like_helm_template(&doc.text) {
-            let at = doc.text.find("{{").unwrap_or(0);
-            report.errors.push(located_error(
-                display,
-                Some(unit.locate(at..at + 2)),
-                "raw Helm template, not YAML yet: render it first, e.g. `helm template <chart> | preflight lint -`".into(),
-            ));
-            return (false, false);
-        }
         if !source::may_hold_release_steps(&doc.text) {
             return (false, true);
         }
-        let roots = match yaml::parse_document(&doc.text) {
-            Ok(r) => r,
+        let (text, parsed) = match parse_spec_text(&doc.text, display) {
+            Ok(ok) => ok,
             Err(e) => {
-                report.errors.push(located_error(
-                    display,
-                    Some(unit.locate(e.offset..e.offset + 1)),
-                    format!("invalid YAML: {}", e.message),
-                ));
+                self.unreadable(&doc.text, &unit, display, placement, e, report);
                 return (false, false);
             }
         };
+        if let Some(dup) = parsed.duplicates.first() {
+            let loc = unit.locate(dup.offset..dup.offset + 1);
+            if placement == Placement::Found && !looks_like_spec_by_content(&parsed.roots, hint) {
+                return (false, true);
+            }
+            if placement == Placement::Found {
+                report.notices.push(Notice {
+                    file: display.to_owned(),
+                    message: format!(
+                        "skipped: {} (line {}); kubectl and most tools reject the file",
+                        dup.message, loc.start.line
+                    ),
+                });
+                return (false, true);
+            }
+            report.errors.push(located_error(
+                display,
+                Some(loc),
+                format!("invalid YAML: {}", dup.message),
+            ));
+            return (false, false);
+        }
         let mut recognised = false;
-        for root in &roots {
-            if let Some((format, extracted)) = source::extract_document(root, &doc.text, hint) {
+        for root in &parsed.roots {
+            if let Some((format, extracted)) = source::extract_document(root, &text, hint) {
                 recognised = true;
                 self.lint_extracted(&unit, display, format, extracted, report);
             }
         }
-        (!roots.is_empty(), recognised || roots.is_empty())
+        (
+            !parsed.roots.is_empty(),
+            recognised || parsed.roots.is_empty(),
+        )
+    }
+
+    /// A document that is not YAML (or JSON with comments): an error when the
+    /// file is a spec by name or place, or looks like a manifest; otherwise a
+    /// walk passes over it.
+    fn unreadable(
+        &self,
+        text: &str,
+        unit: &Unit<'_>,
+        display: &str,
+        placement: Placement,
+        e: yaml::YamlError,
+        report: &mut LintReport,
+    ) {
+        let template = source::looks_like_helm_template(text);
+        if placement == Placement::Found && (template || !looks_like_manifest(text)) {
+            let why = if template {
+                "a Go template, not YAML until rendered"
+            } else {
+                "not YAML or JSON preflight reads"
+            };
+            skip(report, display, format!("{why}: {}", e.message));
+            return;
+        }
+        if template {
+            let at = text.find("{{").unwrap_or(0);
+            report.errors.push(located_error(
+                display,
+                Some(unit.locate(at..at + 2)),
+                "raw Helm template, not YAML yet: lint the chart directory (`preflight lint <chart>`), or render it first, e.g. `helm template <chart> | preflight lint -`".into(),
+            ));
+            return;
+        }
+        report.errors.push(located_error(
+            display,
+            Some(unit.locate(e.offset..e.offset + 1)),
+            format!("invalid YAML: {}", e.message),
+        ));
     }
 
     /// Judges the steps of one unit and records located, filtered findings.
@@ -370,8 +490,30 @@ impl Linter {
                 p.message,
             ));
         }
-        let mut app_migrates = vec![false; extracted.apps.len()];
+        for p in extracted.skipped {
+            let line = unit.locate(p.at..p.at + 1).start.line;
+            skip(report, display, format!("line {line}: {}", p.message));
+        }
         let mut reported_directives = HashSet::new();
+        for p in extracted.not_judged {
+            let rule = &release::NOT_JUDGED;
+            let j = judge::Judged {
+                rule,
+                severity: rule.severity,
+                span: p.at..p.at + 2,
+                message: p.message,
+                command: None,
+            };
+            let ctx = FindingContext {
+                unit,
+                display,
+                format,
+                step: None,
+            };
+            self.record(&ctx, j, &mut reported_directives, report);
+        }
+        let mut app_migrates = vec![false; extracted.apps.len()];
+        let mut judged_at = HashSet::new();
         for step in &extracted.steps {
             report.steps += 1;
             let judgement = judge::judge_step(step);
@@ -382,6 +524,11 @@ impl Linter {
                 *slot = true;
             }
             for j in judgement.findings {
+                // One finding per rule and place: a template's script shared
+                // by several jobs (`extends`, YAML aliases) is reported once.
+                if !judged_at.insert((j.rule.id, j.span.clone())) {
+                    continue;
+                }
                 let ctx = FindingContext {
                     unit,
                     display,
@@ -596,4 +743,63 @@ fn located_error(file: &str, loc: Option<Located>, message: String) -> InputErro
         message: redact::text(&message).into_owned(),
         source_line: loc.map(|l| redact::text(&l.source_line).into_owned()),
     }
+}
+
+/// How a file came to be linted, which decides what an unreadable file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The user named it (or it came on stdin): every problem is reported.
+    Named,
+    /// A walk found it where deploy specs live (`.do/app.yaml`, a workflow,
+    /// a compose file, a kustomization's resource): unreadable is an error.
+    ByPlace,
+    /// A walk found a YAML/JSON file: it is a spec only if its content says so.
+    Found,
+}
+
+fn skip(report: &mut LintReport, file: &str, message: String) {
+    report.skipped.push(Notice {
+        file: file.to_owned(),
+        message,
+    });
+}
+
+/// Parses a document; JSON files may carry comments (VS Code, devcontainers,
+/// tsconfig), which are blanked and the text parsed again. Returns the text
+/// the nodes' spans refer to.
+fn parse_spec_text<'a>(
+    text: &'a str,
+    display: &str,
+) -> Result<(std::borrow::Cow<'a, str>, yaml::Parsed), yaml::YamlError> {
+    match yaml::parse_document_lenient(text) {
+        Ok(p) => Ok((std::borrow::Cow::Borrowed(text), p)),
+        Err(e) => {
+            let json = display.to_ascii_lowercase().ends_with(".json")
+                || text.trim_start().starts_with('{');
+            match json.then(|| yaml::blank_json_comments(text)).flatten() {
+                Some(blanked) => match yaml::parse_document_lenient(&blanked) {
+                    Ok(p) => Ok((std::borrow::Cow::Owned(blanked), p)),
+                    Err(_) => Err(e),
+                },
+                None => Err(e),
+            }
+        }
+    }
+}
+
+/// Raw text with top-level `apiVersion:` and `kind:` lines: a Kubernetes
+/// manifest, even when it does not parse.
+fn looks_like_manifest(text: &str) -> bool {
+    let mut api = false;
+    let mut kind = false;
+    for line in text.lines() {
+        api |= line.starts_with("apiVersion:") || line.starts_with("\"apiVersion\"");
+        kind |= line.starts_with("kind:") || line.starts_with("\"kind\"");
+    }
+    api && kind
+}
+
+/// A parsed document a walk found is a deploy spec by its content.
+fn looks_like_spec_by_content(roots: &[yaml::Node], hint: Option<Format>) -> bool {
+    roots.iter().any(|r| source::detect(r, hint).is_some())
 }

@@ -45,7 +45,12 @@ impl Style {
 }
 
 /// Renders a lint report.
-pub fn render_lint(report: &LintReport, style: Style, show_suppressed: bool) -> String {
+pub fn render_lint(
+    report: &LintReport,
+    style: Style,
+    show_suppressed: bool,
+    verbose: bool,
+) -> String {
     let mut out = String::new();
     for e in &report.errors {
         render_input_error(&mut out, e, style);
@@ -58,6 +63,14 @@ pub fn render_lint(report: &LintReport, style: Style, show_suppressed: bool) -> 
     }
     for n in &report.notices {
         let _ = writeln!(out, "{}: {}: {}\n", style.bold("note"), n.file, n.message);
+    }
+    if verbose {
+        for n in &report.skipped {
+            let _ = writeln!(out, "{}: {}: {}", style.bold("skipped"), n.file, n.message);
+        }
+        if !report.skipped.is_empty() {
+            out.push('\n');
+        }
     }
     let _ = writeln!(out, "{}", summary_line(report, style));
     out
@@ -191,6 +204,18 @@ pub fn summary_line(report: &LintReport, style: Style) -> String {
         plural(report.steps, "release step"),
         plural(report.suppressed(), "suppressed finding"),
     );
+    let passed_over = report
+        .skipped
+        .iter()
+        .map(|n| n.file.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if passed_over > 0 {
+        s.push_str(&format!(
+            "; {} passed over (not deploy specs, or nothing that deploys; `--verbose` lists them)",
+            plural(passed_over, "file")
+        ));
+    }
     if !report.errors.is_empty() {
         s.push_str(&format!(
             "; {} could not be read",

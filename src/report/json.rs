@@ -5,13 +5,13 @@ use crate::lint::LintReport;
 use crate::rules::Severity;
 use serde_json::{Value, json};
 
-pub fn lint(report: &LintReport, show_suppressed: bool) -> Value {
+pub fn lint(report: &LintReport, show_suppressed: bool, verbose: bool) -> Value {
     let findings: Vec<&crate::lint::Finding> = report
         .findings
         .iter()
         .filter(|f| show_suppressed || f.suppressed.is_none())
         .collect();
-    json!({
+    let mut out = json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": "preflight", "version": env!("CARGO_PKG_VERSION") },
         "findings": findings,
@@ -26,6 +26,11 @@ pub fn lint(report: &LintReport, show_suppressed: bool) -> Value {
             "infos": report.count(Severity::Info),
             "suppressed": report.suppressed(),
             "input_errors": report.errors.len(),
+            "skipped": report.skipped.len(),
         }
-    })
+    });
+    if verbose {
+        out["skipped"] = json!(report.skipped);
+    }
+    out
 }

@@ -112,6 +112,22 @@ it with `doctl apps update <id> --spec .do/app.yaml` (or deploy through the GitH
     ],
 };
 
+pub static NOT_JUDGED: Rule = Rule {
+    id: "release/not-judged",
+    tool: Tool(&GROUP),
+    kind: RuleKind::Step,
+    severity: Severity::Info,
+    title: "A release step whose command is not in the file",
+    message: "is not judged: its command is a template expression, known only when the chart is rendered",
+    explanation: "Without `helm` on `PATH` (or when rendering fails), preflight reads a chart's templates \
+itself. A command that is literal in the template is linted; a command written as a template expression \
+(`{{ .Values.migrate.command }}`, `{{ toYaml .Values.args | nindent 12 }}`) has no value until Helm \
+renders it with the release's values, so preflight says so instead of calling the step clean.",
+    fix: "Install `helm` where `preflight lint` runs (and pass `--values`/`--set` as the release does), or \
+lint the rendered chart: `helm template <chart> -f values-prod.yaml | preflight lint -`.",
+    examples: &["command: [\"/bin/sh\", \"-c\", {{ .Values.migrate.command | quote }}]"],
+};
+
 pub static RULES: &[&Rule] = &[
     &MASKED_FAILURE,
     &NO_MIGRATION_STEP,
@@ -119,6 +135,7 @@ pub static RULES: &[&Rule] = &[
     &MIGRATE_ON_START,
     &INVALID_SUPPRESSION,
     &SPEC_DRIFT,
+    &NOT_JUDGED,
 ];
 
 /// Commands that probably apply migrations without naming a tool:

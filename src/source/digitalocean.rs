@@ -12,43 +12,92 @@ use crate::yaml::Node;
 
 const COMPONENT_KEYS: &[&str] = &["services", "workers", "jobs", "static_sites", "functions"];
 
-fn is_app_spec(node: &Node) -> bool {
-    node.as_map().is_some()
-        && node.get("apiVersion").is_none()
-        && (COMPONENT_KEYS.iter().any(|k| node.get(k).is_some())
+/// Top-level keys of other formats that an App Platform spec never has: GitLab
+/// CI (`stages`, `variables`, `image`, `include`, `default`, `workflow`),
+/// Compose (`version`, `volumes`, `networks`, `configs`, `secrets`), workflows (`on`).
+const FOREIGN_KEYS: &[&str] = &[
+    "stages",
+    "variables",
+    "image",
+    "include",
+    "default",
+    "workflow",
+    "version",
+    "volumes",
+    "networks",
+    "configs",
+    "secrets",
+    "on",
+    "true",
+    "steps",
+];
+
+/// `loose` when the file's path says it is an app spec (`.do/app.yaml`): any
+/// component key is enough, and wrong shapes are reported. Otherwise the
+/// document must look like one: components are lists of named objects.
+fn is_app_spec(node: &Node, loose: bool) -> bool {
+    if node.as_map().is_none() || node.get("apiVersion").is_some() {
+        return false;
+    }
+    if loose {
+        return COMPONENT_KEYS.iter().any(|k| node.get(k).is_some())
             || (node.get("databases").is_some()
-                && (node.get("name").is_some() || node.get("region").is_some())))
+                && (node.get("name").is_some() || node.get("region").is_some()));
+    }
+    if FOREIGN_KEYS.iter().any(|k| node.get(k).is_some())
+        || node.as_map().is_some_and(|m| {
+            m.iter()
+                .any(|(k, _)| k.as_str().is_some_and(|k| k.starts_with("x-")))
+        })
+    {
+        return false;
+    }
+    let components: Vec<&Node> = COMPONENT_KEYS.iter().filter_map(|k| node.get(k)).collect();
+    let lists_of_objects = components.iter().all(|v| {
+        v.is_null()
+            || v.as_seq()
+                .is_some_and(|items| items.iter().all(|i| i.as_map().is_some()))
+    });
+    let named = |v: &&Node| {
+        v.as_seq()
+            .is_some_and(|items| items.iter().any(|i| i.get("name").is_some()))
+    };
+    let databases = node.get("databases").is_some_and(|d| named(&d))
+        && (node.get("name").is_some() || node.get("region").is_some());
+    lists_of_objects && (components.iter().any(named) || (components.is_empty() && databases))
 }
 
 /// The app specs in a document, with the app's name when the document is an
 /// API response.
-fn app_specs(root: &Node) -> Vec<&Node> {
-    if is_app_spec(root) {
+fn app_specs(root: &Node, loose: bool) -> Vec<&Node> {
+    let is_spec = |n: &Node| is_app_spec(n, loose);
+    if is_spec(root) {
         return vec![root];
     }
-    if let Some(spec) = root.get("spec").filter(|s| is_app_spec(s)) {
+    if let Some(spec) = root.get("spec").filter(|s| is_spec(s)) {
         return vec![spec];
     }
-    if let Some(spec) = root.path(&["app", "spec"]).filter(|s| is_app_spec(s)) {
+    if let Some(spec) = root.path(&["app", "spec"]).filter(|s| is_spec(s)) {
         return vec![spec];
     }
     if let Some(apps) = root.get("apps").and_then(Node::as_seq) {
         return apps
             .iter()
             .filter_map(|a| a.get("spec"))
-            .filter(|s| is_app_spec(s))
+            .filter(|s| is_spec(s))
             .collect();
     }
     Vec::new()
 }
 
-pub fn detect(root: &Node) -> bool {
-    !app_specs(root).is_empty()
+/// An App Platform spec (see [`is_app_spec`] for `loose`).
+pub fn detect(root: &Node, loose: bool) -> bool {
+    !app_specs(root, loose).is_empty()
 }
 
-pub fn extract(root: &Node, doc: &str) -> Extracted {
+pub fn extract(root: &Node, doc: &str, loose: bool) -> Extracted {
     let mut out = Extracted::default();
-    for spec in app_specs(root) {
+    for spec in app_specs(root, loose) {
         extract_app(spec, doc, &mut out);
     }
     out

@@ -17,20 +17,57 @@ pub enum FileKind {
 }
 
 /// The kind of a file found while walking a directory; `None` for files that
-/// are not deploy specs by name.
+/// are not deploy specs by name. The hint names the format when the path does
+/// (`render.yaml`, `.github/workflows/*.yml`, `.do/app.yaml`, `compose.yaml`).
 pub fn kind_for(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
+    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    let parent = |n: &str| {
+        path.parent()
+            .and_then(Path::file_name)
+            .is_some_and(|p| p.eq_ignore_ascii_case(n))
+    };
+    let in_workflows = parent("workflows")
+        && path
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == ".github");
+    let in_gitlab_ci = parent("ci")
+        && path
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::file_name)
+            .is_some_and(|p| p == ".gitlab");
     Some(match lower.as_str() {
         "procfile" => FileKind::Procfile,
         "fly.toml" => FileKind::FlyToml,
         "railway.toml" => FileKind::RailwayToml,
         "railway.json" => FileKind::Yaml(Some(Format::Railway)),
         "render.yaml" | "render.yml" => FileKind::Yaml(Some(Format::Render)),
-        _ if lower.starts_with("fly.") && lower.ends_with(".toml") => FileKind::FlyToml,
-        _ if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") => {
-            FileKind::Yaml(None)
+        "deploy.template.yaml" | "deploy.template.yml" => {
+            FileKind::Yaml(Some(Format::DigitalOcean))
         }
+        _ if lower.starts_with("fly.") && lower.ends_with(".toml") => FileKind::FlyToml,
+        _ if yaml && in_workflows => FileKind::Yaml(Some(Format::GithubActions)),
+        _ if yaml
+            && (in_gitlab_ci
+                || lower.ends_with(".gitlab-ci.yml")
+                || lower.ends_with(".gitlab-ci.yaml")
+                || lower.ends_with("gitlab-ci.yml")) =>
+        {
+            FileKind::Yaml(Some(Format::GitlabCi))
+        }
+        _ if yaml && (lower.starts_with("compose.") || lower.starts_with("docker-compose")) => {
+            FileKind::Yaml(Some(Format::Compose))
+        }
+        _ if (yaml || lower.ends_with(".json"))
+            && (parent(".do") || lower.ends_with(".app.yaml") || lower.ends_with(".app.yml")) =>
+        {
+            FileKind::Yaml(Some(Format::DigitalOcean))
+        }
+        _ if yaml || lower.ends_with(".json") => FileKind::Yaml(None),
         _ => return None,
     })
 }

@@ -12,8 +12,44 @@ use toml::Spanned;
 struct FlyToml {
     app: Option<String>,
     deploy: Option<Deploy>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "processes")]
     processes: BTreeMap<String, Spanned<String>>,
+}
+
+/// `[processes]` maps names to commands; flyctl writes `processes = []` when
+/// the app has none.
+fn processes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Spanned<String>>, D::Error> {
+    struct Processes;
+    impl<'de> serde::de::Visitor<'de> for Processes {
+        type Value = BTreeMap<String, Spanned<String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a table of process names to commands, or an empty array")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, Spanned<String>>()? {
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            match seq.next_element::<toml::Value>()? {
+                None => Ok(BTreeMap::new()),
+                Some(_) => Err(serde::de::Error::custom(
+                    "`processes` must be a table of process names to commands (or `[]`)",
+                )),
+            }
+        }
+    }
+    d.deserialize_any(Processes)
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ use super::read;
 use crate::command::{CommandText, Word};
 use crate::release_step::{EnvVar, Extracted, Phase, Problem, ReleaseStep};
 use crate::yaml::{Node, Value};
+use std::ops::Range;
 
 /// Annotation that suppresses findings on an object: `<rule>[,<rule>]: <reason>`,
 /// one directive per line.
@@ -19,19 +20,35 @@ pub fn detect(root: &Node) -> bool {
 }
 
 pub fn extract(root: &Node, doc: &str) -> Extracted {
+    extract_template(root, doc, &|_| None)
+}
+
+/// Which template expression a byte range of the document holds entirely
+/// (`{{ .Values.migrate.command }}`), if any: a chart template read without
+/// Helm. Commands that are expressions are reported as not judged.
+pub type Templated<'a> = dyn Fn(Range<usize>) -> Option<(usize, String)> + 'a;
+
+/// Like [`extract`], for a chart template read without rendering.
+pub fn extract_template(root: &Node, doc: &str, templated: &Templated<'_>) -> Extracted {
     let mut out = Extracted::default();
-    visit(root, doc, 0, &mut out);
+    let ctx = Ctx { doc, templated };
+    visit(root, &ctx, 0, &mut out);
     out
 }
 
-fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
+struct Ctx<'a> {
+    doc: &'a str,
+    templated: &'a Templated<'a>,
+}
+
+fn visit(obj: &Node, ctx: &Ctx<'_>, depth: usize, out: &mut Extracted) {
     let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
         return;
     };
     if kind == "List" || kind.ends_with("List") {
         if depth < 4 {
             for item in read::list_field(obj, "items", "the List", &mut out.problems) {
-                visit(item, doc, depth + 1, out);
+                visit(item, ctx, depth + 1, out);
             }
         }
         return;
@@ -123,8 +140,20 @@ fn visit(obj: &Node, doc: &str, depth: usize, out: &mut Extracted) {
                 .unwrap_or("(unnamed)");
             let object = format!("{kind} `{name}`, {label} `{cname}`");
             let problems_before = out.problems.len();
-            let Some(command) = container_command(container, doc, &object, &mut out.problems)
-            else {
+            let command = match container_command(container, ctx, &object, &mut out.problems) {
+                Ok(c) => c,
+                Err((at, expr)) => {
+                    out.not_judged.push(Problem {
+                        message: format!(
+                            "{object} {}: its command is the template expression `{expr}`, known only when the chart is rendered",
+                            "is not judged"
+                        ),
+                        at,
+                    });
+                    continue;
+                }
+            };
+            let Some(command) = command else {
                 if hook.is_some() && key == "containers" && out.problems.len() == problems_before {
                     // A hook Job that runs its image's default command.
                     out.steps.push(step(
@@ -181,7 +210,17 @@ fn step(
 /// `Some(Some(phase))` for a hook, `Some(None)` for Argo CD's `Skip`, `None`
 /// when the object is not a hook.
 fn hook_phase(annotations: &Node) -> Option<Option<Phase>> {
-    if let Some(helm) = annotations.get("helm.sh/hook").and_then(Node::as_str) {
+    hook_phase_of(
+        annotations.get("helm.sh/hook").and_then(Node::as_str),
+        annotations
+            .get("argocd.argoproj.io/hook")
+            .and_then(Node::as_str),
+    )
+}
+
+/// The phase of Helm and Argo CD hook annotation values (see [`hook_phase`]).
+pub(crate) fn hook_phase_of(helm: Option<&str>, argo: Option<&str>) -> Option<Option<Phase>> {
+    if let Some(helm) = helm {
         let hooks: Vec<&str> = helm.split(',').map(str::trim).collect();
         let has = |h: &str| hooks.contains(&h);
         let phase = if has("pre-upgrade") {
@@ -201,9 +240,7 @@ fn hook_phase(annotations: &Node) -> Option<Option<Phase>> {
         };
         return Some(Some(phase));
     }
-    let argo = annotations
-        .get("argocd.argoproj.io/hook")
-        .and_then(Node::as_str)?;
+    let argo = argo?;
     let hooks: Vec<&str> = argo.split(',').map(str::trim).collect();
     let has = |h: &str| hooks.contains(&h);
     Some(if has("PreSync") {
@@ -235,7 +272,7 @@ const TOOL_IMAGES: &[(&str, &str)] = &[
     ("sqitch/sqitch", "sqitch"),
 ];
 
-fn image_tool(image: &str) -> Option<&'static str> {
+pub(crate) fn image_tool(image: &str) -> Option<&'static str> {
     // registry.example.com/flyway/flyway:10 → flyway/flyway
     let without_tag = image.split('@').next().unwrap_or(image);
     let without_tag = match without_tag.rfind(':') {
@@ -248,15 +285,17 @@ fn image_tool(image: &str) -> Option<&'static str> {
         .map(|(_, tool)| *tool)
 }
 
+/// The container's command; `Err` with the expression's offset and text when
+/// it is a template expression.
 fn container_command(
     container: &Node,
-    doc: &str,
+    ctx: &Ctx<'_>,
     object: &str,
     problems: &mut Vec<Problem>,
-) -> Option<CommandText> {
-    let command = argv_field(container, "command", object, doc, problems);
-    let args = argv_field(container, "args", object, doc, problems);
-    match (command, args) {
+) -> Result<Option<CommandText>, (usize, String)> {
+    let command = argv_field(container, "command", object, ctx, problems)?;
+    let args = argv_field(container, "args", object, ctx, problems)?;
+    Ok(match (command, args) {
         (None, None) => None,
         (Some(mut c), a) => {
             c.extend(a.unwrap_or_default());
@@ -279,19 +318,31 @@ fn container_command(
                 None => (!a.is_empty()).then_some(CommandText::Argv(a)),
             }
         }
-    }
+    })
 }
 
 fn argv_field(
     container: &Node,
     key: &str,
     object: &str,
-    doc: &str,
+    ctx: &Ctx<'_>,
     problems: &mut Vec<Problem>,
-) -> Option<Vec<Word>> {
-    let v = container.get(key)?;
+) -> Result<Option<Vec<Word>>, (usize, String)> {
+    let doc = ctx.doc;
+    let Some(v) = container.get(key) else {
+        return Ok(None);
+    };
     if v.is_null() {
-        return None;
+        return Ok(None);
+    }
+    if let Some(t) = (ctx.templated)(v.span.clone()) {
+        return Err(t);
+    }
+    if let Some(t) = v
+        .as_seq()
+        .and_then(|items| items.iter().find_map(|i| (ctx.templated)(i.span.clone())))
+    {
+        return Err(t);
     }
     let Some(items) = v.as_seq() else {
         let hint = if matches!(v.value, Value::Scalar(..)) {
@@ -306,7 +357,7 @@ fn argv_field(
             ),
             at: v.span.start,
         });
-        return None;
+        return Ok(None);
     };
     let mut words = Vec::with_capacity(items.len());
     for item in items {
@@ -322,9 +373,9 @@ fn argv_field(
                     ),
                     at: item.span.start,
                 });
-                return None;
+                return Ok(None);
             }
         }
     }
-    Some(words)
+    Ok(Some(words))
 }

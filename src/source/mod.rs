@@ -6,10 +6,15 @@
 //! their own file. All of them return an [`Extracted`]: release steps, apps
 //! (for checks across steps) and per-object problems.
 
+pub mod ci;
+pub mod compose;
 pub mod digitalocean;
 pub mod digitalocean_api;
 pub mod files;
 pub mod fly;
+pub mod github_actions;
+pub mod gitlab_ci;
+pub mod helm;
 pub mod kubernetes;
 pub mod procfile;
 pub mod railway;
@@ -29,6 +34,11 @@ pub enum Format {
     Fly,
     Render,
     Railway,
+    GithubActions,
+    GitlabCi,
+    Compose,
+    /// A Helm chart directory, rendered (or read template by template).
+    HelmChart,
 }
 
 impl Format {
@@ -40,40 +50,68 @@ impl Format {
             Format::Fly => "fly.toml",
             Format::Render => "Render Blueprint",
             Format::Railway => "Railway config",
+            Format::GithubActions => "GitHub Actions workflow",
+            Format::GitlabCi => "GitLab CI pipeline",
+            Format::Compose => "Docker Compose file",
+            Format::HelmChart => "Helm chart",
         }
     }
 }
 
 /// Recognises the format of one YAML/JSON document and extracts its release
-/// steps. `hint` comes from the file name (`render.yaml`, `railway.json`).
-/// Returns `None` for documents that are not deploy specs (Helm values,
-/// `Chart.yaml`, CI workflows, …).
+/// steps. `hint` comes from the file's path (`render.yaml`,
+/// `.github/workflows/*.yml`, `.do/app.yaml`): a file whose path names its
+/// format is read as that format, so its shape errors are reported. Without a
+/// hint a document is recognised only by markers of its own format, never by
+/// one shared key name (`jobs:` is a list in an App Platform spec and a
+/// mapping in a workflow). Returns `None` for documents that are not deploy
+/// specs (Helm values, `Chart.yaml`, editor settings, …).
 pub fn extract_document(
     root: &Node,
     doc: &str,
     hint: Option<Format>,
 ) -> Option<(Format, Extracted)> {
-    let format = match hint {
-        Some(f @ (Format::Render | Format::Railway)) => f,
-        _ => detect(root)?,
-    };
+    let format = detect(root, hint)?;
     let extracted = match format {
         Format::Kubernetes => kubernetes::extract(root, doc),
-        Format::DigitalOcean => digitalocean::extract(root, doc),
+        Format::DigitalOcean => digitalocean::extract(root, doc, hint == Some(format)),
         Format::Render => render::extract(root, doc),
         Format::Railway => railway::extract_json(root, doc),
-        Format::Procfile | Format::Fly => return None,
+        Format::GithubActions => github_actions::extract(root, doc),
+        Format::GitlabCi => gitlab_ci::extract(root, doc),
+        Format::Compose => compose::extract(root, doc),
+        Format::Procfile | Format::Fly | Format::HelmChart => return None,
     };
     Some((format, extracted))
 }
 
-fn detect(root: &Node) -> Option<Format> {
+/// Which format a document is. Kubernetes objects are recognised first
+/// (`apiVersion` and `kind` are unambiguous), then the formats whose path
+/// hint matches, then each format by its own markers.
+pub fn detect(root: &Node, hint: Option<Format>) -> Option<Format> {
     root.as_map()?;
     if kubernetes::detect(root) {
-        Some(Format::Kubernetes)
+        return Some(Format::Kubernetes);
+    }
+    match hint {
+        Some(f @ (Format::Render | Format::Railway | Format::GithubActions | Format::GitlabCi)) => {
+            return Some(f);
+        }
+        Some(Format::Compose) if compose::detect(root, true) => return Some(Format::Compose),
+        Some(Format::DigitalOcean) if digitalocean::detect(root, true) => {
+            return Some(Format::DigitalOcean);
+        }
+        _ => {}
+    }
+    if github_actions::detect(root) {
+        Some(Format::GithubActions)
+    } else if compose::detect(root, false) {
+        Some(Format::Compose)
+    } else if gitlab_ci::detect(root) {
+        Some(Format::GitlabCi)
     } else if render::detect(root) {
         Some(Format::Render)
-    } else if digitalocean::detect(root) {
+    } else if digitalocean::detect(root, false) {
         Some(Format::DigitalOcean)
     } else if railway::detect(root) {
         Some(Format::Railway)
@@ -84,16 +122,25 @@ fn detect(root: &Node) -> Option<Format> {
 
 /// Cheap test on a document's raw text: can it hold a release step at all?
 /// Every release step sits under a key containing `ommand` (`command`,
-/// `run_command`, `preDeployCommand`, …), `args` or `containers`; apps
-/// without one are only interesting when they declare `databases` or `jobs`.
+/// `run_command`, `preDeployCommand`, …), `args`, `containers`, `script`
+/// (GitLab) or `entrypoint` (Compose); workflows have `jobs`, and apps
+/// without a command are only interesting when they declare `databases`.
 /// Documents without any of these (Services, ConfigMaps, RBAC, …) are not
 /// parsed, which keeps large manifest streams fast.
 pub fn may_hold_release_steps(text: &str) -> bool {
     use memchr::memmem;
     let b = text.as_bytes();
-    ["ommand", "args", "ontainers", "databases", "jobs"]
-        .iter()
-        .any(|needle| memmem::find(b, needle.as_bytes()).is_some())
+    [
+        "ommand",
+        "args",
+        "ontainers",
+        "databases",
+        "jobs",
+        "script",
+        "entrypoint",
+    ]
+    .iter()
+    .any(|needle| memmem::find(b, needle.as_bytes()).is_some())
 }
 
 /// Raw Helm templates are Go templates, not YAML: they are recognised by their

@@ -116,3 +116,31 @@ fn align_word_maps_through_escapes() {
     let i = w.text.find("stamp").unwrap();
     assert_eq!(&doc[w.source_range(i..i + 5)], "stamp");
 }
+
+#[test]
+fn duplicate_keys_keep_the_last_value_when_tolerated() {
+    let text = "spec:\n  command: [alembic, upgrade, head]\n  name: x\n  command: [alembic, stamp, head]\n";
+    let parsed = parse_document_lenient(text).unwrap();
+    assert_eq!(parsed.duplicates.len(), 1);
+    assert_eq!(parsed.duplicates[0].offset, text.rfind("command").unwrap());
+    let spec = parsed.roots[0].get("spec").unwrap();
+    let cmd = spec.get("command").unwrap().as_seq().unwrap();
+    assert_eq!(cmd[1].as_str(), Some("stamp"));
+    assert_eq!(spec.as_map().unwrap().len(), 2);
+    assert!(
+        parse_document(text).is_err(),
+        "strict parsing still refuses"
+    );
+}
+
+#[test]
+fn json_comments_become_spaces_outside_strings() {
+    let text = "{\n  // editor setting\n  \"url\": \"http://x/*y*/\", /* block\n  comment */ \"a\": 1\n}\n";
+    let blanked = blank_json_comments(text).unwrap();
+    assert_eq!(blanked.len(), text.len());
+    assert_eq!(blanked.lines().count(), text.lines().count());
+    assert!(blanked.contains("\"http://x/*y*/\""), "strings are kept");
+    let root = &parse_document(&blanked).unwrap()[0];
+    assert_eq!(root.get("a").unwrap().as_str(), Some("1"));
+    assert!(blank_json_comments("{\"a\": \"//not a comment\"}").is_none());
+}

@@ -1,0 +1,229 @@
+//! GitHub Actions workflows (`.github/workflows/*.yml`): the `run:` steps of
+//! jobs that deploy, and the remote script of `appleboy/ssh-action`.
+//!
+//! A job deploys when it targets an `environment`, when its id or name (or
+//! the workflow's name) says so, or when one of its steps runs a deploy
+//! command or a deploy action. Other jobs (tests, builds) are not linted: a
+//! test job may stamp a throwaway database on purpose. Steps run with the
+//! runner's default shell, `bash -e` (`bash --noprofile --norc -eo pipefail`
+//! with `shell: bash`), so a failing command stops the job.
+
+use super::{ci, read};
+use crate::command::CommandText;
+use crate::release_step::{EnvVar, Extracted, Phase, Problem, ReleaseStep};
+use crate::yaml::Node;
+
+/// Actions that deploy (`uses:` prefixes, lower case).
+const DEPLOY_ACTIONS: &[&str] = &[
+    "superfly/flyctl-actions",
+    "digitalocean/app_action",
+    "akhileshns/heroku-deploy",
+    "azure/webapps-deploy",
+    "azure/k8s-deploy",
+    "google-github-actions/deploy-",
+    "aws-actions/amazon-ecs-deploy",
+    "appleboy/ssh-action",
+    "easingthemes/ssh-deploy",
+    "johnbeynon/render-deploy-action",
+    "bervproject/railway-deploy",
+    "cloudflare/wrangler-action",
+    "dokku/github-action",
+];
+
+/// A workflow: `on` and `jobs`, each job a mapping with `runs-on`, `steps`
+/// or `uses` (a reusable workflow call).
+pub fn detect(root: &Node) -> bool {
+    let has_on = root.get("on").is_some() || root.get("true").is_some();
+    has_on
+        && root.get("jobs").and_then(Node::as_map).is_some_and(|jobs| {
+            !jobs.is_empty()
+                && jobs.iter().all(|(_, j)| {
+                    j.get("runs-on").is_some()
+                        || j.get("steps").is_some()
+                        || j.get("uses").is_some()
+                })
+        })
+}
+
+pub fn extract(root: &Node, doc: &str) -> Extracted {
+    let mut out = Extracted::default();
+    let workflow = root
+        .get("name")
+        .and_then(Node::as_str)
+        .unwrap_or("workflow")
+        .to_owned();
+    let Some(jobs) = root.get("jobs") else {
+        return out;
+    };
+    let Some(jobs) = jobs.as_map() else {
+        out.problems.push(Problem {
+            message: format!(
+                "`jobs` of the workflow must be a mapping of job ids to jobs, found {}",
+                jobs.type_name()
+            ),
+            at: jobs.span.start,
+        });
+        return out;
+    };
+    let workflow_env = ci::variables(root.get("env"));
+    let workflow_shell = root
+        .path(&["defaults", "run", "shell"])
+        .and_then(Node::as_str);
+    for (id_node, job) in jobs {
+        let id = id_node.as_str().unwrap_or("(unnamed)");
+        if !read::is_object(job, &format!("job `{id}`"), &mut out.problems) {
+            continue;
+        }
+        let steps = read::list_field(job, "steps", &format!("job `{id}`"), &mut out.problems);
+        let Some(reason) = deploys(id, job, steps, &workflow) else {
+            out.skipped.push(Problem {
+                message: format!(
+                    "job `{id}` does not deploy (no `environment`, no deploy step, nothing in its name): not linted"
+                ),
+                at: id_node.span.start,
+            });
+            continue;
+        };
+        let mut env = workflow_env.clone();
+        env.extend(ci::variables(job.get("env")));
+        let job_shell = job
+            .path(&["defaults", "run", "shell"])
+            .and_then(Node::as_str)
+            .or(workflow_shell);
+        for (i, step) in steps.iter().enumerate() {
+            if step.as_map().is_none() {
+                continue;
+            }
+            let label = step
+                .get("name")
+                .or_else(|| step.get("id"))
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("#{}", i + 1), str::to_owned);
+            let object = format!("workflow `{workflow}`, job `{id}` ({reason}), step `{label}`");
+            let object_key = format!("{workflow}/{id}/{}", i + 1);
+            let mut step_env = env.clone();
+            step_env.extend(ci::variables(step.get("env")));
+            let what = format!("step `{label}` of job `{id}`");
+            if let Some(word) = read::command_field(step, "run", &what, doc, &mut out.problems) {
+                let shell = step.get("shell").and_then(Node::as_str).or(job_shell);
+                let Some((errexit, pipefail)) = shell_options(shell) else {
+                    out.skipped.push(Problem {
+                        message: format!(
+                            "{what} runs in `{}`, not a POSIX shell: not linted",
+                            shell.unwrap_or("")
+                        ),
+                        at: step.span.start,
+                    });
+                    continue;
+                };
+                out.steps.push(step_of(
+                    object,
+                    object_key,
+                    CommandText::Script {
+                        text: word,
+                        errexit,
+                        pipefail,
+                    },
+                    step_env,
+                ));
+            } else if uses(step).starts_with("appleboy/ssh-action")
+                && let Some(with) = step.get("with")
+                && let Some(word) =
+                    read::command_field(with, "script", &what, doc, &mut out.problems)
+            {
+                // The script runs on the remote host, with `set -e` only
+                // when `script_stop` (v0.x) is set.
+                let errexit = with.get("script_stop").and_then(Node::as_str) == Some("true");
+                out.steps.push(step_of(
+                    format!("{object} (remote script)"),
+                    object_key,
+                    CommandText::Script {
+                        text: word,
+                        errexit,
+                        pipefail: false,
+                    },
+                    step_env,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn step_of(
+    object: String,
+    object_key: String,
+    command: CommandText,
+    env: Vec<EnvVar>,
+) -> ReleaseStep {
+    let at = match &command {
+        CommandText::Script { text, .. } | CommandText::Shell(text) => text.span.start,
+        CommandText::Argv(w) => w.first().map_or(0, |w| w.span.start),
+    };
+    ReleaseStep {
+        phase: Phase::CiDeploy,
+        object,
+        object_key,
+        command: Some(command),
+        at,
+        env,
+        directives: Vec::new(),
+        app: None,
+    }
+}
+
+fn uses(step: &Node) -> String {
+    step.get("uses")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Why a job counts as a deploy, or `None` when it does not.
+fn deploys(id: &str, job: &Node, steps: &[Node], workflow: &str) -> Option<String> {
+    if let Some(env) = job.get("environment").and_then(ci::environment_name) {
+        return Some(format!("deploys to `{env}`"));
+    }
+    let name = job.get("name").and_then(Node::as_str).unwrap_or("");
+    if ci::says_deploy(id) || ci::says_deploy(name) {
+        return Some("a deploy job".into());
+    }
+    for step in steps {
+        let uses = uses(step);
+        if let Some(action) = DEPLOY_ACTIONS.iter().find(|a| uses.starts_with(*a)) {
+            return Some(format!("uses `{}`", action.trim_end_matches('-')));
+        }
+        if let Some(cmd) = step
+            .get("run")
+            .and_then(Node::as_str)
+            .and_then(ci::deploy_command)
+        {
+            return Some(format!("runs `{cmd}`"));
+        }
+    }
+    if ci::says_deploy(workflow) && !ci::says_not_deploy(id) && !ci::says_not_deploy(name) {
+        return Some("in a deploy workflow".into());
+    }
+    None
+}
+
+/// `errexit` and `pipefail` of a step's shell; `None` for shells that are not
+/// POSIX (`pwsh`, `python`, `cmd`).
+fn shell_options(shell: Option<&str>) -> Option<(bool, bool)> {
+    let Some(shell) = shell else {
+        return Some((true, false)); // `bash -e {0}`
+    };
+    let program = shell.split_whitespace().next().unwrap_or("");
+    let program = program.rsplit('/').next().unwrap_or(program);
+    match (program, shell.contains("{0}")) {
+        ("bash", false) => Some((true, true)),
+        ("sh", false) => Some((true, false)),
+        ("bash" | "sh", true) => Some((
+            shell
+                .split_whitespace()
+                .any(|w| w.starts_with('-') && !w.starts_with("--") && w.contains('e')),
+            shell.contains("pipefail"),
+        )),
+        _ => None,
+    }
+}
