@@ -205,6 +205,32 @@ fn launchers_are_unwrapped() {
         ),
         ("busybox sh -c 'dbmate up'", "dbmate", &["up"]),
         ("nice -n 10 ionice -c 3 goose up", "goose", &["up"]),
+        // Commands run on another machine from a deploy job.
+        (
+            "ssh -i key -o StrictHostKeyChecking=no deploy@app 'cd /srv && alembic stamp head'",
+            "alembic",
+            &["stamp", "head"],
+        ),
+        (
+            "ssh -p 2222 app alembic upgrade head",
+            "alembic",
+            &["upgrade", "head"],
+        ),
+        (
+            "heroku run -a shop python manage.py migrate --fake",
+            "manage.py",
+            &["migrate", "--fake"],
+        ),
+        (
+            "heroku run:detached -- bin/rails db:migrate",
+            "rails",
+            &["db:migrate"],
+        ),
+        (
+            "flyctl ssh console -a shop -C 'bin/rails db:schema:load'",
+            "rails",
+            &["db:schema:load"],
+        ),
     ];
     for (src, program, args) in cases {
         let invs = shell(src);

@@ -357,6 +357,26 @@ pub(super) fn resolve_command(
                 }
                 _ => break name,
             },
+            "ssh" | "heroku" | "fly" | "flyctl" => match remote_command(name, args) {
+                // `ssh host 'cd /srv && alembic upgrade head'`: a script for the
+                // remote shell (which starts without `set -e`).
+                Some(Remote::Script(script)) if level + 1 < MAX_NESTING => {
+                    let start = out.len();
+                    splice_script(script, level + 1, ShellState::default(), out);
+                    inherit_context(&mut out[start..], cmd, level);
+                    for inv in &mut out[start..] {
+                        inv.via.insert(0, "remote");
+                        inv.env.splice(0..0, env.iter().cloned());
+                        inv.substituted |= substituted;
+                    }
+                    return;
+                }
+                Some(Remote::Argv(after)) => {
+                    via.push("remote");
+                    rest = after;
+                }
+                _ => break name,
+            },
             "docker" | "podman" | "nerdctl" | "docker-compose" | "kubectl" | "oc" => {
                 match container_command(name, args) {
                     Some(after) if !after.is_empty() => {
@@ -743,6 +763,50 @@ fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
     let program = crate::tools::node_package_program(package)
         .or((package == "db-migrate").then_some("db-migrate"))?;
     Some((program, &args[i + 1..]))
+}
+
+/// A command run on another machine: one word is a script for its shell.
+enum Remote<'a> {
+    Script(&'a Word),
+    Argv(&'a [Word]),
+}
+
+/// `ssh [opts] host cmd…`, `heroku run [opts] cmd…`, `fly ssh console -C cmd`.
+fn remote_command<'a>(tool: &str, args: &'a [Word]) -> Option<Remote<'a>> {
+    let rest: &[Word] = match tool {
+        "ssh" => {
+            let value_options = [
+                "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o",
+                "-p", "-Q", "-R", "-S", "-W", "-w",
+            ];
+            skip_options(args, &value_options).get(1..)? // the host, then the command
+        }
+        "heroku" => {
+            if !matches!(args.first()?.text.as_str(), "run" | "run:detached") {
+                return None;
+            }
+            match after_dashdash(args) {
+                Some(after) => after,
+                None => skip_options(
+                    &args[1..],
+                    &[
+                        "-a", "--app", "-r", "--remote", "-s", "--size", "-e", "--env", "--type",
+                    ],
+                ),
+            }
+        }
+        _ => {
+            if !(first_is(args, "ssh") && args.get(1).is_some_and(|w| w.text == "console")) {
+                return None;
+            }
+            return flag_word(args, &["-C", "--command"]).map(Remote::Script);
+        }
+    };
+    match rest {
+        [] => None,
+        [one] => Some(Remote::Script(one)),
+        more => Some(Remote::Argv(more)),
+    }
 }
 
 /// `docker compose run --rm web alembic upgrade head` → `alembic upgrade head`.

@@ -31,18 +31,20 @@ const SERVICE_KEYS: &[&str] = &[
 /// `services:` as a mapping of service names to services. Without a path
 /// hint, at least one service must have a Compose key.
 pub fn detect(root: &Node, hinted: bool) -> bool {
+    if hinted && root.get("services").is_some() {
+        return true; // its shape is checked, and reported, by `extract`
+    }
     let Some(services) = root.get("services").and_then(Node::as_map) else {
         return false;
     };
-    hinted
-        || (!services.is_empty()
-            && root.get("jobs").is_none()
-            && services
-                .iter()
-                .all(|(_, s)| s.as_map().is_some() || s.is_null())
-            && services
-                .iter()
-                .any(|(_, s)| SERVICE_KEYS.iter().any(|k| s.get(k).is_some())))
+    !services.is_empty()
+        && root.get("jobs").is_none()
+        && services
+            .iter()
+            .all(|(_, s)| s.as_map().is_some() || s.is_null())
+        && services
+            .iter()
+            .any(|(_, s)| SERVICE_KEYS.iter().any(|k| s.get(k).is_some()))
 }
 
 pub fn extract(root: &Node, doc: &str) -> Extracted {
@@ -133,10 +135,13 @@ fn service_command(
         (None, None) => None,
         // A lone string `command` is what people write for `sh -c`-free
         // scripts; read it as a command line.
-        (None, Some(c)) if matches!(c.value, Value::Scalar(..)) => c
-            .to_word(doc)
-            .filter(|w| !w.text.trim().is_empty())
-            .map(CommandText::Shell),
+        (None, Some(c))
+            if matches!(c.value, Value::Scalar(..)) && image_tool(service).is_none() =>
+        {
+            c.to_word(doc)
+                .filter(|w| !w.text.trim().is_empty())
+                .map(CommandText::Shell)
+        }
         (Some(e), None) if matches!(e.value, Value::Scalar(..)) => e
             .to_word(doc)
             .filter(|w| !w.text.trim().is_empty())
@@ -148,21 +153,23 @@ fn service_command(
                     argv.extend(words(node, key, what, doc, problems)?);
                 }
             }
-            if e.is_none() {
-                let image = service.get("image");
-                if let Some(tool) = image
-                    .and_then(Node::as_str)
-                    .and_then(super::kubernetes::image_tool)
-                {
-                    let at = image.map_or(service.span.start, |i| i.span.start);
-                    let mut w = Word::literal(tool, at);
-                    w.span = at..at + image.and_then(Node::as_str).map_or(0, str::len);
-                    argv.insert(0, w);
-                }
+            if e.is_none()
+                && let Some((tool, image)) = image_tool(service)
+            {
+                let at = image.span.start;
+                let mut w = Word::literal(tool, at);
+                w.span = at..at + image.as_str().map_or(0, str::len);
+                argv.insert(0, w);
             }
             (!argv.is_empty()).then_some(CommandText::Argv(argv))
         }
     }
+}
+
+/// The migration tool the service's image runs as its entrypoint.
+fn image_tool(service: &Node) -> Option<(&'static str, &Node)> {
+    let image = service.get("image")?;
+    Some((super::kubernetes::image_tool(image.as_str()?)?, image))
 }
 
 fn words(
@@ -213,5 +220,118 @@ fn environment(node: Option<&Node>) -> Vec<EnvVar> {
             })
             .collect(),
         Value::Scalar(..) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::release_step::Phase;
+    use crate::source::Format;
+    use crate::source::testing::{detect, found, lint};
+
+    const COMPOSE: &str = "compose.yaml";
+
+    #[test]
+    fn recognised_by_a_mapping_of_services() {
+        assert_eq!(
+            detect("services:\n  web:\n    image: app\n    command: gunicorn app\n"),
+            Some(Format::Compose)
+        );
+        // Render's services are a list; GitLab's global services are images.
+        assert_ne!(
+            detect("services:\n  - type: web\n    name: x\n"),
+            Some(Format::Compose)
+        );
+        assert_eq!(detect("services:\n  postgres: latest\n"), None);
+    }
+
+    #[test]
+    fn phases_follow_how_the_service_is_started() {
+        let compose = r#"
+x-app: &app
+  image: shop
+services:
+  web:
+    <<: *app
+    command: sh -c "alembic upgrade head && exec gunicorn app"
+  migrate:
+    <<: *app
+    entrypoint: ["alembic"]
+    command: ["stamp", "head"]
+  worker:
+    <<: *app
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+  tools:
+    <<: *app
+    profiles: [ops]
+    command: ["php", "artisan", "migrate:fresh", "--force"]
+  flyway:
+    image: flyway/flyway:10
+    command: -baselineOnMigrate=true migrate
+"#;
+        let r = lint(COMPOSE, compose);
+        let phases: Vec<(String, Option<Phase>)> = r
+            .active()
+            .map(|f| (format!("{}:{} {}", f.line, f.column, f.rule.id), f.phase))
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                (
+                    "7:21 release/migrate-on-start".to_owned(),
+                    Some(Phase::Startup)
+                ),
+                ("10:19 alembic/stamp".to_owned(), Some(Phase::PreDeploy)),
+                ("20:16 laravel/destructive".to_owned(), Some(Phase::Job)),
+                // The image's entrypoint is Flyway: `command` is its arguments.
+                ("22:12 flyway/baseline".to_owned(), Some(Phase::Startup)),
+                (
+                    "22:12 release/migrate-on-start".to_owned(),
+                    Some(Phase::Startup)
+                ),
+            ],
+            "{:?}",
+            found(&r)
+        );
+    }
+
+    #[test]
+    fn bad_inputs() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "services:\n  - command: alembic upgrade head\n",
+                "`services` of the Compose file must be a mapping",
+            ),
+            (
+                "services:\n  web: 3\n  migrate:\n    command: x\n",
+                "service `web` must be a mapping",
+            ),
+            (
+                "services:\n  web:\n    command: {cmd: migrate}\n",
+                "`command` of service `web` must be a string or a list",
+            ),
+            (
+                "services:\n  web:\n    entrypoint: [sh, [c]]\n",
+                "`entrypoint` of service `web` must be a string or a list of strings",
+            ),
+        ];
+        for (text, want) in cases {
+            let r = lint(COMPOSE, text);
+            assert!(
+                r.errors.iter().any(|e| e.message.contains(want)),
+                "{text:?}: {:?}",
+                r.errors
+            );
+        }
+        for text in [
+            "services:\n",
+            "services:\n  db:\n",
+            "services:\n  web:\n    command: ''\n",
+        ] {
+            let r = lint(COMPOSE, text);
+            assert!(r.findings.is_empty() && r.errors.is_empty(), "{text:?}");
+        }
     }
 }

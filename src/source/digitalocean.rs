@@ -217,3 +217,36 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::Format;
+    use crate::source::testing::{detect, lint};
+
+    #[test]
+    fn found_files_must_look_like_an_app_spec() {
+        let spec = "name: shop\nregion: ams\njobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    run_command: alembic upgrade head\n";
+        assert_eq!(detect(spec), Some(Format::DigitalOcean));
+        // Shared key names are not enough: i18n files, GitLab's global services.
+        assert_eq!(detect("jobs:\n  title: Jobs\nservices: Services\n"), None);
+        assert_ne!(
+            detect("image: python\nservices:\n  - name: postgres:16\nmigrate:\n  script: [x]\n"),
+            Some(Format::DigitalOcean)
+        );
+    }
+
+    #[test]
+    fn a_spec_by_its_path_reports_wrong_shapes() {
+        let r = lint(
+            ".do/app.yaml",
+            "name: x\njobs:\n  name: migrate\n  run_command: alembic stamp head\n",
+        );
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("`jobs` of the app must be a list")),
+            "{:?}",
+            r.errors
+        );
+    }
+}

@@ -227,3 +227,136 @@ fn shell_options(shell: Option<&str>) -> Option<(bool, bool)> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::Format;
+    use crate::source::testing::{detect, found, lint};
+
+    const WF: &str = ".github/workflows/deploy.yml";
+
+    #[test]
+    fn recognised_by_on_and_a_mapping_of_jobs() {
+        let wf =
+            "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n";
+        assert_eq!(detect(wf), Some(Format::GithubActions));
+        // i18n files and App Platform specs have `jobs` too.
+        assert_eq!(detect("jobs:\n  title: Jobs\n  empty: No jobs yet\n"), None);
+        assert_ne!(
+            detect(
+                "name: app\njobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    run_command: x\n"
+            ),
+            Some(Format::GithubActions)
+        );
+    }
+
+    #[test]
+    fn only_jobs_that_deploy_are_linted() {
+        let wf = "\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: alembic stamp head
+  migrate:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: alembic stamp head
+  ship:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: superfly/flyctl-actions/setup-flyctl@master
+      - run: python manage.py migrate --fake
+";
+        let r = lint(WF, wf);
+        assert_eq!(found(&r), ["11:14 alembic/stamp", "16:14 django/fake"]);
+        assert!(
+            r.skipped
+                .iter()
+                .any(|s| s.message.contains("job `test` does not deploy"))
+        );
+        let f = r.active().next().unwrap();
+        assert_eq!(f.phase, Some(crate::release_step::Phase::CiDeploy));
+        assert!(f.object.contains("deploys to `production`"), "{}", f.object);
+    }
+
+    #[test]
+    fn the_runner_shell_stops_at_the_first_failure() {
+        // `bash -e`: the next line does not hide a failed migration.
+        let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - run: |\n          alembic upgrade head\n          echo done\n";
+        assert_eq!(found(&lint(WF, wf)), Vec::<String>::new());
+        // A custom shell without -e does.
+        let wf = wf.replace("      - run: |", "      - shell: bash {0}\n        run: |");
+        assert_eq!(found(&lint(WF, &wf)), ["8:11 release/masked-failure"]);
+        // `|| true` always does.
+        let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - run: alembic upgrade head || true\n";
+        assert_eq!(found(&lint(WF, wf)), ["6:14 release/masked-failure"]);
+    }
+
+    #[test]
+    fn non_posix_shells_and_remote_scripts() {
+        let wf = "\
+on: push
+jobs:
+  deploy:
+    runs-on: windows-latest
+    environment: prod
+    steps:
+      - shell: pwsh
+        run: alembic stamp head
+      - uses: appleboy/ssh-action@v1
+        with:
+          host: example.com
+          script: cd /srv/app && alembic stamp head
+";
+        let r = lint(WF, wf);
+        assert_eq!(found(&r), ["12:34 alembic/stamp"]);
+        assert!(
+            r.skipped
+                .iter()
+                .any(|s| s.message.contains("not a POSIX shell"))
+        );
+    }
+
+    /// Bad inputs: a workflow by path with the wrong shapes is reported, and
+    /// nothing panics.
+    #[test]
+    fn bad_inputs() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "on: push\njobs:\n  - deploy\n",
+                "`jobs` of the workflow must be a mapping",
+            ),
+            (
+                "on: push\njobs:\n  deploy: yes\n",
+                "job `deploy` must be a mapping",
+            ),
+            (
+                "on: push\njobs:\n  deploy:\n    steps: {run: x}\n",
+                "`steps` of job `deploy` must be a list",
+            ),
+            (
+                "on: push\njobs:\n  deploy:\n    steps:\n      - run: [alembic, upgrade]\n",
+                "`run` of step `#1` of job `deploy` must be a string",
+            ),
+        ];
+        for (text, want) in cases {
+            let r = lint(WF, text);
+            assert!(
+                r.errors.iter().any(|e| e.message.contains(want)),
+                "{text:?}: {:?}",
+                r.errors
+            );
+        }
+        for text in [
+            "",
+            "on: push\n",
+            "on: push\njobs: ~\n",
+            "jobs:\n  x:\n    steps: []\n",
+        ] {
+            assert!(lint(WF, text).findings.is_empty(), "{text:?}");
+        }
+    }
+}

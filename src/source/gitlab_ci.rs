@@ -230,3 +230,99 @@ fn deploys(pipeline: &Pipeline<'_>, name: &str, job: &Node) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::Format;
+    use crate::source::testing::{detect, found, lint};
+
+    const CI: &str = ".gitlab-ci.yml";
+
+    #[test]
+    fn recognised_by_stages_or_job_keys() {
+        assert_eq!(
+            detect(
+                "stages: [test, deploy]\nmigrate:\n  stage: deploy\n  script: [alembic upgrade head]\n"
+            ),
+            Some(Format::GitlabCi)
+        );
+        assert_eq!(
+            detect("migrate:\n  image: python:3.12\n  script: alembic upgrade head\n"),
+            Some(Format::GitlabCi)
+        );
+        // A mapping whose entries merely have `script` is not a pipeline.
+        assert_eq!(detect("build:\n  script: make\n"), None);
+    }
+
+    #[test]
+    fn deploy_jobs_with_templates_references_and_defaults() {
+        let ci = "\
+default:
+  before_script:
+    - alembic current
+.migrate:
+  script:
+    - alembic upgrade head || true
+.setup:
+  before_script:
+    - python manage.py migrate --fake
+test:
+  stage: test
+  script: [alembic stamp head]
+deploy:
+  stage: deploy
+  extends: .migrate
+deploy-eu:
+  environment: { name: eu }
+  extends: .migrate
+  before_script:
+    - !reference [.setup, before_script]
+";
+        let r = lint(CI, ci);
+        // The template's line is reported once although two jobs extend it;
+        // the test job is not linted.
+        assert_eq!(found(&r), ["6:7 release/masked-failure", "9:7 django/fake"]);
+        assert!(
+            r.skipped
+                .iter()
+                .any(|s| s.message.contains("job `test` does not deploy"))
+        );
+    }
+
+    #[test]
+    fn every_line_runs_under_errexit_and_pipefail() {
+        let ci = "deploy:\n  stage: deploy\n  script:\n    - alembic upgrade head | tee log\n    - alembic current\n";
+        assert_eq!(found(&lint(CI, ci)), Vec::<String>::new());
+        let ci = "deploy:\n  stage: deploy\n  script: |\n    set +e\n    alembic upgrade head\n    echo ok\n";
+        assert_eq!(found(&lint(CI, ci)), ["5:5 release/masked-failure"]);
+    }
+
+    #[test]
+    fn bad_inputs() {
+        let r = lint(
+            CI,
+            "deploy:\n  stage: deploy\n  script:\n    run: alembic upgrade head\n",
+        );
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("`script` must be a string or a list")),
+            "{:?}",
+            r.errors
+        );
+        // Cycles and dangling extends end quietly.
+        for text in [
+            "a:\n  stage: deploy\n  extends: .a\n.a:\n  extends: a\n",
+            "a:\n  stage: deploy\n  extends: [.missing]\n  script: [x]\n",
+            "stages: [deploy]\ninclude: [{local: ci/a.yml}]\n",
+            "deploy:\n  stage: deploy\n  script: [[[alembic upgrade head]]]\n",
+        ] {
+            let r = lint(CI, text);
+            assert!(
+                r.findings.is_empty() && r.errors.is_empty(),
+                "{text:?}: {:?}",
+                r.errors
+            );
+        }
+    }
+}

@@ -271,3 +271,33 @@ pub(crate) mod read {
             .collect()
     }
 }
+
+/// Test helpers shared by the format modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+    use crate::lint::{LintReport, Linter};
+    use crate::source::Format;
+
+    /// Lints `text` as a file at `path` (whose name gives the format hint).
+    pub fn lint(path: &str, text: &str) -> LintReport {
+        let kind = super::files::kind_for_explicit(std::path::Path::new(path));
+        Linter::new(Config::default())
+            .expect("config")
+            .lint_text(text, path, kind)
+    }
+
+    /// The same text found by a walk under a name that gives no hint.
+    pub fn detect(text: &str) -> Option<Format> {
+        let roots = crate::yaml::parse_document(text).expect("yaml");
+        roots.iter().find_map(|r| super::detect(r, None))
+    }
+
+    /// `line:col rule` of each active finding.
+    pub fn found(report: &LintReport) -> Vec<String> {
+        report
+            .active()
+            .map(|f| format!("{}:{} {}", f.line, f.column, f.rule.id))
+            .collect()
+    }
+}
