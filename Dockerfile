@@ -8,8 +8,11 @@ FROM rust:1.95-alpine AS build
 RUN apk add --no-cache build-base
 WORKDIR /src
 COPY . .
+# The build context has no .git: the release workflow passes the commit.
+ARG PREFLIGHT_BUILD_COMMIT=unknown
 # musl targets link statically by default; symbols are not needed at run time.
-ENV CARGO_PROFILE_RELEASE_STRIP=symbols \
+ENV PREFLIGHT_BUILD_COMMIT=$PREFLIGHT_BUILD_COMMIT \
+    CARGO_PROFILE_RELEASE_STRIP=symbols \
     CARGO_PROFILE_RELEASE_DEBUG=false
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \

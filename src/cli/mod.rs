@@ -14,6 +14,14 @@ use crate::report::ColorChoice;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the release and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PREFLIGHT_BUILD_COMMIT"),
+    ")"
+);
+
 /// Exit codes shared by every command.
 pub mod exit {
     /// Clean.
@@ -27,7 +35,7 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(
     name = "preflight",
-    version,
+    version = VERSION,
     about = "Stops database-migration disasters before and after a deploy.",
     long_about = "preflight lints the release steps of deploy specs for migration commands that record \
 migrations without running them (`alembic stamp head`), destroy data or roll back, and verifies live \
@@ -61,6 +69,25 @@ enum Command {
     Crd(operator::CrdArgs),
     /// List the rule catalogue, or show one rule.
     Rules(rules::RulesArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `preflight man > preflight.1`, or
+    /// write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ManArgs {
+    /// Write `preflight.1` and `preflight-<command>.1` into this directory.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 /// Parses the command line and runs the command.
@@ -110,5 +137,35 @@ fn run(cli: Cli) -> u8 {
         Command::Operator(args) => operator::run(args),
         Command::Crd(args) => operator::crd(args),
         Command::Webhook(args) => webhook::run(args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "preflight", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::Man(args) => match man(args.dir.as_deref()) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("error: could not write the manual pages: {e}");
+                exit::INPUT
+            }
+        },
     }
+}
+
+/// The manual page on stdout, or every command's page into `dir`.
+fn man(dir: Option<&std::path::Path>) -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = dir else {
+        return clap_mangen::Man::new(cmd).render(&mut std::io::stdout());
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut file = std::fs::File::create(dir.join("preflight.1"))?;
+    clap_mangen::Man::new(cmd.clone()).render(&mut file)?;
+    for sub in cmd.get_subcommands() {
+        let name = format!("preflight-{}", sub.get_name());
+        let page = sub.clone().name(name.clone()).bin_name(name.clone());
+        let mut file = std::fs::File::create(dir.join(format!("{name}.1")))?;
+        clap_mangen::Man::new(page).render(&mut file)?;
+    }
+    Ok(())
 }
