@@ -195,7 +195,7 @@ fn pre_commit_runs_the_hook_on_a_sample_repository() {
     ]);
     assert_eq!(code, 1, "{log}");
     assert!(
-        log.contains("flask/stamp") && log.contains("Failed"),
+        log.contains("flask-migrate/stamp") && log.contains("Failed"),
         "{log}"
     );
     let (code, log) = run(&[("Procfile", "release: flask db upgrade\n")]);
