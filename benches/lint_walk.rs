@@ -24,26 +24,98 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn service(root: &Path, i: usize) {
     let s = format!("services/svc{i:04}");
     for f in 0..6 {
-        write(root, &format!("{s}/src/module{f}.py"), "def handler():\n    return 1\n");
+        write(
+            root,
+            &format!("{s}/src/module{f}.py"),
+            "def handler():\n    return 1\n",
+        );
     }
-    write(root, &format!("{s}/package.json"), "{\n  \"name\": \"svc\",\n  \"scripts\": {\"migrate\": \"knex migrate:latest\", \"test\": \"jest\"}\n}\n");
-    write(root, &format!("{s}/locales/en.json"), "{\"jobs\": {\"title\": \"Jobs\"}, \"services\": \"Services\"}\n");
-    write(root, &format!("{s}/.vscode/settings.json"), "{\n  // editor\n  \"editor.tabSize\": 2,\n}\n");
-    write(root, &format!("{s}/k8s/base/kustomization.yaml"), "resources:\n  - deployment.yaml\n  - migrate-job.yaml\n  - service.yaml\n");
-    write(root, &format!("{s}/k8s/base/deployment.yaml"), &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc{i}\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox\n          command: [sh, -c, 'until nc -z db 5432; do sleep 1; done']\n      containers:\n        - name: app\n          image: svc:1\n          command: [gunicorn, app:app]\n"));
-    write(root, &format!("{s}/k8s/base/migrate-job.yaml"), &format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: svc{i}-migrate\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: svc:1\n          command: [alembic, upgrade, head]\n"));
-    write(root, &format!("{s}/k8s/base/service.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports: [{port: 80}]\n");
-    write(root, &format!("{s}/compose.yaml"), "services:\n  app:\n    image: svc\n    command: [gunicorn, app:app]\n  db:\n    image: postgres:16\n");
-    write(root, &format!("{s}/Procfile"), "web: gunicorn app:app\nrelease: alembic upgrade head\n");
-    write(root, &format!("{s}/fly.toml"), "app = 'svc'\nprocesses = []\n[deploy]\n  release_command = 'alembic upgrade head'\n");
+    write(
+        root,
+        &format!("{s}/package.json"),
+        "{\n  \"name\": \"svc\",\n  \"scripts\": {\"migrate\": \"knex migrate:latest\", \"test\": \"jest\"}\n}\n",
+    );
+    write(
+        root,
+        &format!("{s}/locales/en.json"),
+        "{\"jobs\": {\"title\": \"Jobs\"}, \"services\": \"Services\"}\n",
+    );
+    write(
+        root,
+        &format!("{s}/.vscode/settings.json"),
+        "{\n  // editor\n  \"editor.tabSize\": 2,\n}\n",
+    );
+    write(
+        root,
+        &format!("{s}/k8s/base/kustomization.yaml"),
+        "resources:\n  - deployment.yaml\n  - migrate-job.yaml\n  - service.yaml\n",
+    );
+    write(
+        root,
+        &format!("{s}/k8s/base/deployment.yaml"),
+        &format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc{i}\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox\n          command: [sh, -c, 'until nc -z db 5432; do sleep 1; done']\n      containers:\n        - name: app\n          image: svc:1\n          command: [gunicorn, app:app]\n"
+        ),
+    );
+    write(
+        root,
+        &format!("{s}/k8s/base/migrate-job.yaml"),
+        &format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: svc{i}-migrate\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: svc:1\n          command: [alembic, upgrade, head]\n"
+        ),
+    );
+    write(
+        root,
+        &format!("{s}/k8s/base/service.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports: [{port: 80}]\n",
+    );
+    write(
+        root,
+        &format!("{s}/compose.yaml"),
+        "services:\n  app:\n    image: svc\n    command: [gunicorn, app:app]\n  db:\n    image: postgres:16\n",
+    );
+    write(
+        root,
+        &format!("{s}/Procfile"),
+        "web: gunicorn app:app\nrelease: alembic upgrade head\n",
+    );
+    write(
+        root,
+        &format!("{s}/fly.toml"),
+        "app = 'svc'\nprocesses = []\n[deploy]\n  release_command = 'alembic upgrade head'\n",
+    );
     let c = format!("{s}/chart");
-    write(root, &format!("{c}/Chart.yaml"), "apiVersion: v2\nname: svc\nversion: 0.1.0\n");
-    write(root, &format!("{c}/values.yaml"), "image:\n  tag: \"{{ .Chart.AppVersion }}\"\nmigrate:\n  command: alembic upgrade head\n");
-    write(root, &format!("{c}/templates/_helpers.tpl"), "{{- define \"svc.name\" -}}svc{{- end }}\n");
-    write(root, &format!("{c}/templates/job.yaml"), "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ include \"svc.name\" . }}-migrate\n  annotations:\n    \"helm.sh/hook\": pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: \"svc:{{ .Values.image.tag }}\"\n          command: [\"alembic\", \"upgrade\", \"head\"]\n");
-    write(root, &format!("{c}/templates/deployment.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"svc.name\" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: svc\n          args:\n            {{- toYaml .Values.args | nindent 12 }}\n");
+    write(
+        root,
+        &format!("{c}/Chart.yaml"),
+        "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+    );
+    write(
+        root,
+        &format!("{c}/values.yaml"),
+        "image:\n  tag: \"{{ .Chart.AppVersion }}\"\nmigrate:\n  command: alembic upgrade head\n",
+    );
+    write(
+        root,
+        &format!("{c}/templates/_helpers.tpl"),
+        "{{- define \"svc.name\" -}}svc{{- end }}\n",
+    );
+    write(
+        root,
+        &format!("{c}/templates/job.yaml"),
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ include \"svc.name\" . }}-migrate\n  annotations:\n    \"helm.sh/hook\": pre-upgrade\nspec:\n  template:\n    spec:\n      containers:\n        - name: migrate\n          image: \"svc:{{ .Values.image.tag }}\"\n          command: [\"alembic\", \"upgrade\", \"head\"]\n",
+    );
+    write(
+        root,
+        &format!("{c}/templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"svc.name\" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: svc\n          args:\n            {{- toYaml .Values.args | nindent 12 }}\n",
+    );
     for f in 0..20 {
-        write(root, &format!("{s}/node_modules/dep{f}/package.json"), "{\"name\": \"dep\"}\n");
+        write(
+            root,
+            &format!("{s}/node_modules/dep{f}/package.json"),
+            "{\"name\": \"dep\"}\n",
+        );
     }
 }
 
@@ -63,9 +135,21 @@ fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = dir.path();
     write(root, ".gitignore", "node_modules/\n");
-    write(root, ".github/workflows/ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n");
-    write(root, ".github/workflows/deploy.yml", "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: alembic upgrade head\n");
-    write(root, ".gitlab-ci.yml", "stages: [test, deploy]\ntest:\n  stage: test\n  script: [pytest]\ndeploy:\n  stage: deploy\n  environment: production\n  script: [alembic upgrade head]\n");
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
+    );
+    write(
+        root,
+        ".github/workflows/deploy.yml",
+        "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: alembic upgrade head\n",
+    );
+    write(
+        root,
+        ".gitlab-ci.yml",
+        "stages: [test, deploy]\ntest:\n  stage: test\n  script: [pytest]\ndeploy:\n  stage: deploy\n  environment: production\n  script: [alembic upgrade head]\n",
+    );
     for i in 0..services {
         service(root, i);
     }

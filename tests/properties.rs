@@ -119,6 +119,27 @@ proptest! {
         }
     }
 
+    /// Chart templates of any shape: the tolerant reader keeps every offset
+    /// and line, and mapping rendered lines back never panics.
+    #[test]
+    fn chart_templates_never_panic_and_keep_offsets(
+        text in "([ -~\n]|\\{\\{-? ?(if|end|else|include|toYaml|\\.Values\\.a|/\\*) ?-?\\}\\}|: |- |\n  ){0,80}",
+        line in 1u32..20,
+        column in 1u32..60,
+    ) {
+        use preflight::source::helm::{map::TemplateMap, template};
+        let s = template::sanitize(&text);
+        prop_assert_eq!(s.text.len(), text.len());
+        prop_assert_eq!(s.text.matches('\n').count(), text.matches('\n').count());
+        let _ = preflight::yaml::parse_document_lenient(&s.text);
+        let _ = template::scan_lines(&text);
+        let map = TemplateMap::new(&text);
+        if let Some((l, c)) = map.locate(&s.text, line, column) {
+            prop_assert!(l >= 1 && l as usize <= text.lines().count().max(1));
+            prop_assert!(c >= 1);
+        }
+    }
+
     #[test]
     fn yaml_documents_never_panic(text in "[ -~\n]{0,400}") {
         let _ = preflight::yaml::parse_document(&text);
@@ -127,7 +148,7 @@ proptest! {
     #[test]
     fn every_spec_parser_reports_positions_inside_the_input(
         body in any_text(),
-        kind in prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 6]),
+        kind in prop::sample::select(vec![0usize, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
     ) {
         // Embed arbitrary text where each format keeps its commands.
         let escaped = body.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
@@ -138,6 +159,9 @@ proptest! {
             3 => (format!("[deploy]\nrelease_command = \"{escaped}\"\n"), FileKind::FlyToml),
             4 => (format!("[deploy]\npreDeployCommand = [\"{escaped}\"]\n"), FileKind::RailwayToml),
             5 => (format!("services:\n- type: web\n  name: w\n  preDeployCommand: \"{escaped}\"\n"), FileKind::Yaml(Some(Format::Render))),
+            6 => (format!("on: push\njobs:\n  deploy:\n    environment: prod\n    steps:\n      - run: \"{escaped}\"\n"), FileKind::Yaml(Some(Format::GithubActions))),
+            7 => (format!("deploy:\n  stage: deploy\n  script:\n    - \"{escaped}\"\n"), FileKind::Yaml(Some(Format::GitlabCi))),
+            8 => (format!("services:\n  web:\n    image: app\n    command: \"{escaped}\"\n"), FileKind::Yaml(Some(Format::Compose))),
             _ => (body.clone(), FileKind::Yaml(None)),
         };
         let report = linter().lint_text(&text, "spec", file_kind);

@@ -156,7 +156,10 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
 fn match_col(pieces: &[Piece<'_>], text: &str, col: usize) -> Option<usize> {
     let chars: Vec<char> = text.chars().collect();
     let mut path = Vec::new();
-    if !matches_from(pieces, &chars, 0, &mut path) {
+    // Backtracking over several actions on a long line is bounded: a line
+    // that takes longer than this to match is not mapped.
+    let mut budget = 100_000u32;
+    if !matches_from(pieces, &chars, 0, &mut path, &mut budget) {
         return None;
     }
     // `path[k]` is where piece k starts in `text`.
@@ -171,7 +174,17 @@ fn match_col(pieces: &[Piece<'_>], text: &str, col: usize) -> Option<usize> {
     })
 }
 
-fn matches_from(pieces: &[Piece<'_>], text: &[char], at: usize, path: &mut Vec<usize>) -> bool {
+fn matches_from(
+    pieces: &[Piece<'_>],
+    text: &[char],
+    at: usize,
+    path: &mut Vec<usize>,
+    budget: &mut u32,
+) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
     let Some((first, rest)) = pieces.split_first() else {
         return at == text.len();
     };
@@ -181,11 +194,11 @@ fn matches_from(pieces: &[Piece<'_>], text: &[char], at: usize, path: &mut Vec<u
             let lit: Vec<char> = s.chars().collect();
             text.len() >= at + lit.len()
                 && text[at..at + lit.len()] == lit[..]
-                && matches_from(rest, text, at + lit.len(), path)
+                && matches_from(rest, text, at + lit.len(), path, budget)
         }
         None => (at..=text.len()).any(|end| {
             let depth = path.len();
-            let ok = matches_from(rest, text, end, path);
+            let ok = matches_from(rest, text, end, path, budget);
             if !ok {
                 path.truncate(depth);
             }
