@@ -2,12 +2,14 @@
 # Runs preflight's whole test suite: `scripts/test.sh [cargo test args…]`.
 #
 # Tests that talk to databases use real servers, never mocks:
-#   PostgreSQL  PREFLIGHT_TEST_POSTGRES_URL  (default: the server on 127.0.0.1:5432)
-#   MariaDB     PREFLIGHT_TEST_MYSQL_URL     (default: the server on 127.0.0.1:3306)
-# When a variable is unset and no server answers on the default port, this
-# script starts a throwaway instance from the installed server binaries
-# (PostgreSQL `initdb` + `pg_ctl`, MariaDB `mariadb-install-db` + `mariadbd`)
-# in a temporary directory, on a free port, and removes it afterwards.
+#   PostgreSQL  PREFLIGHT_TEST_POSTGRES_URL
+#   MariaDB     PREFLIGHT_TEST_MYSQL_URL
+# When a variable is unset, this script starts a throwaway instance from the
+# installed server binaries (PostgreSQL `initdb` + `pg_ctl`, MariaDB
+# `mariadb-install-db` + `mariadbd`) in a temporary directory, on a free port,
+# and removes it afterwards. A server the machine already runs is never used
+# by default: its authentication and contents are not the tests' to assume
+# (Debian's own cluster refuses password-less TCP logins).
 # Without the binaries it stops with what to install; tests never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,12 +45,10 @@ find_bin() { # name
 }
 
 if [ -z "${PREFLIGHT_TEST_POSTGRES_URL:-}" ]; then
-  if answers 127.0.0.1 5432 && [ -z "${PREFLIGHT_TEST_THROWAWAY:-}" ]; then
-    export PREFLIGHT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
-  else
+  {
     initdb=$(find_bin initdb || true); pg_ctl=$(find_bin pg_ctl || true)
     if [ -z "$initdb" ] || [ -z "$pg_ctl" ]; then
-      echo "No PostgreSQL answers on 127.0.0.1:5432 and initdb/pg_ctl are not installed." >&2
+      echo "PostgreSQL's initdb/pg_ctl are not installed." >&2
       echo "Install the server (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@16)" >&2
       echo "or set PREFLIGHT_TEST_POSTGRES_URL to a server where the user may create databases." >&2
       exit 1
@@ -68,17 +68,15 @@ if [ -z "${PREFLIGHT_TEST_POSTGRES_URL:-}" ]; then
     pg_started=1
     export PREFLIGHT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "started a throwaway PostgreSQL on port $port"
-  fi
+  }
 fi
 
 if [ -z "${PREFLIGHT_TEST_MYSQL_URL:-}" ]; then
-  if answers 127.0.0.1 3306 && [ -z "${PREFLIGHT_TEST_THROWAWAY:-}" ]; then
-    export PREFLIGHT_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/mysql"
-  else
+  {
     install_db=$(command -v mariadb-install-db || command -v mysql_install_db || true)
     mariadbd=$(command -v mariadbd || command -v mysqld || ls /usr/sbin/mariadbd /usr/sbin/mysqld 2>/dev/null | head -n 1 || true)
     if [ -z "$install_db" ] || [ -z "$mariadbd" ]; then
-      echo "No MariaDB/MySQL answers on 127.0.0.1:3306 and mariadb-install-db/mariadbd are not installed." >&2
+      echo "MariaDB's mariadb-install-db/mariadbd are not installed." >&2
       echo "Install the server (Debian/Ubuntu: apt-get install mariadb-server; macOS: brew install mariadb)" >&2
       echo "or set PREFLIGHT_TEST_MYSQL_URL to a server where the user may create databases." >&2
       exit 1
@@ -96,7 +94,7 @@ if [ -z "${PREFLIGHT_TEST_MYSQL_URL:-}" ]; then
     answers 127.0.0.1 "$port" || { echo "throwaway MariaDB did not start:" >&2; cat "$tmp/my.log" >&2; exit 1; }
     export PREFLIGHT_TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/mysql"
     echo "started a throwaway MariaDB on port $port"
-  fi
+  }
 fi
 
 # The real tools the tests drive (Alembic, SQLAlchemy, Django and their
