@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod operator;
 pub mod redact;
 pub mod release_step;
+pub mod repair;
 pub mod replay;
 pub mod report;
 pub mod rules;

@@ -8,6 +8,7 @@ use crate::diagnosis::{self, Diagnosis, PartlyApplied, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
 use crate::introspect::{self, IntrospectOptions};
 use crate::ledger::{self, Ledger};
+use crate::repair::{self, Plan};
 use crate::schema::{Engine, Schema};
 use serde::Serialize;
 use std::sync::Arc;
@@ -22,6 +23,14 @@ pub struct VerifyOptions {
     pub expected_revision: Option<String>,
     /// Reuse connections between checks (the daemon and the operator).
     pub connections: Option<Arc<ConnectionCache>>,
+    /// How the release step runs the migration tool (from a linted spec),
+    /// for the repair plan's commands.
+    pub launcher: Option<repair::Launcher>,
+    /// How the linted release steps run each tool (`check`): the ledger's
+    /// tool's launcher is used when `launcher` is not given.
+    pub spec_launchers: Vec<(crate::tools::Tool, repair::Launcher)>,
+    /// Where to prove the repair plan with the project's own tool.
+    pub prove: Option<repair::prove::ProveOptions>,
 }
 
 /// What the expected schema was, for reports.
@@ -52,6 +61,9 @@ pub struct Verification {
     pub compared_with: Option<String>,
     pub drift: Vec<crate::drift::DriftItem>,
     pub expected: Option<ExpectedInfo>,
+    /// What brings ledger and schema back together (every verdict but
+    /// `in_sync` and `error`).
+    pub repair: Option<Plan>,
     pub duration_ms: u128,
 }
 
@@ -71,6 +83,7 @@ impl Verification {
             compared_with: None,
             drift: Vec::new(),
             expected: None,
+            repair: None,
             duration_ms: started.elapsed().as_millis(),
         }
     }
@@ -186,6 +199,35 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
     if let Some(why) = &live.ledger_unreadable {
         reason.push_str(&format!("; {why}"));
     }
+    let mut plan = repair::plan(&repair::Inputs {
+        verdict,
+        ledger: live.ledger.as_ref(),
+        matched_revision: matched_revision.as_deref(),
+        recorded_not_applied: &recorded_not_applied,
+        pending: &pending,
+        partly_applied: partly_applied.as_ref(),
+        drift: &drift,
+        compared_with: compared_with.as_deref(),
+        expected: &expected,
+        live: &live.schema,
+        launcher: opts.launcher.as_ref().or_else(|| {
+            let tool = live.ledger.as_ref()?.tool;
+            opts.spec_launchers
+                .iter()
+                .find(|(t, _)| *t == tool)
+                .map(|(_, l)| l)
+        }),
+    });
+    if let (Some(p), Some(prove), Some(ledger)) = (&mut plan, &opts.prove, &live.ledger) {
+        let facts = repair::prove::Facts {
+            target: url,
+            ledger,
+            recorded_not_applied: &recorded_not_applied,
+            expected: &expected,
+            live: &live.schema,
+        };
+        repair::prove::prove(p, &facts, prove).await;
+    }
     if !live.other_ledgers.is_empty() {
         reason.push_str(&format!(
             " (other ledgers present: {})",
@@ -212,6 +254,7 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
             head: expected.head_id().map(str::to_owned),
             notes: expected.notes.clone(),
         }),
+        repair: plan,
         duration_ms: started.elapsed().as_millis(),
     }
 }

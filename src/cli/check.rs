@@ -44,13 +44,15 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
         lint_fail_on.threshold().or(FailOn::Error.threshold()),
     );
 
-    let (url, spec, opts) = match args.verify.options() {
+    let (url, spec, mut opts) = match args.verify.options() {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::INPUT;
         }
     };
+    // The repair plan runs the tool the way the release step does.
+    opts.spec_launchers = report.launchers.clone();
     let v = match runtime() {
         Ok(rt) => rt.block_on(verify::verify(&url, &spec, &opts)),
         Err(e) => {

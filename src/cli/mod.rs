@@ -5,6 +5,7 @@ mod daemon;
 mod db_args;
 mod lint;
 mod operator;
+mod repair;
 mod rules;
 mod snapshot;
 mod verify;
@@ -59,6 +60,9 @@ enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Lint release steps and verify the database: the pre-flight gate for CI and Helm hooks.
     Check(check::CheckArgs),
+    /// Print the repair plan for a database, proven on a shadow database with the
+    /// project's own tool (never run against the database).
+    Repair(repair::RepairCmdArgs),
     /// Run continuously without Kubernetes: check databases, watch specs, serve metrics.
     Daemon(daemon::DaemonArgs),
     /// Run in Kubernetes: the DatabaseGuard controller, the workload linter, metrics.
@@ -133,6 +137,7 @@ fn run(cli: Cli) -> u8 {
         Command::Verify(args) => verify::run(args, cli.color),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Check(args) => check::run(args, cli.color),
+        Command::Repair(args) => repair::run(args, cli.color),
         Command::Daemon(args) => daemon::run(args),
         Command::Operator(args) => operator::run(args),
         Command::Crd(args) => operator::crd(args),

@@ -265,6 +265,15 @@ pub(crate) fn is_known_tool(name: &str) -> bool {
     KNOWN_TOOLS.contains(&name)
 }
 
+/// A command line given as one string (`--launcher 'poetry run alembic'`),
+/// split into words as a shell splits them.
+pub fn words_of(line: &str) -> Vec<String> {
+    split_words(&Word::literal(line, 0))
+        .into_iter()
+        .map(|w| w.text)
+        .collect()
+}
+
 /// The words of a string split as a shell splits them (quotes removed, spans
 /// kept into the source), without treating it as a script: Docker Compose
 /// splits a string `entrypoint` or `command` this way into an argv.

@@ -260,6 +260,9 @@ async fn check_database(
         shadow_url,
         expected_revision: None,
         connections: s.connections.clone(),
+        launcher: None,
+        spec_launchers: Vec::new(),
+        prove: None,
     };
     let v = verify::verify(&url, &spec, &opts).await;
     s.metrics.record_verification(ns, name, &v);

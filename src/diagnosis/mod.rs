@@ -22,6 +22,7 @@ use crate::ledger::Ledger;
 use crate::rules::Severity;
 use crate::schema::Schema;
 use claims::Claims;
+pub use claims::ancestors;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -101,6 +101,7 @@ impl Linter {
             report.documents += sub.documents;
             report.steps += sub.steps;
             report.applying_steps += sub.applying_steps;
+            report.launchers.extend(sub.launchers.iter().cloned());
             report.skipped.extend(sub.skipped);
         }
         report.files += templates.len();

@@ -27,6 +27,9 @@ pub struct StepJudgement {
     pub handles_migrations: bool,
     /// The step applies migrations (`alembic upgrade head`, …).
     pub applies_migrations: bool,
+    /// How the step runs each migration tool that applies or records
+    /// migrations, for repair plans.
+    pub launchers: Vec<(crate::tools::Tool, crate::repair::Launcher)>,
 }
 
 pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
@@ -41,6 +44,7 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
             }],
             handles_migrations: false,
             applies_migrations: false,
+            launchers: Vec::new(),
         };
     };
     let mut invs = command::analyze(cmd);
@@ -69,6 +73,16 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
                 None | Some(Action::Other | Action::ReadOnly | Action::CreateSchema)
             )
         }),
+        launchers: invs
+            .iter()
+            .zip(&classes)
+            .filter_map(|(inv, c)| {
+                let c = c.as_ref()?;
+                matches!(c.action, Action::Apply | Action::Stamp).then_some(())?;
+                let words = command::words_of(&inv.display);
+                crate::repair::launcher_in(c.tool, &words).map(|l| (c.tool, l))
+            })
+            .collect(),
     };
 
     for (i, inv) in invs.iter().enumerate() {

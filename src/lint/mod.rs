@@ -85,6 +85,20 @@ pub struct LintReport {
     /// database behind its ledger.
     #[serde(skip)]
     pub applying_steps: usize,
+    /// How release steps run each migration tool (apply or record), for
+    /// repair plans: the launcher of the first step that applies wins.
+    #[serde(skip)]
+    pub launchers: Vec<(crate::tools::Tool, crate::repair::Launcher)>,
+}
+
+impl LintReport {
+    /// How the release steps run this tool, if one of them does.
+    pub fn launcher_for(&self, tool: crate::tools::Tool) -> Option<&crate::repair::Launcher> {
+        self.launchers
+            .iter()
+            .find(|(t, _)| *t == tool)
+            .map(|(_, l)| l)
+    }
 }
 
 impl LintReport {
@@ -518,6 +532,7 @@ impl Linter {
             report.steps += 1;
             let judgement = judge::judge_step(step);
             report.applying_steps += usize::from(judgement.applies_migrations);
+            report.launchers.extend(judgement.launchers.iter().cloned());
             if judgement.handles_migrations
                 && let Some(slot) = step.app.and_then(|a| app_migrates.get_mut(a))
             {

@@ -282,6 +282,9 @@ async fn check(guard: &DatabaseGuard, ctx: &Context, ns: &str) -> Result<Verific
             shadow_url,
             expected_revision: None,
             connections: Some(ctx.connections.clone()),
+            launcher: None,
+            spec_launchers: Vec::new(),
+            prove: None,
         };
         let mut v = verify::verify(&url, &expected, &opts).await;
         if let (Some(note), Some(e)) = (size_note, v.expected.as_mut()) {

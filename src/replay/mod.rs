@@ -22,6 +22,7 @@ use crate::ledger::{self, Ledger};
 use crate::schema::{Engine, Schema};
 use crate::tools::{Entries, Tool};
 pub use runner::Output;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -101,6 +102,7 @@ impl Target {
 }
 
 /// The project being replayed.
+#[derive(Debug, Clone)]
 pub struct Project {
     /// Where the tool runs.
     pub dir: PathBuf,
@@ -250,40 +252,103 @@ pub async fn replay(opts: &ReplayOptions) -> Result<Replayed, ReplayError> {
     };
     let mut shadow =
         Shadow::create_for_tool(opts.engine, opts.shadow_url.as_ref(), &opts.connect).await?;
-    let result = run(def, opts, &mut shadow).await;
+    let result = run(def, opts, &mut shadow, None).await;
     shadow.drop().await;
     result
+}
+
+/// The tool's replay definition, or why it has none.
+pub fn steps_of(tool: Tool) -> Result<&'static ReplayDef, ReplayError> {
+    match tool.replay() {
+        Replay::Steps(def) => Ok(def),
+        Replay::Unsupported { instead } => Err(ReplayError::Unsupported {
+            tool: tool.name(),
+            instead,
+        }),
+    }
+}
+
+/// Brings a shadow database to exactly these revisions with the project's
+/// tool, stepping in the tool's order (a repair plan's proof starts there).
+pub async fn replay_to(
+    opts: &ReplayOptions,
+    shadow: &mut Shadow,
+    only: &BTreeSet<String>,
+) -> Result<Replayed, ReplayError> {
+    let def = steps_of(opts.tool)?;
+    run(def, opts, shadow, Some(only)).await
+}
+
+/// The project's tool pointed at a shadow database: runs single commands
+/// of its CLI there (a repair plan's steps).
+pub struct ToolSession {
+    dir: PathBuf,
+    launcher: Vec<String>,
+    connect: Connect,
+    timeout: Duration,
+    secret: String,
+    fallback: String,
+}
+
+impl ToolSession {
+    pub async fn new(
+        opts: &ReplayOptions,
+        shadow: &mut Shadow,
+    ) -> Result<ToolSession, ReplayError> {
+        let def = steps_of(opts.tool)?;
+        let Some(url) = shadow.url().cloned() else {
+            return Err(ReplayError::Shadow(ExpectedError::plain(
+                "the shadow database cannot be reached by other programs",
+            )));
+        };
+        let db = ToolDb {
+            url,
+            mariadb: shadow.is_mariadb().await,
+        };
+        Ok(ToolSession {
+            dir: opts.project.dir.clone(),
+            launcher: if opts.launcher.is_empty() {
+                def.launcher.iter().map(|s| s.to_string()).collect()
+            } else {
+                opts.launcher.clone()
+            },
+            connect: (def.connect)(&db, &opts.project),
+            timeout: opts.step_timeout,
+            secret: db.url.expose().to_string(),
+            fallback: url::conventional(&db.url),
+        })
+    }
+
+    fn runner(&self) -> runner::Runner<'_> {
+        runner::Runner {
+            dir: &self.dir,
+            launcher: &self.launcher,
+            connect: &self.connect,
+            timeout: self.timeout,
+            secret: &self.secret,
+            fallback_url: &self.fallback,
+        }
+    }
+
+    /// Runs one command; the output is redacted.
+    pub async fn run(&self, args: &[String], during: &str) -> Result<Output, ReplayError> {
+        self.runner().run(args, during).await
+    }
+
+    /// The command as shown to people.
+    pub fn display(&self, args: &[String]) -> String {
+        self.runner().display(args)
+    }
 }
 
 async fn run(
     def: &ReplayDef,
     opts: &ReplayOptions,
     shadow: &mut Shadow,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<Replayed, ReplayError> {
-    let Some(url) = shadow.url().cloned() else {
-        return Err(ReplayError::Shadow(ExpectedError::plain(
-            "the shadow database cannot be reached by other programs",
-        )));
-    };
-    let db = ToolDb {
-        url,
-        mariadb: shadow.is_mariadb().await,
-    };
-    let connect = (def.connect)(&db, &opts.project);
-    let launcher: Vec<String> = if opts.launcher.is_empty() {
-        def.launcher.iter().map(|s| s.to_string()).collect()
-    } else {
-        opts.launcher.clone()
-    };
-    let fallback = url::conventional(&db.url);
-    let runner = runner::Runner {
-        dir: &opts.project.dir,
-        launcher: &launcher,
-        connect: &connect,
-        timeout: opts.step_timeout,
-        secret: db.url.expose(),
-        fallback_url: &fallback,
-    };
+    let session = ToolSession::new(opts, shadow).await?;
+    let runner = session.runner();
 
     let targets = match &def.step {
         Step::To { list, .. } => Some(list_targets(list, &opts.project, &runner).await?),
@@ -297,6 +362,10 @@ async fn run(
     let mut ledger_table: Option<String> = None;
     let mut index = 0usize;
     loop {
+        // Every wanted revision is there: the shadow is at the state asked for.
+        if only.is_some_and(|o| o.iter().all(|id| recorded.contains(id))) {
+            break;
+        }
         let (args, target) = match (&def.step, &targets) {
             (Step::Next { args, .. }, _) => (args(&opts.project), None),
             (Step::To { args, .. }, Some(ts)) => match ts.get(index) {
@@ -312,7 +381,7 @@ async fn run(
         );
         // A target an earlier step already applied (a dependency) is skipped.
         if let Some(t) = target
-            && recorded.contains(&t.id)
+            && (recorded.contains(&t.id) || only.is_some_and(|o| !o.contains(&t.id)))
         {
             continue;
         }
@@ -375,6 +444,12 @@ async fn run(
                 status: out.status_text(),
                 output: out.tail(),
             });
+        }
+        if let Some(extra) = only.and_then(|o| new.iter().find(|e| !o.contains(*e))) {
+            return Err(ReplayError::List(format!(
+                "`{}` also applied {extra}, which the database does not have: the tool cannot rebuild the database's state on a shadow",
+                runner.display(&args)
+            )));
         }
         let id = match target {
             Some(t) if new.contains(&t.id) => t.id.clone(),

@@ -3,6 +3,7 @@
 use super::SCHEMA_VERSION;
 use super::human::Style;
 use crate::diagnosis::Verdict;
+use crate::repair::{Plan, ProofStatus};
 use crate::rules::Severity;
 use crate::verify::Verification;
 use serde_json::{Value, json};
@@ -32,8 +33,70 @@ pub fn json(v: &Verification) -> Value {
         "compared_with": v.compared_with,
         "drift": v.drift,
         "expected": v.expected,
+        "repair": v.repair.as_ref().map(repair_json),
         "duration_ms": v.duration_ms,
     })
+}
+
+/// A repair plan in JSON: its steps, whether it is proven, the proof's log.
+pub fn repair_json(p: &Plan) -> Value {
+    json!({
+        "verdict": p.verdict,
+        "tool": p.tool,
+        "launcher": p.launcher,
+        "before": p.before,
+        "steps": p.steps,
+        "alternatives": p.alternatives,
+        "proven": p.is_proven(),
+        "proof": p.proof,
+    })
+}
+
+/// A repair plan for people: numbered steps, then whether it was proven.
+pub fn repair_human(p: &Plan, style: Style) -> String {
+    let mut s = String::new();
+    let status = match p.proof.status {
+        ProofStatus::Proven => style.green("proven on a shadow database"),
+        ProofStatus::NotProven => style.severity_word(Severity::Warning, "not proven"),
+        ProofStatus::Failed => style.severity_word(Severity::Error, "proof failed"),
+    };
+    let _ = writeln!(s, "{} ({status})", style.bold("repair plan"));
+    for b in &p.before {
+        let _ = writeln!(s, "  check first: {b}");
+    }
+    for (i, step) in p.steps.iter().enumerate() {
+        let _ = writeln!(s, "  {}. {}", i + 1, step.why);
+        for line in step.text.lines() {
+            let _ = writeln!(s, "       {line}");
+        }
+    }
+    for a in &p.alternatives {
+        let _ = writeln!(s, "  instead: {}", a.why);
+        let _ = writeln!(s, "       {}", a.text);
+    }
+    match p.proof.status {
+        ProofStatus::Proven => {
+            let _ = writeln!(s, "  {}", p.proof.reason);
+        }
+        ProofStatus::NotProven => {
+            let _ = writeln!(s, "  not proven: {}", p.proof.reason);
+        }
+        ProofStatus::Failed => {
+            if let Some(n) = p.proof.failed_step {
+                let _ = writeln!(
+                    s,
+                    "  step {n} failed on the shadow database; do not run this plan:"
+                );
+            } else {
+                let _ = writeln!(s, "  the plan does not repair the database; do not run it:");
+            }
+            for line in p.proof.reason.lines() {
+                let _ = writeln!(s, "    {line}");
+            }
+        }
+    }
+    let _ = writeln!(s, "  preflight never runs a plan against the database.");
+    s
 }
 
 fn verdict_style(style: Style, v: Verdict) -> String {
@@ -173,6 +236,12 @@ pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
         }
         if e.notes.len() > 10 {
             let _ = writeln!(s, "    … and {} more", e.notes.len() - 10);
+        }
+    }
+    if let Some(p) = &v.repair {
+        let _ = writeln!(s);
+        for line in repair_human(p, style).lines() {
+            let _ = writeln!(s, "  {line}");
         }
     }
     let _ = writeln!(s, "\n  checked in {} ms", v.duration_ms);

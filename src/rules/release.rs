@@ -168,6 +168,7 @@ pub static GROUP: ToolDef = ToolDef {
     classify: |_| None,
     clean: &[],
     ledger: None,
+    repair: crate::repair::RepairDef::NONE,
     replay: crate::replay::Replay::Unsupported {
         instead: "release steps are not a migration tool",
     },

@@ -182,6 +182,31 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version_num"], Some("version_num")),
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["alembic"],
+        verbs: &["upgrade", "stamp", "downgrade"],
+        carry: &["-c", "--config", "-n", "--name", "-x"],
+        apply: &["upgrade", "head"],
+        unrecord: crate::repair::Unrecord::To(|kept| {
+            let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
+            match kept {
+                [] => v.push("base".into()),
+                [one] => v.push(one.clone()),
+                many => {
+                    v.push("--purge".into());
+                    v.extend(many.iter().cloned());
+                }
+            }
+            v
+        }),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: Some(|p, args| {
+            let mut v = vec!["-c".to_string(), SCRIPT.into(), "cli".into(), config(p)];
+            v.extend(args.iter().cloned());
+            v
+        }),
+    },
     replay: Replay::Steps(ReplayDef {
         // Alembic runs through its Python API: the URL then reaches env.py
         // both as `sqlalchemy.url` and as `DATABASE_URL`, whichever it reads.

@@ -1,6 +1,8 @@
 # preflight's replay driver for Alembic, run with the project's own Python:
 #   python -c <this> list <config>        revisions base first, with what each follows
 #   python -c <this> upgrade <config> <r>  upgrade to one revision
+#   python -c <this> cli <config> <args…>  one command of Alembic's own CLI
+#                                          (a repair plan's step, on a shadow)
 # The configuration is an ini file or `[tool.alembic]` in pyproject.toml; the
 # shadow database's URL (PREFLIGHT_REPLAY_URL) is set as `sqlalchemy.url` and
 # as DATABASE_URL, with the dialect driver that is installed, so env.py finds
@@ -48,6 +50,14 @@ if mode == "list":
         if isinstance(parents, str):
             parents = (parents,)
         print("revision", rev.revision, ",".join(parents))
+elif mode == "cli":
+    from alembic.config import CommandLine
+
+    cli = CommandLine(prog="alembic")
+    options = cli.parser.parse_args(sys.argv[3:])
+    if not hasattr(options, "cmd"):
+        cli.parser.error("too few arguments")
+    cli.run_cmd(cfg, options)
 else:
     from alembic import command
 

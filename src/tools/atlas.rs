@@ -173,6 +173,16 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version", "applied", "total", "error"], Some("version")),
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["atlas"],
+        verbs: &["migrate", "schema"],
+        carry: &["--dir", "--url", "-u", "--env", "--revisions-schema"],
+        apply: &["migrate", "apply"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "preflight does not drive Atlas yet; its migrations are SQL files, which `preflight snapshot --expected migrations --shadow-url URL` replays one by one",
     },

@@ -97,6 +97,18 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["dbmate"],
+        verbs: &[
+            "up", "migrate", "rollback", "down", "drop", "create", "load",
+        ],
+        carry: &["-d", "--migrations-dir", "-e", "--env", "--url", "-u"],
+        apply: &["migrate"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "dbmate applies every pending migration at once; its migrations are SQL files, which `preflight snapshot --expected db/migrations --shadow-url URL` replays one by one",
     },

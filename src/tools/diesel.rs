@@ -77,6 +77,16 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["diesel"],
+        verbs: &["migration", "database", "setup"],
+        carry: &["--migration-dir", "--config-file"],
+        apply: &["migration", "run"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "`diesel migration run` applies every pending migration at once; record the schema after each revision with `preflight snapshot --revision R` on a database migrated that far",
     },

@@ -191,6 +191,16 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["app", "name"], Some("id")),
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["python", "manage.py"],
+        verbs: &["migrate"],
+        carry: &["--settings", "--database"],
+        apply: &["migrate", "--noinput"],
+        unrecord: crate::repair::Unrecord::PerApp,
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["python", "manage.py"],
         step: Step::To {

@@ -109,6 +109,16 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["mix"],
+        verbs: &["ecto.migrate", "ecto.rollback", "ecto.migrations"],
+        carry: &["-r", "--repo"],
+        apply: &["ecto.migrate"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["mix"],
         step: Step::Next {

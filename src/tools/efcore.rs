@@ -126,6 +126,24 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["migrationid"], Some("migrationid")),
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["dotnet", "ef"],
+        verbs: &["database"],
+        carry: &[
+            "--project",
+            "-p",
+            "--startup-project",
+            "-s",
+            "--context",
+            "-c",
+            "--connection",
+        ],
+        apply: &["database", "update"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migrationid")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["dotnet", "ef"],
         step: Step::To {

@@ -97,6 +97,27 @@ pub static TOOL: ToolDef = ToolDef {
     classify,
     clean: &["flask db upgrade"],
     ledger: None,
+    repair: crate::repair::RepairDef {
+        program: &["flask", "db"],
+        verbs: &["upgrade", "stamp", "downgrade"],
+        carry: &["-d", "--directory", "-x"],
+        apply: &["upgrade"],
+        unrecord: crate::repair::Unrecord::To(|kept| {
+            let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
+            match kept {
+                [] => v.push("base".into()),
+                [one] => v.push(one.clone()),
+                many => {
+                    v.push("--purge".into());
+                    v.extend(many.iter().cloned());
+                }
+            }
+            v
+        }),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "Flask-Migrate runs Alembic's revisions: replay them with `--replay alembic --config migrations/alembic.ini`",
     },

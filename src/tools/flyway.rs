@@ -227,6 +227,24 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["flyway"],
+        verbs: &[
+            "migrate", "baseline", "repair", "validate", "info", "clean", "undo",
+        ],
+        carry: &["-configFiles", "-locations", "-schemas", "-table"],
+        apply: &["migrate"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::Command {
+            args: |_, _| vec!["repair".into()],
+            means: "remove the failed migration's row from flyway_schema_history (Flyway's `repair`), so that `migrate` runs it again",
+        },
+        accept_checksum: Some(crate::repair::Accept {
+            args: &["repair"],
+            means: "record the edited files' checksums as the applied ones (Flyway's `repair`): the edits themselves never run here",
+        }),
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["flyway"],
         step: Step::Next {

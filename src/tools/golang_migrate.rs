@@ -111,6 +111,30 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version", "dirty"], None),
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &[
+            "migrate",
+            "-path",
+            "migrations",
+            "-database",
+            "$DATABASE_URL",
+        ],
+        verbs: &["up", "down", "force", "goto", "version", "drop"],
+        carry: &[],
+        apply: &["up"],
+        unrecord: crate::repair::Unrecord::To(|kept| {
+            vec![
+                "force".into(),
+                kept.first().cloned().unwrap_or_else(|| "-1".into()),
+            ]
+        }),
+        dirty: crate::repair::Dirty::Command {
+            args: |_, previous| vec!["force".into(), previous.unwrap_or("-1").to_string()],
+            means: "clear the dirty flag at the last version that completed (`force` runs nothing), so that `up` runs the failed one again",
+        },
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["migrate", "-path", "migrations"],
         step: Step::Next {

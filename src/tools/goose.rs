@@ -134,6 +134,27 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version_id", "is_applied"], Some("id")),
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["goose"],
+        verbs: &[
+            "up",
+            "up-by-one",
+            "up-to",
+            "down",
+            "down-to",
+            "redo",
+            "reset",
+            "status",
+            "version",
+            "fix",
+        ],
+        carry: &[],
+        apply: &["up"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version_id")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["goose"],
         step: Step::Next {

@@ -85,6 +85,24 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["npx", "knex"],
+        verbs: &[
+            "migrate:latest",
+            "migrate:up",
+            "migrate:rollback",
+            "migrate:down",
+            "migrate:make",
+            "migrate:list",
+            "migrate:status",
+        ],
+        carry: &["--knexfile", "--env", "--migrations-directory", "--cwd"],
+        apply: &["migrate:latest"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "knex"],
         step: Step::Next {

@@ -141,6 +141,24 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["php", "artisan"],
+        verbs: &[
+            "migrate",
+            "migrate:fresh",
+            "migrate:refresh",
+            "migrate:reset",
+            "migrate:rollback",
+            "migrate:status",
+            "migrate:install",
+        ],
+        carry: &["--database", "--path"],
+        apply: &["migrate", "--force"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["php", "artisan"],
         step: Step::To {

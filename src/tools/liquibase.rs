@@ -195,6 +195,36 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["liquibase"],
+        verbs: &[
+            "update",
+            "update-count",
+            "update-to-tag",
+            "changelog-sync",
+            "changelog-sync-to-tag",
+            "mark-next-changeset-ran",
+            "rollback",
+            "rollback-count",
+            "clear-checksums",
+        ],
+        carry: &[
+            "--changelog-file",
+            "--changeLogFile",
+            "--defaults-file",
+            "--defaultsFile",
+            "--contexts",
+            "--labels",
+        ],
+        apply: &["update"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Liquibase),
+        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Liquibase),
+        accept_checksum: Some(crate::repair::Accept {
+            args: &["clear-checksums"],
+            means: "forget the recorded checksums; the next `update` records the files' current ones (the edits themselves never run here)",
+        }),
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["liquibase"],
         step: Step::Next {

@@ -61,6 +61,9 @@ pub struct ToolDef {
     pub clean: &'static [&'static str],
     /// Its ledger, when preflight can read it.
     pub ledger: Option<LedgerDef>,
+    /// How its CLI repairs its ledger: the apply command, how revisions
+    /// leave the ledger, how a failure mark is cleared.
+    pub repair: crate::repair::RepairDef,
     /// How its CLI applies one revision at a time, or what to do instead.
     pub replay: Replay,
 }
@@ -167,6 +170,10 @@ impl Tool {
 
     pub fn ledger(self) -> Option<&'static LedgerDef> {
         self.0.ledger.as_ref()
+    }
+
+    pub fn repair(self) -> &'static crate::repair::RepairDef {
+        &self.0.repair
     }
 
     pub fn replay(self) -> &'static Replay {

@@ -129,6 +129,26 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["npx", "node-pg-migrate"],
+        verbs: &["up", "down", "redo"],
+        carry: &[
+            "-m",
+            "--migrations-dir",
+            "-t",
+            "--migrations-table",
+            "-s",
+            "--schema",
+            "--migrations-schema",
+            "-f",
+            "--config-file",
+        ],
+        apply: &["up"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "node-pg-migrate"],
         step: Step::Next {

@@ -171,6 +171,26 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["npx", "prisma"],
+        verbs: &["migrate", "db"],
+        carry: &["--schema"],
+        apply: &["migrate", "deploy"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration_name")),
+        dirty: crate::repair::Dirty::Command {
+            args: |failed, _| {
+                vec![
+                    "migrate".into(),
+                    "resolve".into(),
+                    "--rolled-back".into(),
+                    failed.to_string(),
+                ]
+            },
+            means: "mark the failed migration as rolled back (once its partial changes are undone), so that `migrate deploy` runs it again",
+        },
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "`prisma migrate deploy` applies every pending migration at once; its migrations are SQL files, which `preflight snapshot --expected prisma/migrations --shadow-url URL` replays one by one",
     },

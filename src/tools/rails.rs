@@ -195,6 +195,23 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["bin/rails"],
+        verbs: &[
+            "db:migrate",
+            "db:prepare",
+            "db:migrate:up",
+            "db:schema:load",
+            "db:structure:load",
+            "db:setup",
+        ],
+        carry: &[],
+        apply: &["db:migrate"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["bin/rails"],
         step: Step::To {

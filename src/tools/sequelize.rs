@@ -93,6 +93,27 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("name")),
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["npx", "sequelize-cli"],
+        verbs: &[
+            "db:migrate",
+            "db:migrate:undo",
+            "db:migrate:undo:all",
+            "db:migrate:status",
+        ],
+        carry: &[
+            "--env",
+            "--config",
+            "--migrations-path",
+            "--options-path",
+            "--url",
+        ],
+        apply: &["db:migrate"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "sequelize-cli"],
         step: Step::To {

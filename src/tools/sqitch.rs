@@ -94,6 +94,33 @@ pub static TOOL: ToolDef = ToolDef {
     classify,
     clean: &["sqitch deploy --verify"],
     ledger: None,
+    repair: crate::repair::RepairDef {
+        program: &["sqitch"],
+        verbs: &["deploy", "revert", "rebase", "checkout", "status", "verify"],
+        carry: &[
+            "--target",
+            "-t",
+            "--plan-file",
+            "--top-dir",
+            "--chdir",
+            "-C",
+        ],
+        apply: &["deploy"],
+        unrecord: crate::repair::Unrecord::To(|kept| {
+            let mut v: Vec<String> = ["revert", "--log-only", "-y"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if let Some(k) = kept.first() {
+                v.push("--to".into());
+                v.push(k.clone());
+            }
+            v
+        }),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "preflight does not drive Sqitch yet; record the schema after each change with `preflight snapshot --revision R` on a database deployed that far (`sqitch deploy --to <change>`)",
     },

@@ -121,6 +121,16 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["sqlx"],
+        verbs: &["migrate"],
+        carry: &["--source", "-D", "--database-url"],
+        apply: &["migrate", "run"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
+        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
+        accept_checksum: None,
+        shadow_cli: None,
+    },
     replay: Replay::Unsupported {
         instead: "sqlx's migrations are SQL files, which `preflight snapshot --expected migrations --shadow-url URL` replays one by one",
     },

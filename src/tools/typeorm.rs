@@ -130,6 +130,22 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
+    repair: crate::repair::RepairDef {
+        program: &["npx", "typeorm"],
+        verbs: &[
+            "migration:run",
+            "migration:revert",
+            "migration:show",
+            "schema:sync",
+            "schema:drop",
+        ],
+        carry: &["-d", "--dataSource", "--datasource"],
+        apply: &["migration:run"],
+        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
+        dirty: crate::repair::Dirty::None,
+        accept_checksum: None,
+        shadow_cli: Some(shadow_cli),
+    },
     replay: Replay::Steps(ReplayDef {
         // The CLI cannot step: TypeORM's own MigrationExecutor applies the next one.
         launcher: &["node"],
@@ -160,6 +176,39 @@ const { MigrationExecutor } = require('typeorm');
   const [next] = await ex.getPendingMigrations();
   if (next) { await ex.executeMigration(next); console.log(`applied ${next.name}`); }
   else console.log('No migrations are pending');
+  await ds.destroy();
+})().catch((e) => { console.error(e); process.exit(1); });
+"#;
+
+/// A plan's TypeORM command on a shadow: `migration:run` is what the CLI
+/// does through `DataSource.runMigrations()`, run here the same way with the
+/// project's data source (the replay drives TypeORM's API, not its CLI).
+fn shadow_cli(p: &crate::replay::Project, args: &[String]) -> Vec<String> {
+    let ds = p
+        .config
+        .as_ref()
+        .map_or_else(|| "data-source.js".to_string(), |c| c.display().to_string());
+    let mut v = vec!["-e".into(), CLI_SCRIPT.into(), ds];
+    v.extend(args.iter().cloned());
+    v
+}
+
+/// `migration:run` and `migration:revert` through the data source.
+const CLI_SCRIPT: &str = r#"
+const path = require('path');
+(async () => {
+  let ds = require(path.resolve(process.argv[1]));
+  ds = ds.default || ds.AppDataSource || ds.dataSource || ds;
+  const cmd = process.argv[2];
+  await ds.initialize();
+  if (cmd === 'migration:run') {
+    const done = await ds.runMigrations({ transaction: 'each' });
+    console.log(`applied ${done.map((m) => m.name).join(', ') || 'nothing'}`);
+  } else if (cmd === 'migration:revert') {
+    await ds.undoLastMigration();
+  } else {
+    throw new Error(`not a TypeORM command preflight runs on a shadow: ${cmd}`);
+  }
   await ds.destroy();
 })().catch((e) => { console.error(e); process.exit(1); });
 "#;

@@ -1,0 +1,367 @@
+//! Proof of a repair plan on a shadow database: the project's own tool
+//! brings a throwaway database to the revisions that really ran on the
+//! target, the live ledger's rows replace the shadow's, the plan runs there
+//! step by step with the real tool, and the shadow is verified against the
+//! same expectations. Only `in_sync` at the head proves the plan; a step
+//! that fails is reported with the tool's error. The target database is
+//! only read (its ledger rows), never written.
+
+use super::{Plan, Proof, ProofStatus, StepAction, ddl, ledger_sql};
+use crate::db::{self, ConnectOptions, DatabaseUrl};
+use crate::diagnosis::{self, Verdict};
+use crate::expected::Expected;
+use crate::expected::shadow::Shadow;
+use crate::introspect::{self, IntrospectOptions};
+use crate::ledger::{self, Ledger};
+use crate::replay::{self, Project, ReplayOptions, ToolSession};
+use crate::schema::{Engine, Schema, Table};
+use crate::tools::Entries;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Where and how the plan is proven.
+#[derive(Debug, Clone)]
+pub struct ProveOptions {
+    /// The project the tool runs in.
+    pub project: Project,
+    /// The command that runs the tool (the tool's replay launcher when empty).
+    pub launcher: Vec<String>,
+    /// The server where the shadow is created (SQLite: a temporary file).
+    pub shadow_url: Option<DatabaseUrl>,
+    pub connect: ConnectOptions,
+    pub step_timeout: Duration,
+}
+
+/// What the plan is proven against: the verification's facts.
+pub struct Facts<'a> {
+    pub target: &'a DatabaseUrl,
+    pub ledger: &'a Ledger,
+    pub recorded_not_applied: &'a [String],
+    pub expected: &'a Expected,
+    pub live: &'a Schema,
+}
+
+/// Proves the plan, recording the outcome in `plan.proof`.
+#[tracing::instrument(skip_all, fields(tool = %facts.ledger.tool, verdict = plan.verdict.as_str()))]
+pub async fn prove(plan: &mut Plan, facts: &Facts<'_>, opts: &ProveOptions) {
+    plan.proof = if !plan.is_mechanical() {
+        Proof::not_proven("the plan has steps only a person can take; a shadow cannot run them")
+    } else {
+        match attempt(plan, facts, opts).await {
+            Ok(p) | Err(p) => p,
+        }
+    };
+    tracing::info!(status = plan.proof.status.as_str(), reason = %plan.proof.reason, "repair plan proof");
+}
+
+async fn attempt(plan: &Plan, facts: &Facts<'_>, opts: &ProveOptions) -> Result<Proof, Proof> {
+    let tool = facts.ledger.tool;
+    replay::steps_of(tool).map_err(|e| Proof::not_proven(e.to_string()))?;
+    if !opts.project.dir.is_dir() {
+        return Err(Proof::not_proven(format!(
+            "{}: no such project directory",
+            opts.project.dir.display()
+        )));
+    }
+    let engine = facts.target.engine();
+    if engine != Engine::Sqlite && opts.shadow_url.is_none() {
+        return Err(Proof::not_proven(format!(
+            "proving needs a throwaway {} server: pass --shadow-url",
+            engine.name()
+        )));
+    }
+    let only = ran(facts);
+    let ropts = ReplayOptions {
+        tool,
+        project: opts.project.clone(),
+        launcher: opts.launcher.clone(),
+        shadow_url: opts.shadow_url.clone(),
+        engine,
+        connect: opts.connect.clone(),
+        step_timeout: opts.step_timeout,
+        progress: None,
+    };
+    let mut shadow = Shadow::create_for_tool(engine, opts.shadow_url.as_ref(), &opts.connect)
+        .await
+        .map_err(|e| Proof::not_proven(format!("creating the shadow database: {e}")))?;
+    let result = on_shadow(plan, facts, &ropts, &mut shadow, &only).await;
+    shadow.drop().await;
+    result
+}
+
+async fn on_shadow(
+    plan: &Plan,
+    facts: &Facts<'_>,
+    ropts: &ReplayOptions,
+    shadow: &mut Shadow,
+    only: &BTreeSet<String>,
+) -> Result<Proof, Proof> {
+    let tool = facts.ledger.tool;
+    let mut log = Vec::new();
+    let built = replay::replay_to(ropts, shadow, only).await.map_err(|e| {
+        Proof::not_proven(format!(
+            "{} could not bring a shadow database to the revisions the target has: {}",
+            tool.name(),
+            chain(&e)
+        ))
+    })?;
+    log.push(format!(
+        "shadow brought to {} by {} ({} revisions)",
+        built.expected.head_id().unwrap_or("nothing applied"),
+        tool.name(),
+        built.steps.len()
+    ));
+    copy_ledger(facts, shadow).await.map_err(|e| {
+        Proof::not_proven(format!("copying the live ledger's rows to the shadow: {e}"))
+    })?;
+    log.push(format!(
+        "the shadow's {} given the live ledger's rows ({})",
+        facts.ledger.table,
+        facts.ledger.version()
+    ));
+    let session = ToolSession::new(ropts, shadow)
+        .await
+        .map_err(|e| Proof::not_proven(chain(&e)))?;
+    for (n, step) in plan.steps.iter().enumerate() {
+        let failed = |reason: String, log: &[String]| Proof {
+            status: ProofStatus::Failed,
+            reason,
+            failed_step: Some(n + 1),
+            log: log.to_vec(),
+        };
+        match &step.action {
+            StepAction::Command { args } => {
+                let args = match tool.repair().shadow_cli {
+                    Some(map) => map(&ropts.project, args),
+                    None => args.clone(),
+                };
+                let during = format!("step {} of the repair plan", n + 1);
+                let out = session
+                    .run(&args, &during)
+                    .await
+                    .map_err(|e| failed(format!("`{}`: {}", step.text, chain(&e)), &log))?;
+                log.push(format!("$ {}  ({})", step.text, out.status_text()));
+                if !out.success() {
+                    return Err(failed(
+                        format!(
+                            "`{}` failed on the shadow ({}):\n{}",
+                            step.text,
+                            out.status_text(),
+                            out.tail()
+                        ),
+                        &log,
+                    ));
+                }
+            }
+            StepAction::Sql { sql } => {
+                shadow.conn.execute(sql).await.map_err(|e| {
+                    failed(
+                        format!("`{sql}` failed on the shadow: {}", db::clean_message(&e)),
+                        &log,
+                    )
+                })?;
+                log.push(format!("sql> {sql}"));
+            }
+            StepAction::Migration { .. } | StepAction::Manual => {
+                return Err(Proof::not_proven(
+                    "the plan has steps only a person can take",
+                ));
+            }
+        }
+    }
+    let schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
+        .await
+        .map_err(|e| Proof::not_proven(format!("reading the shadow after the plan: {e}")))?;
+    let found = ledger::detect(&schema);
+    let after = match found.iter().find(|(t, _)| *t == tool).or(found.first()) {
+        Some((t, table)) => Some(
+            ledger::read(&mut shadow.conn, *t, table, &schema)
+                .await
+                .map_err(|e| Proof::not_proven(format!("reading the shadow's ledger: {e}")))?,
+        ),
+        None => None,
+    };
+    let d = diagnosis::diagnose(facts.expected, after.as_ref(), &schema);
+    if d.verdict == Verdict::InSync {
+        Ok(Proof {
+            status: ProofStatus::Proven,
+            reason: format!(
+                "on a shadow {} database at the revisions the target really has, holding the target's ledger rows, the plan ran with the real {} and left it in_sync at {}",
+                facts.target.engine().name(),
+                tool.name(),
+                facts.expected.head_id().unwrap_or("the head")
+            ),
+            failed_step: None,
+            log,
+        })
+    } else {
+        Err(Proof {
+            status: ProofStatus::Failed,
+            reason: format!(
+                "after the plan the shadow is {}: {}",
+                d.verdict.as_str(),
+                d.reason
+            ),
+            failed_step: None,
+            log,
+        })
+    }
+}
+
+/// The ledger entries of the revisions that really ran on the target: what
+/// the ledger records, less what was recorded without running and what
+/// failed.
+fn ran(f: &Facts) -> BTreeSet<String> {
+    let e = f.expected;
+    let skipped: BTreeSet<usize> = f
+        .recorded_not_applied
+        .iter()
+        .chain(&f.ledger.dirty)
+        .filter_map(|s| e.position(s))
+        .collect();
+    let entries = f
+        .ledger
+        .tool
+        .ledger()
+        .map_or(Entries::EachApplied, |d| d.entries);
+    let positions: BTreeSet<usize> = match entries {
+        Entries::EachApplied => f
+            .ledger
+            .applied
+            .iter()
+            .filter_map(|a| e.position(a))
+            .collect(),
+        Entries::Heads | Entries::Cumulative => {
+            let heads: Vec<usize> = f
+                .ledger
+                .current
+                .iter()
+                .filter_map(|h| e.position(h))
+                .collect();
+            let all = diagnosis::ancestors(e, &heads);
+            if entries == Entries::Cumulative {
+                (0..=heads.iter().copied().max().unwrap_or(0))
+                    .filter(|_| !heads.is_empty())
+                    .collect()
+            } else {
+                all
+            }
+        }
+    };
+    let wanted: BTreeSet<usize> = positions.difference(&skipped).copied().collect();
+    // A revision that ran needs the ones it follows (a graph's ancestors).
+    let wanted = if e.revisions.iter().any(|r| !r.parents.is_empty()) {
+        let v: Vec<usize> = wanted.into_iter().collect();
+        diagnosis::ancestors(e, &v)
+            .into_iter()
+            .filter(|i| !skipped.contains(i))
+            .collect()
+    } else {
+        wanted
+    };
+    wanted
+        .into_iter()
+        .filter_map(|i| e.id(i).map(str::to_owned))
+        .collect()
+}
+
+/// Replaces the shadow ledger's rows with the target's, column by column
+/// as text (each engine converts text to the column's type). Identity
+/// sequences are moved past the copied ids so the tool's next row fits.
+async fn copy_ledger(f: &Facts<'_>, shadow: &mut Shadow) -> Result<(), String> {
+    let engine = f.target.engine();
+    let wanted = super::ledger_qname(f.ledger);
+    let (live_name, live_table) = ledger_sql::find(f.live, &wanted)
+        .ok_or_else(|| format!("{} is not in the live schema", f.ledger.table))?;
+    let cols: Vec<String> = live_table.columns.iter().map(|c| c.name.clone()).collect();
+    let t = crate::ledger::read::LedgerTable {
+        engine,
+        name: live_name,
+        columns: cols.clone(),
+    };
+    let names: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let select = t.select(&names, None);
+    let mut conn = db::connect(f.target, &ConnectOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let rows = async {
+        conn.begin_read_only(&ConnectOptions::default())
+            .await
+            .map_err(|e| db::clean_message(&e))?;
+        let rows = conn
+            .text_rows(&select)
+            .await
+            .map_err(|e| db::clean_message(&e))?;
+        let _ = conn.rollback().await;
+        Ok::<_, String>(rows)
+    }
+    .await;
+    conn.close().await;
+    let rows = rows?;
+
+    let shadow_schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let table = match ledger_sql::find(&shadow_schema, live_name) {
+        Some((q, _)) => ledger_sql::qualified(engine, q),
+        None => {
+            // Nothing ran on the target: the tool never made its table on
+            // the shadow. Make it as the target has it.
+            let create = create_like(engine, live_name, live_table);
+            shadow
+                .conn
+                .execute(&create)
+                .await
+                .map_err(|e| format!("{create}: {}", db::clean_message(&e)))?;
+            ledger_sql::qualified(engine, live_name)
+        }
+    };
+    let quoted: Vec<String> = cols.iter().map(|c| db::quote_ident(engine, c)).collect();
+    let mut sql = format!("DELETE FROM {table};");
+    for r in &rows {
+        let values: Vec<String> = r
+            .iter()
+            .map(|v| v.as_deref().map_or("NULL".into(), ledger_sql::literal))
+            .collect();
+        sql.push_str(&format!(
+            "\nINSERT INTO {table} ({}) VALUES ({});",
+            quoted.join(", "),
+            values.join(", ")
+        ));
+    }
+    shadow
+        .conn
+        .execute(&sql)
+        .await
+        .map_err(|e| db::clean_message(&e))?;
+    if engine == Engine::Postgres {
+        for c in &cols {
+            let reset = format!(
+                "SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence({}, {}) AS s, (SELECT max({}) FROM {table}) AS m) x WHERE s IS NOT NULL AND m IS NOT NULL",
+                ledger_sql::literal(&table),
+                ledger_sql::literal(c),
+                db::quote_ident(engine, c)
+            );
+            // Columns of types without max() (booleans) cannot own a sequence.
+            let _ = shadow.conn.text_rows(&reset).await;
+        }
+    }
+    Ok(())
+}
+
+fn create_like(engine: Engine, q: &crate::schema::QName, t: &Table) -> String {
+    let mut target = Schema::new(engine);
+    target.tables.insert(q.clone(), t.clone());
+    let item = crate::drift::diff(&target, &Schema::new(engine), Default::default());
+    ddl::bring_to(engine, &target, &Schema::new(engine), &item).text()
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
+}
