@@ -99,7 +99,11 @@ async fn incident(kind: Kind) {
     apply(&python, &db, plan);
     let (code, v) = repair(&db, &python, &ini, &[]);
     assert_eq!(v["verdict"], "in_sync", "{kind:?}: {}", v["reason"]);
-    assert!(v["repair"].is_null(), "no plan for in_sync: {}", v["repair"]);
+    assert!(
+        v["repair"].is_null(),
+        "no plan for in_sync: {}",
+        v["repair"]
+    );
     assert_eq!(code, 0);
     eprintln!("{kind:?}: incident plan proven, applied, in_sync");
 }
@@ -157,7 +161,11 @@ async fn check_uses_the_release_steps_launcher() {
     // `--format shell` is a script: the commands as they are, the rest comments.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(["repair", "--database-url", &db.url, "--expected", &ini])
-        .args(["--no-prove", "--launcher", "python -m alembic -c alembic.ini"])
+        .args([
+            "--no-prove",
+            "--launcher",
+            "python -m alembic -c alembic.ini",
+        ])
         .args(["--format", "shell"])
         .current_dir(common::repo())
         .output()

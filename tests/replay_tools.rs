@@ -47,6 +47,14 @@ struct Case {
     /// Expectations preflight reads itself (Alembic's files, a directory of
     /// SQL migrations), relative to the fixture: the same verdicts are due.
     files: Option<&'static str>,
+    /// A repair plan's tool arguments as arguments after `launcher` (most
+    /// launchers are the tool's CLI itself).
+    cli: fn(&Path, Vec<String>) -> Vec<String>,
+}
+
+/// The launcher is the tool's CLI.
+fn same(_: &Path, args: Vec<String>) -> Vec<String> {
+    args
 }
 
 /// Environment variables and leading arguments that point a tool at a database.
@@ -170,6 +178,82 @@ impl Ctx<'_> {
                 }
             }
         }
+    }
+
+    /// `preflight repair` proves its plan on a shadow with the real tool;
+    /// the plan is then run against the database with the same tool (SQL
+    /// steps with the database's client) and must leave it `in_sync`.
+    /// Returns (proven, applied successfully).
+    async fn repair_and_apply(&self, db: &TempDb, expected: &Path, verdict: &str) -> (bool, bool) {
+        let launcher = (self.case.launcher)(self.tools).join(" ");
+        let dir = self.dir.display().to_string();
+        let expected_s = expected.display().to_string();
+        let mut args = vec![
+            "repair",
+            "--database-url",
+            &db.url,
+            "--expected",
+            &expected_s,
+            "--project",
+            &dir,
+            "--prove-with",
+            &launcher,
+        ];
+        let server = match self.kind {
+            Kind::Postgres => Some(common::pg_server()),
+            Kind::Mysql => Some(common::mysql_server()),
+            Kind::Sqlite => None,
+        };
+        if let Some(u) = &server {
+            args.extend(["--shadow-url", u]);
+        }
+        if let Some(c) = self.case.config {
+            args.extend(["--project-config", c]);
+        }
+        args.extend(["--format", "json"]);
+        let argv: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_preflight").to_string())
+            .chain(args.iter().map(|a| a.to_string()))
+            .collect();
+        let at = format!("{} on {:?}, {verdict} plan", self.case.tool, self.kind);
+        // The tool finds its own modules the way the replay does.
+        let out = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(common::repo())
+            .envs((self.case.env)(self.tools))
+            .output()
+            .expect("run preflight repair");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{at}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert_eq!(v["verdict"], verdict, "{at}: {}", v["reason"]);
+        let plan = &v["repair"];
+        let proven = plan["proven"] == true;
+        assert!(proven, "{at}: not proven: {}", plan["proof"]);
+        for step in plan["steps"].as_array().into_iter().flatten() {
+            match step["kind"].as_str() {
+                Some("command") => {
+                    let args = strs(&step["args"]);
+                    self.tool(
+                        db,
+                        (self.case.cli)(self.tools, args),
+                        &format!("{at}: {}", step["text"]),
+                    );
+                }
+                Some("sql") => db.exec(step["sql"].as_str().unwrap_or_default()).await,
+                other => panic!("{at}: a step preflight cannot run for a test: {other:?}"),
+            }
+        }
+        let after = verify(db, expected);
+        let applied = after["verdict"] == "in_sync";
+        assert!(
+            applied,
+            "{at}: after the plan: {} {}",
+            after["verdict"], after["reason"]
+        );
+        (proven, applied)
     }
 
     fn replay(&self, out: &Path) -> String {
@@ -301,6 +385,21 @@ async fn check(case: &Case) {
                 v["reason"]
             );
         }
+        // A repair plan for an honest database half-way (`pending`), on the
+        // first engine: proven, and applied it brings the database to in_sync.
+        let mut plans = (0, 0, 0);
+        if kind == case.engines[0] {
+            let pending = TempDb::new(kind).await;
+            for k in 1..=half {
+                ctx.step(&pending, k);
+            }
+            let (p, a) = ctx.repair_and_apply(&pending, &snapshot, "pending").await;
+            plans = (
+                plans.0 + 1,
+                plans.1 + usize::from(p),
+                plans.2 + usize::from(a),
+            );
+        }
         ctx.fake_after(&db, half).await;
         for (source, expected) in &sources {
             let v = verify(&db, expected);
@@ -328,7 +427,22 @@ async fn check(case: &Case) {
             at("head snapshot, faked"),
             v["reason"]
         );
+        // The faked database's plan: the tool's own command (or the exact
+        // ledger SQL) takes the skipped revisions out, then it applies them.
+        let (p, a) = ctx.repair_and_apply(&db, &snapshot, "ledger_ahead").await;
+        plans = (
+            plans.0 + 1,
+            plans.1 + usize::from(p),
+            plans.2 + usize::from(a),
+        );
         eprintln!("{}", at("replay, honest and faked verdicts right"));
+        eprintln!(
+            "{}",
+            at(&format!(
+                "repair plans proven {}/{}, applied successfully {}/{}",
+                plans.1, plans.0, plans.2, plans.0
+            ))
+        );
     }
 }
 
@@ -378,6 +492,7 @@ async fn alembic() {
         // The fixture's own CLI (its env.py reads DATABASE_URL).
         step: |k, ids| s(&["-m", "alembic", "upgrade", ids[k - 1]]),
         files: Some("alembic.ini"),
+        cli: |_, args| [s(&["-m", "alembic"]), args].concat(),
         fake: Fake::Tool(|_, _, ids| vec![s(&["-m", "alembic", "stamp", ids[ids.len() - 1]])]),
     })
     .await;
@@ -404,6 +519,7 @@ async fn django() {
         },
         // `--fake` of the last one also fakes its unapplied dependencies.
         files: None,
+        cli: same,
         fake: Fake::Tool(|_, _, _| vec![s(&["migrate", "--fake", "library", "0002_review"])]),
     })
     .await;
@@ -426,6 +542,7 @@ async fn knex() {
         connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
         step: |_, _| s(&["migrate:up"]),
         files: None,
+        cli: same,
         fake: Fake::Sql(|kind, k, ids| {
             let time = match kind {
                 Kind::Sqlite => "CAST(strftime('%s','now') AS INTEGER) * 1000",
@@ -457,6 +574,7 @@ async fn sequelize() {
         connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
         step: |k, ids| s(&["db:migrate", "--to", ids[k - 1]]),
         files: None,
+        cli: same,
         fake: Fake::Sql(|kind, k, ids| {
             ids[k..]
                 .iter()
@@ -504,6 +622,14 @@ async fn typeorm() {
             }
         },
         files: None,
+        cli: |t, args| {
+            [
+                vec![bin(t, "node/node_modules/typeorm/cli.js")],
+                args,
+                s(&["-d", "data-source.js"]),
+            ]
+            .concat()
+        },
         fake: Fake::Tool(|t, _, _| {
             vec![vec![
                 bin(t, "node/node_modules/typeorm/cli.js"),
@@ -534,6 +660,7 @@ async fn node_pg_migrate() {
         connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
         step: |_, _| s(&["up", "1"]),
         files: None,
+        cli: same,
         fake: Fake::Tool(|_, _, _| vec![s(&["up", "--fake"])]),
     })
     .await;
@@ -556,6 +683,7 @@ async fn rails() {
         connect: |u, _| env_url("DATABASE_URL", url::rails(u)),
         step: |k, ids| vec!["db:migrate".into(), format!("VERSION={}", ids[k - 1])],
         files: None,
+        cli: same,
         fake: Fake::Sql(|_, k, ids| {
             ids[k..]
                 .iter()
@@ -589,6 +717,7 @@ async fn laravel() {
             ]
         },
         files: None,
+        cli: same,
         fake: Fake::Sql(|_, k, ids| {
             ids[k..]
                 .iter()
@@ -620,6 +749,7 @@ async fn goose() {
         },
         step: |_, _| s(&["up-by-one"]),
         files: Some("migrations"),
+        cli: same,
         fake: Fake::Sql(|kind, k, ids| {
             let yes = if kind == Kind::Postgres { "true" } else { "1" };
             ids[k..]
@@ -647,6 +777,7 @@ async fn golang_migrate() {
         connect: |u, _| (Vec::new(), vec!["-database".into(), url::golang_migrate(u)]),
         step: |_, _| s(&["up", "1"]),
         files: Some("migrations"),
+        cli: same,
         fake: Fake::Tool(|_, _, ids| vec![s(&["force", ids[ids.len() - 1]])]),
     })
     .await;
@@ -674,6 +805,7 @@ async fn flyway() {
         },
         step: |_, _| s(&["migrate", "-target=next"]),
         files: Some("sql"),
+        cli: same,
         fake: Fake::Sql(|kind, k, ids| {
             let yes = if kind == Kind::Postgres { "true" } else { "1" };
             ids[k..]
@@ -724,6 +856,7 @@ async fn liquibase() {
         },
         step: |_, _| s(&["update-count", "--count=1"]),
         files: None,
+        cli: same,
         fake: Fake::Tool(|_, k, ids| {
             (k..ids.len())
                 .map(|_| s(&["mark-next-changeset-ran"]))

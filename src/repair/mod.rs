@@ -34,6 +34,9 @@ pub struct RepairDef {
     pub carry: &'static [&'static str],
     /// Applies every pending migration.
     pub apply: &'static [&'static str],
+    /// Applies every pending migration when the revisions have several heads
+    /// (Alembic branches: `upgrade heads`, as `upgrade head` refuses).
+    pub apply_heads: Option<&'static [&'static str]>,
     /// Takes revisions out of the ledger without touching the schema.
     pub unrecord: Unrecord,
     /// Clears a failed migration's mark once its effects are undone.
@@ -53,6 +56,7 @@ impl RepairDef {
         verbs: &[],
         carry: &[],
         apply: &[],
+        apply_heads: None,
         unrecord: Unrecord::To(|_| Vec::new()),
         dirty: Dirty::None,
         accept_checksum: None,
@@ -379,8 +383,7 @@ impl Builder<'_> {
         } else {
             format!("apply {} with the tool", join(&shorten(pending)))
         };
-        let args = tool.repair().apply.iter().map(|s| s.to_string()).collect();
-        let step = self.command(args, why);
+        let step = self.command(apply_args(tool, self.inputs.expected), why);
         self.plan.steps.push(step);
     }
 
@@ -576,11 +579,33 @@ impl Builder<'_> {
             self.plan.before.push(n);
         }
         if let Some(tool) = self.tool {
-            let args = tool.repair().apply.iter().map(|s| s.to_string()).collect();
+            let args = apply_args(tool, self.inputs.expected);
             let step = self.command(args, "apply the new migration the usual way".into());
             self.plan.steps.push(step);
         }
     }
+}
+
+/// The tool's apply command; the one for every head when the revisions
+/// branch.
+fn apply_args(tool: Tool, e: &Expected) -> Vec<String> {
+    let def = tool.repair();
+    let heads = e
+        .revisions
+        .iter()
+        .filter(|r| {
+            r.id.as_ref().is_some_and(|id| {
+                !e.revisions
+                    .iter()
+                    .any(|o| o.parents.iter().any(|p| p == id))
+            })
+        })
+        .count();
+    let args = match def.apply_heads {
+        Some(many) if heads > 1 => many,
+        _ => def.apply,
+    };
+    args.iter().map(|s| s.to_string()).collect()
 }
 
 /// Long lists shortened for a step's reason.

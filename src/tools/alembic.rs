@@ -187,6 +187,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["upgrade", "stamp", "downgrade"],
         carry: &["-c", "--config", "-n", "--name", "-x"],
         apply: &["upgrade", "head"],
+        apply_heads: Some(&["upgrade", "heads"]),
         unrecord: crate::repair::Unrecord::To(|kept| {
             let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
             match kept {

@@ -178,6 +178,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["migrate", "schema"],
         carry: &["--dir", "--url", "-u", "--env", "--revisions-schema"],
         apply: &["migrate", "apply"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
         accept_checksum: None,

@@ -104,6 +104,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &["-d", "--migrations-dir", "-e", "--env", "--url", "-u"],
         apply: &["migrate"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

@@ -82,6 +82,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["migration", "database", "setup"],
         carry: &["--migration-dir", "--config-file"],
         apply: &["migration", "run"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

@@ -196,6 +196,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["migrate"],
         carry: &["--settings", "--database"],
         apply: &["migrate", "--noinput"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::PerApp,
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

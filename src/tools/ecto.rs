@@ -114,6 +114,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["ecto.migrate", "ecto.rollback", "ecto.migrations"],
         carry: &["-r", "--repo"],
         apply: &["ecto.migrate"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

@@ -139,6 +139,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--connection",
         ],
         apply: &["database", "update"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migrationid")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

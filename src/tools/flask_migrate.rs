@@ -102,6 +102,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["upgrade", "stamp", "downgrade"],
         carry: &["-d", "--directory", "-x"],
         apply: &["upgrade"],
+        apply_heads: Some(&["upgrade", "heads"]),
         unrecord: crate::repair::Unrecord::To(|kept| {
             let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
             match kept {

@@ -234,6 +234,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &["-configFiles", "-locations", "-schemas", "-table"],
         apply: &["migrate"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::Command {
             args: |_, _| vec!["repair".into()],

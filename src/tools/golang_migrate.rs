@@ -122,6 +122,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["up", "down", "force", "goto", "version", "drop"],
         carry: &[],
         apply: &["up"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::To(|kept| {
             vec![
                 "force".into(),

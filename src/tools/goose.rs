@@ -150,6 +150,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &[],
         apply: &["up"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version_id")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

@@ -98,6 +98,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &["--knexfile", "--env", "--migrations-directory", "--cwd"],
         apply: &["migrate:latest"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

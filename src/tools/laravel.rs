@@ -154,6 +154,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &["--database", "--path"],
         apply: &["migrate", "--force"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

@@ -217,6 +217,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--labels",
         ],
         apply: &["update"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Liquibase),
         dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Liquibase),
         accept_checksum: Some(crate::repair::Accept {

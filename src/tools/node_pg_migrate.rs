@@ -144,6 +144,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--config-file",
         ],
         apply: &["up"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

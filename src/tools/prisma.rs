@@ -176,6 +176,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["migrate", "db"],
         carry: &["--schema"],
         apply: &["migrate", "deploy"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration_name")),
         dirty: crate::repair::Dirty::Command {
             args: |failed, _| {

@@ -207,6 +207,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &[],
         apply: &["db:migrate"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

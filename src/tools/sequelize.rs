@@ -109,6 +109,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--url",
         ],
         apply: &["db:migrate"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,

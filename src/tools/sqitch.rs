@@ -106,6 +106,7 @@ pub static TOOL: ToolDef = ToolDef {
             "-C",
         ],
         apply: &["deploy"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::To(|kept| {
             let mut v: Vec<String> = ["revert", "--log-only", "-y"]
                 .iter()

@@ -126,6 +126,7 @@ pub static TOOL: ToolDef = ToolDef {
         verbs: &["migrate"],
         carry: &["--source", "-D", "--database-url"],
         apply: &["migrate", "run"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
         dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
         accept_checksum: None,

@@ -141,6 +141,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         carry: &["-d", "--dataSource", "--datasource"],
         apply: &["migration:run"],
+        apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,
