@@ -109,6 +109,8 @@ pub struct Plan {
     /// The verdict it repairs.
     pub verdict: Verdict,
     pub tool: Option<Tool>,
+    /// The database's engine (the client that runs SQL steps).
+    pub engine: Engine,
     /// The command that runs the tool in every step (from the release step
     /// when one was linted, else the tool's usual one).
     pub launcher: String,
@@ -211,7 +213,7 @@ impl Plan {
     /// database's client, everything else as comments.
     pub fn shell(&self) -> String {
         let mut out = format!(
-            "# preflight repair plan for `{}` ({})\n",
+            "#!/bin/sh\n# preflight repair plan for `{}` ({})\nset -eu\n",
             self.verdict.as_str(),
             match self.proof.status {
                 ProofStatus::Proven => "proven on a shadow database".to_string(),
@@ -225,10 +227,7 @@ impl Plan {
             out.push_str(&format!("\n# {}. {}\n", i + 1, s.why));
             match &s.action {
                 StepAction::Command { .. } => out.push_str(&format!("{}\n", s.text)),
-                StepAction::Sql { sql } => {
-                    out.push_str("# with the database's client (psql, mariadb, sqlite3):\n");
-                    out.push_str(&format!("{}\n", comment_lines(sql, self.tool.is_none())));
-                }
+                StepAction::Sql { sql } => out.push_str(&client(self.engine, sql)),
                 StepAction::Migration { sql } => {
                     out.push_str("# the body of a new migration (never run by hand against the live database):\n");
                     out.push_str(&comment_lines(sql, true));
@@ -241,6 +240,18 @@ impl Plan {
             out.push_str(&format!("\n# instead: {}\n# {}\n", a.why, a.text));
         }
         out
+    }
+}
+
+/// A SQL step as a command of the engine's own client.
+fn client(engine: Engine, sql: &str) -> String {
+    let quoted = crate::command::shell_join([sql]);
+    match engine {
+        Engine::Postgres => format!("psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -c {quoted}\n"),
+        Engine::Mysql => format!(
+            "# connection options from ~/.my.cnf, or add -h, -u, -p and the database:\nmariadb -e {quoted}\n"
+        ),
+        Engine::Sqlite => format!("sqlite3 \"$DATABASE_FILE\" {quoted}\n"),
     }
 }
 
@@ -297,6 +308,7 @@ pub fn plan(i: &Inputs) -> Option<Plan> {
         plan: Plan {
             verdict: i.verdict,
             tool,
+            engine: i.live.engine.unwrap_or(Engine::Postgres),
             launcher: String::new(),
             before: Vec::new(),
             steps: Vec::new(),
@@ -304,7 +316,7 @@ pub fn plan(i: &Inputs) -> Option<Plan> {
             proof: Proof::not_proven("not tried"),
         },
     };
-    b.plan.launcher = crate::command::shell_join(b.launcher.words.iter().map(String::as_str));
+    b.plan.launcher = command_line(b.launcher.words.iter());
     match i.verdict {
         Verdict::InSync | Verdict::Error => return None,
         Verdict::Pending => b.apply(),
@@ -335,13 +347,7 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn command(&self, mut args: Vec<String>, why: String) -> PlanStep {
         args.extend(self.launcher.carried.iter().cloned());
-        let text = crate::command::shell_join(
-            self.launcher
-                .words
-                .iter()
-                .map(String::as_str)
-                .chain(args.iter().map(String::as_str)),
-        );
+        let text = command_line(self.launcher.words.iter().chain(&args));
         PlanStep {
             text,
             why,
@@ -590,6 +596,7 @@ impl Builder<'_> {
 /// branch.
 fn apply_args(tool: Tool, e: &Expected) -> Vec<String> {
     let def = tool.repair();
+    let graph = e.revisions.iter().any(|r| !r.parents.is_empty());
     let heads = e
         .revisions
         .iter()
@@ -602,10 +609,30 @@ fn apply_args(tool: Tool, e: &Expected) -> Vec<String> {
         })
         .count();
     let args = match def.apply_heads {
-        Some(many) if heads > 1 => many,
+        Some(many) if graph && heads > 1 => many,
         _ => def.apply,
     };
     args.iter().map(|s| s.to_string()).collect()
+}
+
+/// A command line to copy: words quoted where needed, and a variable that
+/// is a whole word (`$DATABASE_URL`) in double quotes, so that it expands
+/// as one word whatever its value holds.
+fn command_line<'a>(words: impl Iterator<Item = &'a String>) -> String {
+    words
+        .map(|w| {
+            let var = w.strip_prefix('$').is_some_and(|v| {
+                let v = v.trim_start_matches('{').trim_end_matches('}');
+                !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if var {
+                format!("\"{w}\"")
+            } else {
+                crate::command::shell_join([w.as_str()])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Long lists shortened for a step's reason.
