@@ -28,6 +28,7 @@ pub struct Metrics {
     ledger_consistent: GaugeVec,
     ledger_info: GaugeVec,
     pending_migrations: GaugeVec,
+    repair_plan_proven: GaugeVec,
     check_duration: HistogramVec,
     checks_total: CounterVec,
     last_check: GaugeVec,
@@ -155,6 +156,12 @@ impl Metrics {
                 "Migrations after the ledger's version that have not run.",
                 TARGET,
             ),
+            repair_plan_proven: gauge(
+                &r,
+                "preflight_repair_plan_proven",
+                "While the database needs repair: 1 when its repair plan was proven on a shadow database, 0 when not (no series when nothing needs repair).",
+                TARGET,
+            ),
             last_check: gauge(
                 &r,
                 "preflight_last_check_timestamp_seconds",
@@ -263,6 +270,15 @@ impl Metrics {
             base(),
             v.pending.len() as f64,
         );
+        self.clear(t, "repair", &self.repair_plan_proven);
+        if let Some(p) = &v.repair {
+            self.set(
+                "repair",
+                &self.repair_plan_proven,
+                base(),
+                f64::from(u8::from(p.is_proven())),
+            );
+        }
         self.clear(t, "ledger_info", &self.ledger_info);
         if let Some(l) = &v.ledger {
             self.set(
@@ -377,6 +393,7 @@ impl Metrics {
                     "in_sync" => self.schema_in_sync.remove_label_values(&refs),
                     "ledger_consistent" => self.ledger_consistent.remove_label_values(&refs),
                     "pending" => self.pending_migrations.remove_label_values(&refs),
+                    "repair" => self.repair_plan_proven.remove_label_values(&refs),
                     "last_check" => self.last_check.remove_label_values(&refs),
                     "ledger_info" => self.ledger_info.remove_label_values(&refs),
                     "drift" => self.schema_drift_objects.remove_label_values(&refs),

@@ -178,6 +178,23 @@ async fn guards_report_the_healthy_and_the_incident_database() {
         "the check itself ran"
     );
     assert_eq!(g["status"]["matchedRevision"], "016_add_time_entry_and_pos");
+    // The repair plan, not proven: the operator runs no migration tool.
+    let repair = &g["status"]["repair"];
+    assert_eq!(
+        repair["steps"],
+        json!([
+            "alembic stamp 016_add_time_entry_and_pos",
+            "alembic upgrade head"
+        ]),
+        "{repair}"
+    );
+    assert_eq!(repair["proven"], false);
+    assert!(
+        repair["proof"]
+            .as_str()
+            .is_some_and(|p| p.contains("preflight repair")),
+        "{repair}"
+    );
     let missing: Vec<&str> = g["status"]["missing"]
         .as_array()
         .expect("missing")
@@ -204,6 +221,10 @@ async fn guards_report_the_healthy_and_the_incident_database() {
         note.contains("notifications") && note.contains("sessions"),
         "{note}"
     );
+    assert!(
+        note.contains("repair, step 1: alembic stamp 016_add_time_entry_and_pos"),
+        "{note}"
+    );
 
     // Metrics, with bounded labels.
     let m = scrape(op.addr).await;
@@ -218,6 +239,16 @@ async fn guards_report_the_healthy_and_the_incident_database() {
     assert_eq!(
         value(&m, "preflight_ledger_consistent", &[("name", "bizpilot")]),
         Some(0.0)
+    );
+    assert_eq!(
+        value(&m, "preflight_repair_plan_proven", &[("name", "bizpilot")]),
+        Some(0.0),
+        "a plan exists, not proven"
+    );
+    assert_eq!(
+        value(&m, "preflight_repair_plan_proven", &[("name", "healthy")]),
+        None,
+        "nothing to repair, no series"
     );
     assert_eq!(
         value(

@@ -487,10 +487,16 @@ fn guard(
     if let Some(e) = enforcement {
         spec["enforcement"] = json!(e);
     }
+    let mut status = json!({"verdict": verdict, "missing": missing, "ledger": {"tool": "alembic", "version": "018_add_notifications"}});
+    if verdict == "ledger_ahead" {
+        // The plan the controller writes for the incident.
+        status["repair"] = json!({"steps": ["alembic stamp 016_add_time_entry_and_pos", "alembic upgrade head"],
+                                  "proven": false, "proof": "not proven"});
+    }
     json!({"apiVersion": "preflight.dev/v1alpha1", "kind": "DatabaseGuard",
            "metadata": {"name": name, "namespace": ns},
            "spec": spec,
-           "status": {"verdict": verdict, "missing": missing, "ledger": {"tool": "alembic", "version": "018_add_notifications"}}})
+           "status": status})
 }
 
 const GUARDS: &str = "apis/preflight.dev/v1alpha1/databaseguards";
@@ -580,6 +586,9 @@ async fn rollouts_of_an_inconsistent_database_are_gated() {
         "table sessions",
         "table notifications",
         "preflight.dev/override",
+        // The way out: the repair's first step and where the rest is.
+        "repair, step 1: alembic stamp 016_add_time_entry_and_pos",
+        "kubectl get dbguard bizpilot -n shop -o jsonpath='{.status.repair}'",
     ] {
         assert!(m.contains(want), "`{want}` not in: {m}");
     }

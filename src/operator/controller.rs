@@ -6,6 +6,7 @@
 
 use super::crd::{
     DatabaseGuard, DatabaseGuardStatus, DriftStatus, ExpectedFormat, LedgerStatus, ObjectRef,
+    RepairStatus,
 };
 use super::truncate;
 use crate::db::cache::ConnectionCache;
@@ -189,7 +190,15 @@ pub async fn reconcile(
             Ok(v) => (
                 EventType::Warning,
                 camel(v.verdict.as_str()),
-                v.reason.clone(),
+                match v.repair.as_ref().and_then(|p| p.steps.first()) {
+                    // The first step of the repair; the status holds the rest.
+                    Some(first) => format!(
+                        "{}; repair, step 1: {} (the whole plan: status.repair)",
+                        truncate(&v.reason, 600),
+                        first.text.lines().next().unwrap_or_default()
+                    ),
+                    None => v.reason.clone(),
+                },
             ),
             Err(e) => (EventType::Warning, e.reason().to_string(), e.to_string()),
         };
@@ -624,6 +633,22 @@ pub fn status_for(guard: &DatabaseGuard, v: &Verification) -> DatabaseGuardStatu
             changed: count(Change::Changed),
             extra: v.drift.iter().filter(|d| d.change == Change::Extra).count() as u32,
             items: significant.iter().take(10).map(|d| d.describe()).collect(),
+        }),
+        repair: v.repair.as_ref().map(|p| RepairStatus {
+            steps: p.steps.iter().take(20).map(|s| truncate(&s.text, 2000)).collect(),
+            before: p.before.iter().take(5).map(|b| truncate(b, 500)).collect(),
+            proven: p.is_proven(),
+            proof: truncate(
+                &if p.is_proven() {
+                    p.proof.reason.clone()
+                } else {
+                    format!(
+                        "{}: prove it with `preflight repair --expected … --project …` where the project and its migration tool are (the operator runs no migration tool)",
+                        p.proof.status.as_str()
+                    )
+                },
+                1000,
+            ),
         }),
         missing: missing.into_iter().take(50).collect(),
         last_check_time: Some(now()),

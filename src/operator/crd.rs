@@ -153,6 +153,10 @@ pub struct DatabaseGuardStatus {
     /// to the size limit of its ConfigMap or Secret.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What brings ledger and schema back together, and whether it was
+    /// proven on a shadow database (never run by the operator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair: Option<RepairStatus>,
     /// Objects the schema lacks (tables first), for the webhook's messages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
@@ -160,6 +164,21 @@ pub struct DatabaseGuardStatus {
     pub last_check_time: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RepairStatus {
+    /// The steps in order: commands in the tool's CLI, ledger SQL, or what a
+    /// person must do.
+    pub steps: Vec<String>,
+    /// Checks to make before the first step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<String>,
+    /// Whether the plan was proven on a shadow database.
+    pub proven: bool,
+    /// Why it is not proven, or how it was.
+    pub proof: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, JsonSchema)]

@@ -192,7 +192,22 @@ fn blocking(guard: &DatabaseGuard) -> Option<String> {
             }
         )
     };
-    Some(format!("{verdict}{missing}"))
+    // The way out, where the denial is read: the plan's first step.
+    let repair = status
+        .repair
+        .as_ref()
+        .and_then(|r| r.steps.first().map(|first| (r, first)))
+        .map(|(r, first)| {
+            format!(
+                "; repair{}, step 1: {} (the whole plan: kubectl get dbguard {} -n {} -o jsonpath='{{.status.repair}}')",
+                if r.proven { " (proven)" } else { "" },
+                first.lines().next().unwrap_or_default(),
+                guard.metadata.name.as_deref().unwrap_or_default(),
+                guard.metadata.namespace.as_deref().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    Some(format!("{verdict}{missing}{repair}"))
 }
 
 impl Judge {
