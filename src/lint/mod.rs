@@ -92,16 +92,6 @@ pub struct LintReport {
 }
 
 impl LintReport {
-    /// How the release steps run this tool, if one of them does.
-    pub fn launcher_for(&self, tool: crate::tools::Tool) -> Option<&crate::repair::Launcher> {
-        self.launchers
-            .iter()
-            .find(|(t, _)| *t == tool)
-            .map(|(_, l)| l)
-    }
-}
-
-impl LintReport {
     /// Findings that are not suppressed.
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())

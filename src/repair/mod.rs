@@ -46,7 +46,7 @@ pub struct RepairDef {
     /// How a plan's command runs on a shadow when the replay does not drive
     /// the CLI itself (Alembic through its Python API, TypeORM through its
     /// DataSource): the runner's arguments for the CLI's.
-    pub shadow_cli: Option<fn(&crate::replay::Project, &[String]) -> Vec<String>>,
+    pub shadow_cli: Option<ShadowCli>,
 }
 
 impl RepairDef {
@@ -63,6 +63,9 @@ impl RepairDef {
         shadow_cli: None,
     };
 }
+
+/// The runner's arguments for a CLI command, in the project.
+pub type ShadowCli = fn(&crate::replay::Project, &[String]) -> Vec<String>;
 
 /// How revisions recorded without being applied leave the ledger.
 pub enum Unrecord {
@@ -509,18 +512,6 @@ impl Builder<'_> {
 
     fn checksum(&mut self) {
         let tool = self.tool;
-        let edited = self
-            .inputs
-            .ledger
-            .map(|l| {
-                l.checksums
-                    .keys()
-                    .filter(|k| self.inputs.expected.position(k).is_some())
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let _ = edited;
         self.plan.steps.push(Self::manual(
             "restore the applied migration files as they were when they ran (`git log -p -- <file>` shows the edit)",
             "the database ran the old text; an edit of an applied migration never runs anywhere already migrated",
