@@ -121,6 +121,22 @@ if [ -z "${PREFLIGHT_SKIP_TOOLS:-}" ]; then
   scripts/tools.sh || echo "some migration tools could not be installed (see above)" >&2
 fi
 
+# A real Kubernetes control plane for tests/kube_e2e.rs: kube-apiserver and etcd
+# built from their Go modules (scripts/kube.sh), once per version, into
+# target/tools/kube/<version>. The newest release the module proxy serves and
+# the oldest that builds with this Go.
+if [ -z "${PREFLIGHT_KUBE_BIN:-}" ] && command -v go >/dev/null; then
+  kube_dirs=""
+  for v in ${PREFLIGHT_KUBE_VERSIONS:-1.37.2 1.29.6}; do
+    if d=$(scripts/kube.sh "$v" | tail -n 1); then
+      kube_dirs="${kube_dirs:+$kube_dirs:}$d"
+    else
+      echo "could not build kube-apiserver/etcd $v (see above)" >&2
+    fi
+  done
+  [ -n "$kube_dirs" ] && export PREFLIGHT_KUBE_BIN="$kube_dirs"
+fi
+
 # Migration histories other projects ship in their packages (tests/third_party.rs):
 # downloaded once into target/third_party, with an environment per package.
 if [ -z "${PREFLIGHT_SKIP_THIRD_PARTY:-}" ]; then

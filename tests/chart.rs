@@ -305,6 +305,8 @@ async fn the_generated_certificate_works_for_the_api_server() {
         namespace: NAMESPACE.into(),
         identity: "preflight-0".into(),
         lint: Default::default(),
+        overrides: Default::default(),
+        watch_namespace: None,
     };
     let metrics = std::sync::Arc::new(preflight::metrics::Metrics::new());
     let running = preflight::webhook::start(options, Err("test".into()), metrics)
@@ -737,6 +739,8 @@ async fn rbac_grants_exactly_the_api_calls_the_code_makes() {
         namespace: NAMESPACE.into(),
         identity: "preflight-0".into(),
         lint: Default::default(),
+        overrides: Default::default(),
+        watch_namespace: None,
     });
     let op = preflight::operator::start(fake.client(), o)
         .await

@@ -116,9 +116,12 @@ fn guard(name: &str, expected: Value, interval: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_installs_the_crd_and_enforces_its_rules() {
-    let Some(c) = Cluster::start().await else {
-        return;
-    };
+    for bin in cluster::versions() {
+        crd_rules(&Cluster::start(&bin).await).await;
+    }
+}
+
+async fn crd_rules(c: &Cluster) {
     let admin = c.admin().await.expect("admin");
     install_crd(&admin).await;
     namespace(&admin, "shop").await;
@@ -246,9 +249,12 @@ async fn the_operator_runs_with_the_charts_rbac_only() {
     let Some(python) = common::python() else {
         return;
     };
-    let Some(c) = Cluster::start().await else {
-        return;
-    };
+    for bin in cluster::versions() {
+        operator_rbac(&Cluster::start(&bin).await, &python).await;
+    }
+}
+
+async fn operator_rbac(c: &Cluster, python: &Path) {
     let admin = c.admin().await.expect("admin");
     install_crd(&admin).await;
     namespace(&admin, "preflight-system").await;
@@ -259,8 +265,8 @@ async fn the_operator_runs_with_the_charts_rbac_only() {
 
     // The incident's database, made by the real Alembic.
     let db = TempDb::new(Kind::Sqlite).await;
-    common::alembic(&python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
-    common::alembic(&python, &db, &["stamp", "head"]);
+    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
+    common::alembic(python, &db, &["stamp", "head"]);
     create(&admin, &secret("shop", "db", &db.url))
         .await
         .expect("secret");
@@ -356,9 +362,12 @@ async fn the_operator_runs_with_the_charts_rbac_only() {
 /// ValidatingWebhookConfiguration pointed at it on loopback.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_server_calls_the_webhook_and_honours_its_answer() {
-    let Some(c) = Cluster::start().await else {
-        return;
-    };
+    for bin in cluster::versions() {
+        webhook_calls(&Cluster::start(&bin).await).await;
+    }
+}
+
+async fn webhook_calls(c: &Cluster) {
     let admin = c.admin().await.expect("admin");
     namespace(&admin, "shop").await;
 
@@ -452,4 +461,308 @@ fn webhook_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, String)
     std::fs::write(dir.join("tls.crt"), cert.pem()).expect("cert");
     std::fs::write(dir.join("tls.key"), key.serialize_pem()).expect("key");
     (dir.join("tls.crt"), dir.join("tls.key"), ca.pem())
+}
+
+/// A request as another user: the admin impersonates them, as `kubectl --as` does.
+async fn as_user(
+    admin: &kube::Client,
+    user: &str,
+    method: http::Method,
+    path: &str,
+    body: &Value,
+    content_type: &str,
+) -> Result<Value, kube::Error> {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", content_type)
+        .header("Impersonate-User", user)
+        .header("Impersonate-Group", "system:authenticated")
+        .body(serde_json::to_vec(body).expect("json"))
+        .expect("request");
+    admin.request::<Value>(req).await
+}
+
+async fn events(admin: &kube::Client, ns: &str, reason: &str) -> Vec<Value> {
+    get(
+        admin,
+        &format!("/apis/events.k8s.io/v1/namespaces/{ns}/events"),
+    )
+    .await
+    .ok()
+    .and_then(|l| l["items"].as_array().cloned())
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|e| e["reason"] == reason)
+    .collect()
+}
+
+const WEB: &str = "/apis/apps/v1/namespaces/shop/deployments/web";
+const MERGE: &str = "application/merge-patch+json";
+
+fn image(tag: &str) -> Value {
+    json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": format!("backend:{tag}")}]}}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespaced_install_gates_rollouts_through_the_api_server() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    for bin in cluster::versions() {
+        gated_rollouts(&Cluster::start(&bin).await, &python).await;
+    }
+}
+
+async fn gated_rollouts(c: &Cluster, python: &Path) {
+    let admin = c.admin().await.expect("admin");
+    install_crd(&admin).await;
+    for ns in ["preflight-system", "shop", "other"] {
+        namespace(&admin, ns).await;
+    }
+    let objects = rendered(&[
+        "operator.watchNamespace=shop",
+        "webhook.overrides.users={alice}",
+    ]);
+    let sa = apply_rbac(&admin, &objects).await;
+    let user = format!("system:serviceaccount:preflight-system:{sa}");
+    assert!(
+        !objects
+            .iter()
+            .any(|o| o["kind"] == "ClusterRole" && o["rules"].to_string().contains("secrets")),
+        "a namespaced install grants no cluster-wide Secret read"
+    );
+
+    // The incident's database and its guard; the app's Deployment, before the webhook.
+    let db = TempDb::new(Kind::Sqlite).await;
+    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
+    common::alembic(python, &db, &["stamp", "head"]);
+    create(&admin, &secret("shop", "db", &db.url))
+        .await
+        .expect("secret");
+    create(&admin, &migrations("shop"))
+        .await
+        .expect("configmap");
+    let mut g = guard(
+        "bizpilot",
+        json!({"configMapRef": {"name": "bizpilot-migrations"}}),
+        "2s",
+    );
+    g["spec"]["selector"] = json!({"matchLabels": {"app": "bizpilot"}});
+    create(&admin, &g).await.expect("guard");
+    create(
+        &admin,
+        &secret("other", "db", "postgres://u:hunter2@db.other/app"),
+    )
+    .await
+    .expect("a Secret elsewhere");
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "bizpilot"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "bizpilot"}},
+                 "template": {"metadata": {"labels": {"app": "bizpilot"}},
+                              "spec": {"containers": [{"name": "web", "image": "backend:1"}]}}}});
+    create(&admin, &deployment).await.expect("deployment");
+
+    // The operator and its webhook, with the namespaced Roles' token only.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (crt, key, ca) = webhook_certs(dir.path());
+    let token = c.token("preflight-system", &sa).await;
+    let client = c.client_with_token("operator", &token).await;
+    let mut o = OperatorOptions::new("preflight-system", "e2e-0");
+    o.listen = "127.0.0.1:0".parse().expect("addr");
+    o.watch_namespace = Some("shop".into());
+    o.shutdown_timeout = Duration::from_secs(5);
+    o.webhook = Some(preflight::webhook::WebhookOptions {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        cert: crt,
+        key,
+        cert_poll: Duration::from_secs(60),
+        mode: preflight::webhook::policy::Mode::Enforce,
+        failure: preflight::webhook::policy::FailureMode::Ignore,
+        namespace: "preflight-system".into(),
+        identity: "e2e-0".into(),
+        lint: Default::default(),
+        overrides: preflight::webhook::policy::Overrides {
+            users: vec!["alice".into()],
+            groups: Vec::new(),
+        },
+        watch_namespace: None,
+    });
+    let running = operator::start(client.clone(), o).await.expect("operator");
+    let port = running.webhook_addr.expect("webhook").port();
+
+    let mut vwc = objects
+        .iter()
+        .find(|o| o["kind"] == "ValidatingWebhookConfiguration")
+        .cloned()
+        .expect("webhook registration");
+    let ca_b64: Value =
+        serde_json::to_value(k8s_openapi::ByteString(ca.into_bytes())).expect("b64");
+    for w in vwc["webhooks"].as_array_mut().expect("webhooks") {
+        w["clientConfig"] =
+            json!({"url": format!("https://127.0.0.1:{port}/validate"), "caBundle": ca_b64});
+    }
+    let vwc_name = vwc["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    create(&admin, &vwc).await.expect("register the webhook");
+
+    eventually("the guard's ledger_ahead verdict", 90, async || {
+        let g = get(&admin, &format!("{GUARDS}/bizpilot")).await.ok()?;
+        (g["status"]["verdict"] == "ledger_ahead").then_some(())
+    })
+    .await;
+
+    // A new release while 017 and 018 are missing: refused, with the way out.
+    let denied = eventually("the rollout to be refused", 30, async || {
+        match send(&admin, http::Method::PATCH, WEB, Some(&image("2")), MERGE).await {
+            Err(kube::Error::Api(s)) => Some(s.message.clone()),
+            _ => None,
+        }
+    })
+    .await;
+    for want in [
+        "ledger_ahead",
+        "table sessions",
+        "repair",
+        "alembic stamp 016_add_time_entry_and_pos",
+    ] {
+        assert!(denied.contains(want), "`{want}` not in: {denied}");
+    }
+
+    // A dry run is judged the same and leaves no Event.
+    let dry = refusal(
+        send(
+            &admin,
+            http::Method::PATCH,
+            &format!("{WEB}?dryRun=All"),
+            Some(&image("2")),
+            MERGE,
+        )
+        .await,
+    );
+    assert!(dry.contains("ledger_ahead"), "{dry}");
+
+    // The override counts only for the users the chart names; both may deploy.
+    create(&admin, &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "deployer", "namespace": "shop"},
+        "rules": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch", "update"]}]}))
+        .await
+        .expect("role");
+    create(
+        &admin,
+        &json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "deployers", "namespace": "shop"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "deployer"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"},
+                     {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}]}),
+    )
+    .await
+    .expect("rolebinding");
+    let mut overridden = image("2");
+    overridden["metadata"] =
+        json!({"annotations": {"preflight.dev/override": "hotfix INC-42, DBA on call"}});
+    let bob = refusal(as_user(&admin, "bob", http::Method::PATCH, WEB, &overridden, MERGE).await);
+    assert!(bob.contains("bob may not override"), "{bob}");
+    as_user(
+        &admin,
+        "alice",
+        http::Method::PATCH,
+        &format!("{WEB}?dryRun=All"),
+        &overridden,
+        MERGE,
+    )
+    .await
+    .expect("alice's dry run is admitted");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        events(&admin, "shop", "AdmissionOverride").await.is_empty(),
+        "a dry run records no Event"
+    );
+    as_user(
+        &admin,
+        "alice",
+        http::Method::PATCH,
+        WEB,
+        &overridden,
+        MERGE,
+    )
+    .await
+    .expect("alice's override is admitted");
+    let ev = eventually("the override's Event", 30, async || {
+        events(&admin, "shop", "AdmissionOverride")
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    let note = ev["note"].as_str().unwrap_or_default();
+    assert!(note.contains("alice") && note.contains("INC-42"), "{note}");
+
+    // Out of reach: a Secret in a namespace the install does not watch.
+    let theirs = get(&client, "/api/v1/namespaces/other/secrets/db").await;
+    assert!(
+        matches!(&theirs, Err(kube::Error::Api(s)) if s.code == 403),
+        "the operator's token read another namespace's Secret: {theirs:?}"
+    );
+
+    // Repaired with the real Alembic: the next rollout is admitted.
+    common::alembic(python, &db, &["stamp", "016_add_time_entry_and_pos"]);
+    common::alembic(python, &db, &["upgrade", "head"]);
+    eventually("the guard to see the repair", 60, async || {
+        let g = get(&admin, &format!("{GUARDS}/bizpilot")).await.ok()?;
+        (g["status"]["verdict"] == "in_sync").then_some(())
+    })
+    .await;
+    eventually("the rollout to be admitted", 30, async || {
+        send(&admin, http::Method::PATCH, WEB, Some(&image("3")), MERGE)
+            .await
+            .ok()
+    })
+    .await;
+
+    // The webhook down: the chart's failurePolicy Ignore admits, Fail refuses.
+    running.stop().await;
+    send(&admin, http::Method::PATCH, WEB, Some(&image("4")), MERGE)
+        .await
+        .expect("failurePolicy Ignore admits while the webhook is down");
+    let path =
+        format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{vwc_name}");
+    let current = get(&admin, &path).await.expect("vwc");
+    let mut hooks = current["webhooks"].clone();
+    for w in hooks.as_array_mut().expect("webhooks") {
+        w["failurePolicy"] = json!("Fail");
+    }
+    send(
+        &admin,
+        http::Method::PATCH,
+        &path,
+        Some(&json!({"webhooks": hooks})),
+        MERGE,
+    )
+    .await
+    .expect("failurePolicy Fail");
+    let down = eventually("failurePolicy Fail to refuse", 30, async || {
+        match send(&admin, http::Method::PATCH, WEB, Some(&image("5")), MERGE).await {
+            Err(kube::Error::Api(s)) => Some(s.message.clone()),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(down.contains("failed calling webhook"), "{down}");
+
+    let refused: Vec<String> = c
+        .forbidden(&user)
+        .into_iter()
+        .filter(|r| !r.contains("(other/db)"))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "the namespaced Roles refused the operator: {refused:?}"
+    );
+    eprintln!(
+        "kube {}: namespaced install: rollout refused with the repair's first step, dry run without Event, bob's override ignored, alice's admitted with an Event, another namespace's Secret out of reach, admitted after the repair, failurePolicy Ignore admits and Fail refuses with the webhook down",
+        c.version
+    );
 }

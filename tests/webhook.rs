@@ -84,6 +84,8 @@ impl Server {
             namespace: "preflight-system".into(),
             identity: "preflight-webhook-0".into(),
             lint: Default::default(),
+            overrides: Default::default(),
+            watch_namespace: None,
         };
         let metrics = Arc::new(Metrics::new());
         let client = kube
@@ -888,6 +890,8 @@ async fn the_operator_serves_the_webhook_and_metrics() {
         namespace: "preflight-system".into(),
         identity: "preflight-0".into(),
         lint: Default::default(),
+        overrides: Default::default(),
+        watch_namespace: None,
     });
     let op = preflight::operator::start(fake.client(), o)
         .await

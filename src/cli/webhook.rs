@@ -36,6 +36,13 @@ pub struct WebhookFlags {
     /// Objects preflight cannot decode: admitted (ignore) or denied (fail).
     #[arg(long, value_enum, default_value_t = FailureMode::Ignore)]
     pub failure_mode: FailureMode,
+    /// A user whose `preflight.dev/override` annotations count (repeatable). With no
+    /// --override-user and no --override-group, anyone's do.
+    #[arg(long = "override-user", value_name = "USER")]
+    pub override_users: Vec<String>,
+    /// A group whose members' overrides count (repeatable).
+    #[arg(long = "override-group", value_name = "GROUP")]
+    pub override_groups: Vec<String>,
 }
 
 impl WebhookFlags {
@@ -61,6 +68,11 @@ impl WebhookFlags {
             namespace: namespace.to_string(),
             identity: identity.to_string(),
             lint,
+            overrides: crate::webhook::policy::Overrides {
+                users: self.override_users.clone(),
+                groups: self.override_groups.clone(),
+            },
+            watch_namespace: None,
         }))
     }
 }

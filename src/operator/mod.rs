@@ -110,7 +110,11 @@ pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, 
     .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     info!(%addr, "serving /metrics, /healthz and /readyz");
     let webhook = match options.webhook.clone() {
-        Some(w) => Some(crate::webhook::start(w, Ok(client.clone()), metrics.clone()).await?),
+        Some(mut w) => {
+            // The webhook sees the guards the operator may read.
+            w.watch_namespace = options.watch_namespace.clone();
+            Some(crate::webhook::start(w, Ok(client.clone()), metrics.clone()).await?)
+        }
         None => None,
     };
     let webhook_addr = webhook.as_ref().map(|w| w.addr);

@@ -34,8 +34,12 @@ impl ClusterView {
         })
     }
 
-    /// Watches guards and namespaces until `stop`.
-    pub fn watch(client: Client, stop: CancellationToken) -> Arc<ClusterView> {
+    /// Watches guards (of one namespace, or all) and namespaces until `stop`.
+    pub fn watch(
+        client: Client,
+        namespace: Option<&str>,
+        stop: CancellationToken,
+    ) -> Arc<ClusterView> {
         let (guards, guard_writer) = reflector::store::<DatabaseGuard>();
         let (namespaces, ns_writer) = reflector::store::<Namespace>();
         let view = Arc::new(ClusterView {
@@ -47,7 +51,10 @@ impl ClusterView {
         let guard_stream = reflector::reflector(
             guard_writer,
             watcher(
-                Api::<DatabaseGuard>::all(client.clone()),
+                match namespace {
+                    Some(ns) => Api::<DatabaseGuard>::namespaced(client.clone(), ns),
+                    None => Api::<DatabaseGuard>::all(client.clone()),
+                },
                 watcher::Config::default(),
             ),
         )

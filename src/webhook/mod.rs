@@ -303,6 +303,11 @@ pub struct WebhookOptions {
     /// This replica's name in Events.
     pub identity: String,
     pub lint: crate::config::Config,
+    /// Whose override annotations count (anyone's by default).
+    pub overrides: policy::Overrides,
+    /// Watch the guards of this namespace only (a namespaced install, whose
+    /// Roles reach nothing else); `None`: every namespace.
+    pub watch_namespace: Option<String>,
 }
 
 /// A running webhook.
@@ -341,7 +346,11 @@ pub async fn start(
                 instance: Some(options.identity.clone()),
             };
             (
-                cluster::ClusterView::watch(client.clone(), stop.clone()),
+                cluster::ClusterView::watch(
+                    client.clone(),
+                    options.watch_namespace.as_deref(),
+                    stop.clone(),
+                ),
                 Some(Recorder::new(client, reporter)),
             )
         }
@@ -361,6 +370,7 @@ pub async fn start(
             .into_iter()
             .collect(),
         cluster: cluster.clone(),
+        overrides: options.overrides.clone(),
     };
     let webhook = Arc::new(Webhook {
         judge,

@@ -10,6 +10,24 @@ pub const NAMESPACE_LABEL: &str = "preflight.dev/enforcement";
 /// Object annotation that admits what would be denied; the value is the reason.
 pub const OVERRIDE_ANNOTATION: &str = "preflight.dev/override";
 
+/// Whose override annotations count: anyone's when both lists are empty,
+/// else only the requests of these users or members of these groups (the
+/// AdmissionReview's `userInfo`, as the API server authenticated it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+impl Overrides {
+    /// Whether an override by this user counts.
+    pub fn allows(&self, user: &str, groups: &[String]) -> bool {
+        (self.users.is_empty() && self.groups.is_empty())
+            || self.users.iter().any(|u| u == user)
+            || groups.iter().any(|g| self.groups.contains(g))
+    }
+}
+
 impl Mode {
     pub fn parse(s: &str) -> Option<Mode> {
         match s {

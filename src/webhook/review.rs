@@ -3,7 +3,7 @@
 
 use super::cluster::ClusterView;
 use super::guard_check;
-use super::policy::{FailureMode, Mode, OVERRIDE_ANNOTATION, finding_line, selects};
+use super::policy::{FailureMode, Mode, OVERRIDE_ANNOTATION, Overrides, finding_line, selects};
 use crate::lint::{Finding, Linter};
 use crate::operator::crd::DatabaseGuard;
 use crate::operator::workloads::lint_object;
@@ -45,6 +45,17 @@ pub struct Request {
     pub object: Option<Value>,
     #[serde(default)]
     pub old_object: Option<Value>,
+    /// Who asked, as the API server authenticated them.
+    #[serde(default)]
+    pub user_info: UserInfo,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UserInfo {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 fn meta<'a>(obj: &'a Value, field: &str) -> Option<&'a Value> {
@@ -121,6 +132,8 @@ pub struct Judge {
     /// Never judged: the server's own namespace and `kube-system`.
     pub exempt: HashSet<String>,
     pub cluster: Arc<ClusterView>,
+    /// Whose override annotations count.
+    pub overrides: Overrides,
 }
 
 /// The kinds whose release steps are judged.
@@ -399,11 +412,28 @@ impl Judge {
         };
         let override_reason =
             meta_str(obj, &["annotations", OVERRIDE_ANNOTATION]).map(|r| r.trim().to_string());
+        let override_refused = override_reason.as_deref().is_some_and(|r| !r.is_empty())
+            && !self
+                .overrides
+                .allows(&req.user_info.username, &req.user_info.groups);
         if !deny.is_empty() {
             match override_reason.as_deref() {
+                Some(_) if override_refused => deny.push(format!(
+                    "the {OVERRIDE_ANNOTATION} annotation was ignored: {} may not override (only the users and groups the webhook's overrides name)",
+                    if req.user_info.username.is_empty() {
+                        "this user"
+                    } else {
+                        req.user_info.username.as_str()
+                    }
+                )),
                 Some(reason) if !reason.is_empty() => {
+                    let by = if req.user_info.username.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" of {}", req.user_info.username)
+                    };
                     let note = format!(
-                        "admitted by {OVERRIDE_ANNOTATION} ({reason}) despite: {}",
+                        "admitted by {OVERRIDE_ANNOTATION}{by} ({reason}) despite: {}",
                         deny.join(" | ")
                     );
                     let mut warnings = vec![format!("preflight: {note}")];

@@ -24,20 +24,26 @@ pub struct Cluster {
     pub version: String,
 }
 
-/// The binaries, or why the tests cannot run (fatal in CI).
-pub fn binaries() -> Option<PathBuf> {
-    let dir = std::env::var_os("PREFLIGHT_KUBE_BIN").map(PathBuf::from);
-    match dir {
-        Some(d) if d.join("kube-apiserver").is_file() && d.join("etcd").is_file() => Some(d),
-        _ => {
-            assert!(
-                std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
-                "PREFLIGHT_KUBE_BIN does not name a directory with kube-apiserver and etcd: run scripts/kube.sh (scripts/test.sh does)"
-            );
-            eprintln!("skipping: no kube-apiserver/etcd (scripts/kube.sh builds them)");
-            None
-        }
+/// The Kubernetes versions to test against: directories holding
+/// kube-apiserver and etcd, `:`-separated in `PREFLIGHT_KUBE_BIN` (the test
+/// script builds the newest and the oldest it can). Empty means the tests
+/// cannot run, which fails them in CI.
+pub fn versions() -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = std::env::var_os("PREFLIGHT_KUBE_BIN")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let ok: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter(|d| d.join("kube-apiserver").is_file() && d.join("etcd").is_file())
+        .collect();
+    if ok.is_empty() {
+        assert!(
+            std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
+            "PREFLIGHT_KUBE_BIN names no directory with kube-apiserver and etcd: run scripts/kube.sh (scripts/test.sh does)"
+        );
+        eprintln!("skipping: no kube-apiserver/etcd (scripts/kube.sh builds them)");
     }
+    ok
 }
 
 fn free_port() -> u16 {
@@ -95,9 +101,9 @@ fn certificates(dir: &Path) {
 }
 
 impl Cluster {
-    /// Starts etcd and the API server; `None` when the binaries are not built.
-    pub async fn start() -> Option<Cluster> {
-        let bin = binaries()?;
+    /// Starts etcd and the API server built in `bin`.
+    pub async fn start(bin: &Path) -> Cluster {
+        let bin = bin.to_path_buf();
         let dir = tempfile::tempdir().expect("tmp");
         certificates(dir.path());
         let version = bin
@@ -117,7 +123,7 @@ impl Cluster {
         };
         c.start_etcd();
         c.start_apiserver().await;
-        Some(c)
+        c
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

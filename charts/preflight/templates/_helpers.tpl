@@ -45,3 +45,32 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $svc := include "preflight.service" . -}}
 {{- list $svc (printf "%s.%s" $svc .Release.Namespace) (printf "%s.%s.svc" $svc .Release.Namespace) (printf "%s.%s.svc.cluster.local" $svc .Release.Namespace) | toJson -}}
 {{- end -}}
+
+{{/*
+The rules of everything preflight reads and writes inside the namespaces it
+watches: in its ClusterRole, or in a Role of operator.watchNamespace.
+*/}}
+{{- define "preflight.namespacedRules" }}
+  # The guards: watched by the controller and the webhook; status written by the leader.
+  - apiGroups: ["preflight.dev"]
+    resources: ["databaseguards"]
+    verbs: ["list", "watch"]
+  - apiGroups: ["preflight.dev"]
+    resources: ["databaseguards/status"]
+    verbs: ["patch"]
+  # The database URL and the expected schema a guard refers to, read by name.
+  - apiGroups: [""]
+    resources: ["secrets", "configmaps"]
+    verbs: ["get"]
+  # Workloads whose release steps are linted.
+  - apiGroups: ["batch"]
+    resources: ["jobs", "cronjobs"]
+    verbs: ["list", "watch"]
+  - apiGroups: ["apps"]
+    resources: ["deployments", "statefulsets", "daemonsets"]
+    verbs: ["list", "watch"]
+  # Events on guards and workloads (a repeated Event is patched).
+  - apiGroups: ["events.k8s.io"]
+    resources: ["events"]
+    verbs: ["create", "patch"]
+{{- end }}
