@@ -766,3 +766,205 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
         c.version
     );
 }
+
+/// One `preflight operator` process, out of cluster, with a kubeconfig.
+struct OperatorProcess {
+    child: std::process::Child,
+    identity: String,
+}
+
+impl OperatorProcess {
+    fn start(kubeconfig: &Path, identity: &str, log: &Path) -> OperatorProcess {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args([
+                "operator",
+                "--namespace",
+                "preflight-system",
+                "--identity",
+                identity,
+            ])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--lease-duration",
+                "3s",
+                "--log-format",
+                "text",
+            ])
+            .env("KUBECONFIG", kubeconfig)
+            .env("RUST_LOG", "preflight=info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(log).expect("log"))
+            .spawn()
+            .expect("start preflight operator");
+        OperatorProcess {
+            child,
+            identity: identity.to_string(),
+        }
+    }
+
+    /// SIGKILL: no chance to release the Lease.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OperatorProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn lease_holder(admin: &kube::Client) -> Option<String> {
+    get(
+        admin,
+        "/apis/coordination.k8s.io/v1/namespaces/preflight-system/leases/preflight-operator",
+    )
+    .await
+    .ok()?["spec"]["holderIdentity"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn last_check(admin: &kube::Client, name: &str) -> Option<String> {
+    get(admin, &format!("{GUARDS}/{name}")).await.ok()?["status"]["lastCheckTime"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_survives_restarts_expired_watches_and_a_killed_leader() {
+    let Some(python) = common::python() else {
+        return;
+    };
+    for bin in cluster::versions() {
+        faults(Cluster::start(&bin).await, &python).await;
+    }
+}
+
+async fn faults(mut c: Cluster, python: &Path) {
+    let admin = c.admin().await.expect("admin");
+    install_crd(&admin).await;
+    namespace(&admin, "preflight-system").await;
+    namespace(&admin, "shop").await;
+    let sa = apply_rbac(&admin, &rendered(&[])).await;
+    let user = format!("system:serviceaccount:preflight-system:{sa}");
+    let db = TempDb::new(Kind::Sqlite).await;
+    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
+    common::alembic(python, &db, &["stamp", "head"]);
+    create(&admin, &secret("shop", "db", &db.url))
+        .await
+        .expect("secret");
+    create(&admin, &migrations("shop"))
+        .await
+        .expect("configmap");
+    create(
+        &admin,
+        &guard(
+            "bizpilot",
+            json!({"configMapRef": {"name": "bizpilot-migrations"}}),
+            "1s",
+        ),
+    )
+    .await
+    .expect("guard");
+
+    // Two replicas, each its own process with the ServiceAccount's token.
+    let token = c.token("preflight-system", &sa).await;
+    let kubeconfig = c.kubeconfig("operator", Some(&token));
+    let logs = tempfile::tempdir().expect("logs");
+    let mut replicas = vec![
+        OperatorProcess::start(&kubeconfig, "replica-a", &logs.path().join("a.log")),
+        OperatorProcess::start(&kubeconfig, "replica-b", &logs.path().join("b.log")),
+    ];
+    eventually("the guard's verdict", 90, async || {
+        let g = get(&admin, &format!("{GUARDS}/bizpilot")).await.ok()?;
+        (g["status"]["verdict"] == "ledger_ahead").then_some(())
+    })
+    .await;
+    eventually("the verdict's Event", 30, async || {
+        (!events(&admin, "shop", "LedgerAhead").await.is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        events(&admin, "shop", "LedgerAhead").await.len(),
+        1,
+        "one Event for the verdict, however many checks"
+    );
+
+    // The API server restarted mid-run, its watch history compacted away:
+    // watches resume (with a fresh list), the status keeps converging, and
+    // the verdict that did not change records no second Event.
+    let before = last_check(&admin, "bizpilot").await.expect("checked");
+    c.stop_apiserver().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let revision = c.compact_etcd();
+    c.start_apiserver().await;
+    let admin = c.admin().await.expect("admin");
+    eventually("checks after the restart", 60, async || {
+        let now = last_check(&admin, "bizpilot").await?;
+        (now > before).then_some(())
+    })
+    .await;
+    // A guard created after the restart is seen: the watch is live again.
+    create(
+        &admin,
+        &guard(
+            "late",
+            json!({"configMapRef": {"name": "bizpilot-migrations"}}),
+            "1h",
+        ),
+    )
+    .await
+    .expect("guard");
+    eventually("the new guard's verdict", 60, async || {
+        let g = get(&admin, &format!("{GUARDS}/late")).await.ok()?;
+        (g["status"]["verdict"] == "ledger_ahead").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let bizpilot_events: Vec<Value> = events(&admin, "shop", "LedgerAhead")
+        .await
+        .into_iter()
+        .filter(|e| e["regarding"]["name"] == "bizpilot")
+        .collect();
+    assert_eq!(
+        bizpilot_events.len(),
+        1,
+        "no duplicate Event: {bizpilot_events:?}"
+    );
+
+    // The leader killed: the other replica takes the Lease within its duration.
+    let holder = eventually("a Lease holder", 30, async || lease_holder(&admin).await).await;
+    let i = replicas
+        .iter()
+        .position(|r| r.identity == holder)
+        .expect("the holder is one of the replicas");
+    let killed = std::time::Instant::now();
+    replicas[i].kill();
+    let next = eventually("the other replica to take the Lease", 20, async || {
+        lease_holder(&admin).await.filter(|h| *h != holder)
+    })
+    .await;
+    let took = killed.elapsed();
+    assert!(
+        took <= Duration::from_secs(3 + 3),
+        "took {took:?} for a 3s lease"
+    );
+    let after = last_check(&admin, "bizpilot").await.expect("checked");
+    eventually("checks by the new leader", 30, async || {
+        let now = last_check(&admin, "bizpilot").await?;
+        (now > after).then_some(())
+    })
+    .await;
+
+    let refused = c.forbidden(&user);
+    assert!(refused.is_empty(), "RBAC refused the operator: {refused:?}");
+    eprintln!(
+        "kube {}: API server restarted with etcd compacted at revision {revision}: watches resumed (a guard created after it was checked), checks resumed, no duplicate Event; {holder} killed, {next} took the Lease in {:.1} s (lease 3 s)",
+        c.version,
+        took.as_secs_f64()
+    );
+}

@@ -422,3 +422,38 @@ pub fn refusal(r: Result<Value, kube::Error>) -> String {
         Err(e) => panic!("expected a refusal from the API server, got: {e}"),
     }
 }
+
+impl Cluster {
+    /// Compacts etcd's history up to its current revision (through etcd's
+    /// JSON gateway), so that watches resuming from an older resourceVersion
+    /// get 410 Gone and must list again.
+    pub fn compact_etcd(&self) -> i64 {
+        let range = self.etcd_json("/v3/kv/range", r#"{"key":"AA=="}"#);
+        let revision: i64 = range["header"]["revision"]
+            .as_str()
+            .and_then(|r| r.parse().ok())
+            .expect("etcd's revision");
+        self.etcd_json(
+            "/v3/kv/compaction",
+            &format!(r#"{{"revision":"{revision}","physical":true}}"#),
+        );
+        revision
+    }
+
+    fn etcd_json(&self, path: &str, body: &str) -> Value {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.etcd_port)).expect("etcd");
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        let body = out.split("\r\n\r\n").nth(1).unwrap_or("");
+        // A chunked reply: the JSON is the line that starts with `{`.
+        let json = body.lines().find(|l| l.starts_with('{')).unwrap_or(body);
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("etcd {path}: {e}: {out}"))
+    }
+}
