@@ -32,6 +32,7 @@ pub mod server;
 pub mod source;
 pub mod spec_drift;
 pub mod telemetry;
+pub mod text;
 pub mod tools;
 pub mod verify;
 pub mod webhook;

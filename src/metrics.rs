@@ -82,9 +82,9 @@ impl Metrics {
         let checks_total = CounterVec::new(
             Opts::new(
                 "preflight_checks_total",
-                "Database checks by result (a verdict, or `error`).",
+                "Database checks by result (a verdict, or `error`) and, for errors, a bounded reason (CheckTimeout, SecretNotFound, CheckFailed, …).",
             ),
-            &with(&["result"]),
+            &with(&["result", "reason"]),
         )
         .unwrap_or_else(|e| unreachable!("static metric: {e}"));
         let _ = r.register(Box::new(checks_total.clone()));
@@ -235,13 +235,25 @@ impl Metrics {
         self.check_duration
             .with_label_values(&[namespace, name])
             .observe(secs);
+        // A verification that could not run says why in its reason text;
+        // the label stays bounded.
+        let reason = if v.verdict == Verdict::Error {
+            "CheckFailed"
+        } else {
+            ""
+        };
         self.checks_total
-            .with_label_values(&[namespace, name, v.verdict.as_str()])
+            .with_label_values(&[namespace, name, v.verdict.as_str(), reason])
             .inc();
         self.remember(
             t,
             "checks_total",
-            vec![namespace.into(), name.into(), v.verdict.as_str().into()],
+            vec![
+                namespace.into(),
+                name.into(),
+                v.verdict.as_str().into(),
+                reason.into(),
+            ],
         );
         self.remember(t, "check_duration", base());
         self.set("last_check", &self.last_check, base(), now_seconds());
@@ -318,18 +330,20 @@ impl Metrics {
     }
 
     /// Records a check that could not run at all (no URL, no expected schema).
-    pub fn record_error(&self, namespace: &str, name: &str, seconds: f64) {
+    /// `reason` is bounded: a condition reason (`CheckTimeout`,
+    /// `SecretNotFound`, …), never an error's text.
+    pub fn record_error(&self, namespace: &str, name: &str, seconds: f64, reason: &str) {
         let t = (namespace, name);
         self.check_duration
             .with_label_values(&[namespace, name])
             .observe(seconds);
         self.checks_total
-            .with_label_values(&[namespace, name, "error"])
+            .with_label_values(&[namespace, name, "error", reason])
             .inc();
         self.remember(
             t,
             "checks_total",
-            vec![namespace.into(), name.into(), "error".into()],
+            vec![namespace.into(), name.into(), "error".into(), reason.into()],
         );
         self.remember(t, "check_duration", vec![namespace.into(), name.into()]);
         self.set(

@@ -7,7 +7,7 @@
 mod cluster;
 mod common;
 
-use cluster::{Cluster, create, get, post, refusal, send};
+use cluster::{Cluster, create, get, refusal, send};
 use common::{Kind, TempDb};
 use preflight::operator::{self, OperatorOptions, leader};
 use serde_json::{Value, json};
@@ -444,7 +444,6 @@ async fn webhook_calls(c: &Cluster) {
         "kube {}: the API server called the webhook: `alembic stamp head` refused, `upgrade head` admitted",
         c.version
     );
-    let _ = post;
 }
 
 /// A CA and a serving certificate for 127.0.0.1: (cert, key, CA PEM).
@@ -874,7 +873,7 @@ async fn faults(mut c: Cluster, python: &Path) {
     let token = c.token("preflight-system", &sa).await;
     let kubeconfig = c.kubeconfig("operator", Some(&token));
     let logs = tempfile::tempdir().expect("logs");
-    let mut replicas = vec![
+    let mut replicas = [
         OperatorProcess::start(&kubeconfig, "replica-a", &logs.path().join("a.log")),
         OperatorProcess::start(&kubeconfig, "replica-b", &logs.path().join("b.log")),
     ];

@@ -356,6 +356,26 @@ async fn an_unreachable_database_is_not_ready_and_is_retried() {
     let mut bad_url = guard("bad-url", "dead-db");
     bad_url["spec"]["database"]["secretRef"]["key"] = json!("password");
     fake.create(GUARDS, "shop", bad_url);
+    // A server that accepts and never answers: the check times out.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_port = silent.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    fake.create(
+        SECRETS,
+        "shop",
+        secret(
+            "silent-db",
+            &format!("postgres://postgres@127.0.0.1:{silent_port}/shop"),
+        ),
+    );
+    let mut slow = guard("slow", "silent-db");
+    slow["spec"]["timeout"] = json!("1s");
+    fake.create(GUARDS, "shop", slow);
     let op = start(&fake, "preflight-0").await;
 
     let g = checked(&fake, "shop", "dead").await;
@@ -394,13 +414,38 @@ async fn an_unreachable_database_is_not_ready_and_is_retried() {
     .await;
     assert_eq!(ev["type"], "Warning");
 
-    // Retried after a short backoff (5 s), not after the 1 h interval.
-    let errors = [("name", "dead"), ("result", "error")];
+    // A check that times out says so, with its own reason.
+    let g = checked(&fake, "shop", "slow").await;
+    let (_, reason, message) = condition(&g, "Ready").expect("Ready");
+    assert_eq!(reason, "CheckTimeout", "{message}");
+    assert!(message.contains("within 1s"), "{message}");
+
+    // Retried after a short backoff (5 s), not after the 1 h interval; the
+    // error counter carries the bounded reason.
+    let errors = [
+        ("name", "dead"),
+        ("result", "error"),
+        ("reason", "CheckFailed"),
+    ];
     eventually("a retry of the dead database", 20, async || {
         (metric(op.addr, "preflight_checks_total", &errors).await >= Some(2.0)).then_some(())
     })
     .await;
     let m = scrape(op.addr).await;
+    for (name, reason) in [
+        ("no-secret", "SecretNotFound"),
+        ("slow", "CheckTimeout"),
+        ("bad-url", "KeyNotFound"),
+    ] {
+        assert!(
+            value(
+                &m,
+                "preflight_checks_total",
+                &[("name", name), ("result", "error"), ("reason", reason)]
+            ) >= Some(1.0),
+            "{name}: {reason}"
+        );
+    }
     // An error proves nothing: the health series read 0, never a stale 1.
     assert_eq!(
         value(&m, "preflight_schema_in_sync", &[("name", "dead")]),

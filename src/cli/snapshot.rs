@@ -117,7 +117,7 @@ fn from_replay(args: &SnapshotArgs, tool: &str) -> Result<(), String> {
     let rt = runtime()?;
     let replayed = rt
         .block_on(replay::replay(&opts))
-        .map_err(|e| error_chain(&e))?;
+        .map_err(|e| crate::text::error_chain(&e))?;
     let n = replayed.steps.len();
     let file = SnapshotFile::from_expected(&replayed.expected);
     file.write(&args.output).map_err(|e| e.to_string())?;
@@ -215,15 +215,4 @@ fn from_database(args: &SnapshotArgs) -> Result<(), String> {
         if file.revisions.len() == 1 { "" } else { "s" }
     );
     Ok(())
-}
-
-/// An error and its causes, one per line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(&format!("\n  caused by: {c}"));
-        source = c.source();
-    }
-    s
 }

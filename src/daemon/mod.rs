@@ -198,7 +198,7 @@ fn schedule_database(
     let (ns3, name3) = (ns, name);
     let on_timeout = Arc::new(move |after: Duration| {
         warn!(namespace = %ns3, name = %name3, after_s = after.as_secs(), "check timed out");
-        m.record_error(&ns3, &name3, after.as_secs_f64());
+        m.record_error(&ns3, &name3, after.as_secs_f64(), "CheckTimeout");
     });
     scheduler.upsert(
         &key,
@@ -227,8 +227,12 @@ async fn check_database(
         Ok(u) => u,
         Err(e) => {
             warn!(namespace = ns, name, error = %e, "cannot check");
-            s.metrics
-                .record_error(ns, name, started.elapsed().as_secs_f64());
+            s.metrics.record_error(
+                ns,
+                name,
+                started.elapsed().as_secs_f64(),
+                "InvalidDatabaseUrl",
+            );
             return Outcome::Failed;
         }
     };
@@ -237,7 +241,7 @@ async fn check_database(
         Err(e) => {
             warn!(namespace = ns, name, error = %e, "cannot check");
             s.metrics
-                .record_error(ns, name, started.elapsed().as_secs_f64());
+                .record_error(ns, name, started.elapsed().as_secs_f64(), "InvalidExpected");
             return Outcome::Failed;
         }
     };

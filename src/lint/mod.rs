@@ -180,6 +180,37 @@ impl Linter {
     }
 
     /// Lints files, directories and `-` (standard input).
+    /// Lints one Kubernetes object given as JSON (with or without
+    /// `apiVersion` and `kind`, which list responses leave out): the
+    /// operator's workloads and the webhook's admission requests. `display`
+    /// names it in findings.
+    pub fn lint_object(
+        &self,
+        api_version: &str,
+        kind: &str,
+        object: &serde_json::Value,
+        display: &str,
+    ) -> LintReport {
+        let typed = object.get("kind").and_then(serde_json::Value::as_str) == Some(kind)
+            && object.get("apiVersion").and_then(serde_json::Value::as_str) == Some(api_version);
+        // JSON is YAML: the Kubernetes source reads it like a manifest file.
+        let text = if typed {
+            serde_json::to_string(object)
+        } else {
+            let mut object = object.clone();
+            if let Some(map) = object.as_object_mut() {
+                map.insert("apiVersion".into(), api_version.into());
+                map.insert("kind".into(), kind.into());
+            }
+            serde_json::to_string(&object)
+        };
+        self.lint_text(
+            &text.unwrap_or_default(),
+            display,
+            crate::source::files::FileKind::Yaml(Some(crate::source::Format::Kubernetes)),
+        )
+    }
+
     pub fn lint_paths(&self, paths: &[String]) -> LintReport {
         let mut report = LintReport::default();
         for p in paths {

@@ -8,7 +8,6 @@ use super::crd::{
     DatabaseGuard, DatabaseGuardStatus, DriftStatus, ExpectedFormat, LedgerStatus, ObjectRef,
     RepairStatus,
 };
-use super::truncate;
 use crate::db::cache::ConnectionCache;
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::diagnosis::Verdict;
@@ -18,6 +17,7 @@ use crate::introspect::IntrospectOptions;
 use crate::metrics::Metrics;
 use crate::rules::Severity;
 use crate::schedule::{self, Cadence};
+use crate::text::truncate;
 use crate::verify::{self, Verification, VerifyOptions};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
@@ -44,6 +44,15 @@ pub enum GuardError {
     Invalid(String),
     #[error("Kubernetes API: {0}")]
     Kube(String),
+    #[error("the check did not finish within {}s", .0.as_secs())]
+    Timeout(Duration),
+    /// preflight's own files (the expected schema written for the check).
+    #[error("cannot write the expected schema to {}", path.display())]
+    Scratch {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl GuardError {
@@ -54,6 +63,8 @@ impl GuardError {
             GuardError::KeyNotFound(..) => "KeyNotFound",
             GuardError::Invalid(_) => "InvalidSpec",
             GuardError::Kube(_) => "KubernetesError",
+            GuardError::Timeout(_) => "CheckTimeout",
+            GuardError::Scratch { .. } => "InternalError",
         }
     }
 }
@@ -125,7 +136,13 @@ fn duration(s: &str) -> Option<Duration> {
     crate::duration::parse_duration(s).ok()
 }
 
-/// Reconciles one guard.
+/// Reconciles one guard, in a span that names it: every log line of the
+/// check (its failure, the verification's own) carries the guard's key.
+#[tracing::instrument(
+    name = "reconcile",
+    skip_all,
+    fields(guard = %format!("{}/{}", guard.namespace().unwrap_or_default(), guard.name_any()))
+)]
 pub async fn reconcile(
     guard: Arc<DatabaseGuard>,
     ctx: Arc<Context>,
@@ -151,11 +168,23 @@ pub async fn reconcile(
 
     let outcome = match tokio::time::timeout(timeout, check(&guard, &ctx, &ns)).await {
         Ok(r) => r,
-        Err(_) => Err(GuardError::Invalid(format!(
-            "the check did not finish within {}s",
-            timeout.as_secs()
-        ))),
+        Err(_) => Err(GuardError::Timeout(timeout)),
     };
+    // Every failed check is in the log, with the guard it concerns (the
+    // span carries the key).
+    match &outcome {
+        Err(e) => {
+            tracing::warn!(reason = e.reason(), error = %crate::text::error_chain(e), "check failed")
+        }
+        Ok(v) if v.verdict == Verdict::Error => {
+            tracing::warn!(reason = "CheckFailed", error = %v.reason, "check failed")
+        }
+        Ok(v) => tracing::info!(
+            verdict = v.verdict.as_str(),
+            duration_ms = v.duration_ms as u64,
+            "checked"
+        ),
+    }
     let previous = guard.status.as_ref().and_then(|s| s.verdict.clone());
     let status = match &outcome {
         Ok(v) => {
@@ -164,7 +193,7 @@ pub async fn reconcile(
         }
         Err(e) => {
             ctx.metrics
-                .record_error(&ns, &name, started.elapsed().as_secs_f64());
+                .record_error(&ns, &name, started.elapsed().as_secs_f64(), e.reason());
             status_for_error(&guard, e)
         }
     };
@@ -468,11 +497,9 @@ fn materialize(
     files: &BTreeMap<String, Vec<u8>>,
     format: Option<ExpectedFormat>,
 ) -> Result<ExpectedSpec, GuardError> {
-    let io = |e: std::io::Error| {
-        GuardError::Invalid(format!(
-            "cannot write the expected schema to {}: {e}",
-            dir.display()
-        ))
+    let io = |source: std::io::Error| GuardError::Scratch {
+        path: dir.to_path_buf(),
+        source,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let files = &join_parts(files);

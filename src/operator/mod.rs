@@ -300,15 +300,3 @@ pub async fn run(options: OperatorOptions) -> Result<(), String> {
     running.stop().await;
     Ok(())
 }
-
-/// Cuts `s` to at most `max` bytes on a character boundary, marking the cut.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}

@@ -4,12 +4,10 @@
 //! `preflight_release_step_findings` series of `Kind/name`; the series go
 //! when the workload goes.
 
-use super::truncate;
-use crate::lint::{Finding, LintReport, Linter};
+use crate::lint::{Finding, Linter};
 use crate::metrics::Metrics;
 use crate::rules::Severity;
-use crate::source::Format;
-use crate::source::files::FileKind;
+use crate::text::truncate;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -36,35 +34,6 @@ pub fn resources() -> Vec<ApiResource> {
         ApiResource::erase::<StatefulSet>(&()),
         ApiResource::erase::<DaemonSet>(&()),
     ]
-}
-
-/// Lints one Kubernetes object given as JSON (with or without `apiVersion`
-/// and `kind`, which list responses leave out). `display` names it in findings.
-pub fn lint_object(
-    linter: &Linter,
-    resource: &ApiResource,
-    object: &serde_json::Value,
-    display: &str,
-) -> LintReport {
-    let typed = object.get("kind").and_then(serde_json::Value::as_str) == Some(&resource.kind)
-        && object.get("apiVersion").and_then(serde_json::Value::as_str)
-            == Some(&resource.api_version);
-    // JSON is YAML: the Kubernetes source reads it like a manifest file.
-    let text = if typed {
-        serde_json::to_string(object)
-    } else {
-        let mut object = object.clone();
-        if let Some(map) = object.as_object_mut() {
-            map.insert("apiVersion".into(), resource.api_version.clone().into());
-            map.insert("kind".into(), resource.kind.clone().into());
-        }
-        serde_json::to_string(&object)
-    };
-    linter.lint_text(
-        &text.unwrap_or_default(),
-        display,
-        FileKind::Yaml(Some(Format::Kubernetes)),
-    )
 }
 
 /// The metric target name of a workload: `Job/migrate`.
@@ -159,7 +128,9 @@ impl WorkloadWatcher {
         }
         let display_name = format!("{} {ns}/{name}", resource.kind);
         let value = serde_json::to_value(obj).unwrap_or_default();
-        let report = lint_object(&self.linter, resource, &value, &display_name);
+        let report =
+            self.linter
+                .lint_object(&resource.api_version, &resource.kind, &value, &display_name);
         let target = target_name(&resource.kind, &name);
         self.metrics.record_findings(&ns, &target, &report.findings);
         let active: Vec<&Finding> = report

@@ -102,7 +102,7 @@ async fn on_shadow(
         Proof::not_proven(format!(
             "{} could not bring a shadow database to the revisions the target has: {}",
             tool.name(),
-            chain(&e)
+            crate::text::error_chain(&e)
         ))
     })?;
     log.push(format!(
@@ -121,7 +121,7 @@ async fn on_shadow(
     ));
     let session = ToolSession::new(ropts, shadow)
         .await
-        .map_err(|e| Proof::not_proven(chain(&e)))?;
+        .map_err(|e| Proof::not_proven(crate::text::error_chain(&e)))?;
     for (n, step) in plan.steps.iter().enumerate() {
         let failed = |reason: String, log: &[String]| Proof {
             status: ProofStatus::Failed,
@@ -136,10 +136,12 @@ async fn on_shadow(
                     None => args.clone(),
                 };
                 let during = format!("step {} of the repair plan", n + 1);
-                let out = session
-                    .run(&args, &during)
-                    .await
-                    .map_err(|e| failed(format!("`{}`: {}", step.text, chain(&e)), &log))?;
+                let out = session.run(&args, &during).await.map_err(|e| {
+                    failed(
+                        format!("`{}`: {}", step.text, crate::text::error_chain(&e)),
+                        &log,
+                    )
+                })?;
                 log.push(format!("$ {}  ({})", step.text, out.status_text()));
                 if !out.success() {
                     return Err(failed(
@@ -354,14 +356,4 @@ fn create_like(engine: Engine, q: &crate::schema::QName, t: &Table) -> String {
     target.tables.insert(q.clone(), t.clone());
     let item = crate::drift::diff(&target, &Schema::new(engine), Default::default());
     ddl::bring_to(engine, &target, &Schema::new(engine), &item).text()
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(&format!(": {c}"));
-        cur = c.source();
-    }
-    s
 }

@@ -206,7 +206,7 @@ fn record(w: &Webhook, verdict: &Verdict) {
             let event = Event {
                 type_: EventType::Warning,
                 reason: r.reason.into(),
-                note: Some(crate::operator::truncate(&r.note, 1000)),
+                note: Some(crate::text::truncate(&r.note, 1000)),
                 action: "Admit".into(),
                 secondary: None,
             };

@@ -6,7 +6,6 @@ use super::guard_check;
 use super::policy::{FailureMode, Mode, OVERRIDE_ANNOTATION, Overrides, finding_line, selects};
 use crate::lint::{Finding, Linter};
 use crate::operator::crd::DatabaseGuard;
-use crate::operator::workloads::lint_object;
 use crate::rules::Severity;
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::ResourceExt;
@@ -323,7 +322,9 @@ impl Judge {
         }
         let name = meta_str(obj, &["name"]).unwrap_or(&req.name).to_string();
         let display = format!("{kind} {namespace}/{name}");
-        let report = lint_object(&self.linter, resource, obj, &display);
+        let report = self
+            .linter
+            .lint_object(&resource.api_version, &resource.kind, obj, &display);
         if let Some(e) = report.errors.first() {
             return self.undecodable(&format!("{kind} {name}: {}", e.message));
         }
@@ -509,7 +510,7 @@ pub fn response(uid: &str, verdict: &Verdict) -> Value {
         let warnings: Vec<String> = verdict
             .warnings
             .iter()
-            .map(|w| crate::operator::truncate(w, 1000))
+            .map(|w| crate::text::truncate(w, 1000))
             .collect();
         response["warnings"] = json!(warnings);
     }

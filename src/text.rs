@@ -1,0 +1,53 @@
+//! Text helpers shared by every surface (the operator, the webhook, the
+//! CLI): below all of them, so that no surface depends on another for them.
+
+/// Cuts `s` to at most `max` bytes on a character boundary, marking the cut
+/// (Kubernetes limits Event notes and condition messages).
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// An error and its sources, `: `-joined, for one log line or message.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let text = c.to_string();
+        // Some errors repeat their source's text in their own.
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_on_a_character_boundary() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("ééé", 3), "é…");
+    }
+
+    #[test]
+    fn chains_sources_once() {
+        let io = std::io::Error::other("disk full");
+        let e = crate::replay::ReplayError::Launch {
+            command: "knex".into(),
+            dir: "/app".into(),
+            source: io,
+        };
+        assert_eq!(error_chain(&e), "cannot run `knex` in /app: disk full");
+    }
+}
