@@ -865,3 +865,94 @@ async fn liquibase() {
     })
     .await;
 }
+
+/// A migration that fails under the real golang-migrate leaves its ledger
+/// dirty. Once the file is fixed, the plan — `force` the last good version,
+/// then `up` — is proven on a shadow and, run with the real tool, brings the
+/// database to in_sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn golang_migrate_dirty_plan_is_proven_and_applied() {
+    let Some(t) = tools() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let fixture = common::repo().join("tests/fixtures/tools/golang-migrate/migrations");
+    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+    let up5 = dir.join("000005_add_tags.up.sql");
+    std::fs::write(
+        &up5,
+        "CREATE TABLE tags (id integer PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("000005_add_tags.down.sql"), "DROP TABLE tags;\n").expect("write");
+
+    let db = TempDb::new(Kind::Postgres).await;
+    let migrate = |args: &[&str]| {
+        Command::new(bin(&t, "bin/migrate"))
+            .args([
+                "-path",
+                "migrations",
+                "-database",
+                &url::golang_migrate(&db.url()),
+            ])
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .expect("run migrate")
+    };
+    let out = migrate(&["up"]);
+    assert!(!out.status.success(), "the broken migration fails");
+    // The team fixes the file; the ledger still says 5, dirty.
+    std::fs::write(&up5, "CREATE TABLE tags (id integer PRIMARY KEY);\n").expect("fix");
+
+    let expected = format!("migrations:{}", dir.display());
+    let project = tmp.path().display().to_string();
+    let launcher = format!("{} -path migrations", bin(&t, "bin/migrate"));
+    let server = common::pg_server();
+    let (code, v) = common::preflight_json(&[
+        "repair",
+        "--database-url",
+        &db.url,
+        "--expected",
+        &expected,
+        "--shadow-url",
+        &server,
+        "--project",
+        &project,
+        "--prove-with",
+        &launcher,
+    ]);
+    assert_eq!(v["verdict"], "dirty", "{}", v["reason"]);
+    let plan = &v["repair"];
+    let steps: Vec<Vec<String>> = plan["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| strs(&s["args"]))
+        .collect();
+    assert_eq!(steps, [s(&["force", "4"]), s(&["up"])], "{plan}");
+    assert_eq!(plan["proven"], true, "{}", plan["proof"]);
+    assert_eq!(code, 0);
+    for args in &steps {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = migrate(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (_, after) = common::preflight_json(&[
+        "verify",
+        "--database-url",
+        &db.url,
+        "--expected",
+        &expected,
+        "--shadow-url",
+        &server,
+    ]);
+    assert_eq!(after["verdict"], "in_sync", "{}", after["reason"]);
+    eprintln!("golang-migrate dirty: plan proven 1/1, applied successfully 1/1");
+}
