@@ -320,3 +320,60 @@ pub fn django(python: &std::path::Path, db: &TempDb, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The ledger dbmate itself writes (the official binary, `scripts/tools.sh`),
+/// on every engine: read as dbmate's, every version applied. The other Go
+/// and Java tools' ledgers (goose, golang-migrate, Flyway, Liquibase) are
+/// written by the real tools in `tests/replay_tools.rs`; the hand-written
+/// cases above keep only states today's tools no longer produce (goose's
+/// `is_applied = false` rows, a failed Flyway row on PostgreSQL, whose DDL
+/// Flyway rolls back).
+#[tokio::test(flavor = "multi_thread")]
+async fn dbmate_ledger_from_the_real_dbmate() {
+    let tools = common::repo().join("target/tools/bin/dbmate");
+    if !tools.is_file() {
+        assert!(
+            std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
+            "dbmate is not installed: run scripts/tools.sh"
+        );
+        return;
+    }
+    let migrations = common::repo().join("tests/fixtures/tools/dbmate/db/migrations");
+    for kind in [Kind::Postgres, Kind::Mysql, Kind::Sqlite] {
+        let db = TempDb::new(kind).await;
+        let url = preflight::replay::url::conventional(&db.url());
+        // dbmate spells SQLite as `sqlite:/abs/path` and wants PostgreSQL's sslmode said.
+        let url = match kind {
+            Kind::Sqlite => url.replacen("sqlite:///", "sqlite:/", 1),
+            Kind::Postgres if !url.contains("sslmode") => format!("{url}?sslmode=disable"),
+            _ => url,
+        };
+        let out = std::process::Command::new(&tools)
+            .args(["--no-dump-schema", "--url", &url, "-d"])
+            .arg(&migrations)
+            .arg("migrate")
+            .output()
+            .expect("run dbmate");
+        assert!(
+            out.status.success(),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let live = verify::read_live(&db.url(), &VerifyOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        let ledger = live.ledger.expect("dbmate's ledger");
+        assert_eq!(ledger.tool.id(), "dbmate", "{kind:?}");
+        assert_eq!(
+            ledger.applied,
+            [
+                "20240101000001",
+                "20240102000002",
+                "20240103000003",
+                "20240104000004"
+            ],
+            "{kind:?}"
+        );
+        assert!(ledger.dirty.is_empty());
+    }
+}
