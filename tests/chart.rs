@@ -306,7 +306,7 @@ async fn the_generated_certificate_works_for_the_api_server() {
         identity: "preflight-0".into(),
         lint: Default::default(),
         overrides: Default::default(),
-        watch_namespace: None,
+        watch_namespaces: Vec::new(),
     };
     let metrics = std::sync::Arc::new(preflight::metrics::Metrics::new());
     let running = preflight::webhook::start(options, Err("test".into()), metrics)
@@ -740,7 +740,7 @@ async fn rbac_grants_exactly_the_api_calls_the_code_makes() {
         identity: "preflight-0".into(),
         lint: Default::default(),
         overrides: Default::default(),
-        watch_namespace: None,
+        watch_namespaces: Vec::new(),
     });
     let op = preflight::operator::start(fake.client(), o)
         .await

@@ -516,11 +516,11 @@ async fn a_namespaced_install_gates_rollouts_through_the_api_server() {
 async fn gated_rollouts(c: &Cluster, python: &Path) {
     let admin = c.admin().await.expect("admin");
     install_crd(&admin).await;
-    for ns in ["preflight-system", "shop", "other"] {
+    for ns in ["preflight-system", "shop", "billing", "other"] {
         namespace(&admin, ns).await;
     }
     let objects = rendered(&[
-        "operator.watchNamespace=shop",
+        "operator.watchNamespaces={shop,billing}",
         "webhook.overrides.users={alice}",
     ]);
     let sa = apply_rbac(&admin, &objects).await;
@@ -549,6 +549,19 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     );
     g["spec"]["selector"] = json!({"matchLabels": {"app": "bizpilot"}});
     create(&admin, &g).await.expect("guard");
+    create(&admin, &secret("billing", "db", &db.url))
+        .await
+        .expect("secret");
+    create(&admin, &migrations("billing"))
+        .await
+        .expect("configmap");
+    let mut billing = guard(
+        "ledger",
+        json!({"configMapRef": {"name": "bizpilot-migrations"}}),
+        "1h",
+    );
+    billing["metadata"]["namespace"] = json!("billing");
+    create(&admin, &billing).await.expect("billing guard");
     create(
         &admin,
         &secret("other", "db", "postgres://u:hunter2@db.other/app"),
@@ -569,7 +582,7 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     let client = c.client_with_token("operator", &token).await;
     let mut o = OperatorOptions::new("preflight-system", "e2e-0");
     o.listen = "127.0.0.1:0".parse().expect("addr");
-    o.watch_namespace = Some("shop".into());
+    o.watch_namespaces = vec!["shop".into(), "billing".into()];
     o.shutdown_timeout = Duration::from_secs(5);
     o.webhook = Some(preflight::webhook::WebhookOptions {
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -585,7 +598,7 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
             users: vec!["alice".into()],
             groups: Vec::new(),
         },
-        watch_namespace: None,
+        watch_namespaces: Vec::new(),
     });
     let running = operator::start(client.clone(), o).await.expect("operator");
     let port = running.webhook_addr.expect("webhook").port();
@@ -609,6 +622,17 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
 
     eventually("the guard's ledger_ahead verdict", 90, async || {
         let g = get(&admin, &format!("{GUARDS}/bizpilot")).await.ok()?;
+        (g["status"]["verdict"] == "ledger_ahead").then_some(())
+    })
+    .await;
+    // The second watched namespace is checked too, with its own Role.
+    eventually("the billing guard's verdict", 90, async || {
+        let g = get(
+            &admin,
+            "/apis/preflight.dev/v1alpha1/namespaces/billing/databaseguards/ledger",
+        )
+        .await
+        .ok()?;
         (g["status"]["verdict"] == "ledger_ahead").then_some(())
     })
     .await;
@@ -761,7 +785,7 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
         "the namespaced Roles refused the operator: {refused:?}"
     );
     eprintln!(
-        "kube {}: namespaced install: rollout refused with the repair's first step, dry run without Event, bob's override ignored, alice's admitted with an Event, another namespace's Secret out of reach, admitted after the repair, failurePolicy Ignore admits and Fail refuses with the webhook down",
+        "kube {}: namespaced install (two namespaces): rollout refused with the repair's first step, dry run without Event, bob's override ignored, alice's admitted with an Event, another namespace's Secret out of reach, admitted after the repair, failurePolicy Ignore admits and Fail refuses with the webhook down",
         c.version
     );
 }

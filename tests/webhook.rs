@@ -85,7 +85,7 @@ impl Server {
             identity: "preflight-webhook-0".into(),
             lint: Default::default(),
             overrides: Default::default(),
-            watch_namespace: None,
+            watch_namespaces: Vec::new(),
         };
         let metrics = Arc::new(Metrics::new());
         let client = kube
@@ -644,7 +644,9 @@ async fn rollouts_of_an_inconsistent_database_are_gated() {
         .await;
     assert_eq!(r["allowed"], true, "{r}");
     assert!(
-        warnings(&r)[0].contains("admitted by preflight.dev/override (hotfix INC-2291"),
+        warnings(&r)[0].contains(
+            "admitted by preflight.dev/override of system:serviceaccount:argocd:argocd-application-controller (hotfix INC-2291"
+        ),
         "{r}"
     );
     assert_eq!(
@@ -891,7 +893,7 @@ async fn the_operator_serves_the_webhook_and_metrics() {
         identity: "preflight-0".into(),
         lint: Default::default(),
         overrides: Default::default(),
-        watch_namespace: None,
+        watch_namespaces: Vec::new(),
     });
     let op = preflight::operator::start(fake.client(), o)
         .await

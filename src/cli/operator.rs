@@ -14,9 +14,10 @@ pub struct OperatorArgs {
     /// Address to serve /metrics, /healthz and /readyz on.
     #[arg(long, default_value = "0.0.0.0:8080")]
     listen: SocketAddr,
-    /// Watch one namespace only [default: the whole cluster].
-    #[arg(long, env = "PREFLIGHT_WATCH_NAMESPACE")]
-    watch_namespace: Option<String>,
+    /// Watch only these namespaces (repeatable, or comma-separated): a namespaced
+    /// install [default: the whole cluster].
+    #[arg(long, env = "PREFLIGHT_WATCH_NAMESPACE", value_delimiter = ',')]
+    watch_namespace: Vec<String>,
     /// The namespace preflight runs in (its Lease lives there; its workloads are not linted).
     #[arg(long, env = "POD_NAMESPACE", default_value = "preflight-system")]
     namespace: String,
@@ -80,7 +81,7 @@ pub fn run(args: OperatorArgs) -> u8 {
     let identity = args.identity.clone().unwrap_or_else(hostname);
     let mut options = OperatorOptions::new(&args.namespace, &identity);
     options.listen = args.listen;
-    options.watch_namespace = args.watch_namespace.clone();
+    options.watch_namespaces = args.watch_namespace.clone();
     options.lease_name = args.lease_name.clone();
     options.election = leader::Timings {
         lease_duration: args.lease_duration,

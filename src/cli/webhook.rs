@@ -72,7 +72,7 @@ impl WebhookFlags {
                 users: self.override_users.clone(),
                 groups: self.override_groups.clone(),
             },
-            watch_namespace: None,
+            watch_namespaces: Vec::new(),
         }))
     }
 }

@@ -37,8 +37,8 @@ pub const CONTROLLER_NAME: &str = "preflight.dev/operator";
 pub struct OperatorOptions {
     /// Where `/metrics`, `/healthz` and `/readyz` are served.
     pub listen: SocketAddr,
-    /// Watch one namespace only (`None`: the whole cluster).
-    pub watch_namespace: Option<String>,
+    /// Watch these namespaces only (empty: the whole cluster).
+    pub watch_namespaces: Vec<String>,
     /// The namespace the operator runs in: its Lease lives there, and its
     /// workloads are not linted.
     pub namespace: String,
@@ -60,7 +60,7 @@ impl OperatorOptions {
     pub fn new(namespace: &str, identity: &str) -> OperatorOptions {
         OperatorOptions {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
-            watch_namespace: None,
+            watch_namespaces: Vec::new(),
             namespace: namespace.to_string(),
             identity: identity.to_string(),
             lease_name: "preflight-operator".into(),
@@ -112,7 +112,7 @@ pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, 
     let webhook = match options.webhook.clone() {
         Some(mut w) => {
             // The webhook sees the guards the operator may read.
-            w.watch_namespace = options.watch_namespace.clone();
+            w.watch_namespaces = options.watch_namespaces.clone();
             Some(crate::webhook::start(w, Ok(client.clone()), metrics.clone()).await?)
         }
         None => None,
@@ -199,44 +199,59 @@ async fn run_controllers(
         instance: Some(options.identity.clone()),
     };
     let ctx = Arc::new(Context::new(client.clone(), metrics.clone(), reporter));
-    let recorder = Some(ctx.recorder.clone());
-    let guards: Api<DatabaseGuard> = match &options.watch_namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
-
-    // Deleted guards: their series go (the controller never sees them again).
-    let mut cleanup = GuardCleanup::new(ctx.clone());
-    let stop_cleanup = stop.clone();
-    let deletions = watcher(guards.clone(), watcher::Config::default())
-        .default_backoff()
-        .take_until(async move { stop_cleanup.cancelled().await })
-        .for_each(move |event| {
-            match event {
-                Ok(e) => cleanup.observe(&e),
-                Err(e) => warn!(error = %e, "guard watch failed; retrying"),
-            }
-            async {}
-        });
-    let stop_controller = stop.clone();
-    let guard_controller = Controller::new(guards, watcher::Config::default())
-        .with_config(kcontroller::Config::default().concurrency(options.concurrency))
-        .graceful_shutdown_on(async move { stop_controller.cancelled().await })
-        .run(controller::reconcile, controller::error_policy, ctx)
-        .for_each(|result| async move {
-            if let Err(e) = result {
-                warn!(error = %e, "guard reconciliation failed");
-            }
-        });
-
     let mut exempt: HashSet<String> = HashSet::from(["kube-system".to_string()]);
     exempt.insert(options.namespace.clone());
-    let workloads = workloads::WorkloadWatcher::new(linter, metrics, recorder, exempt);
-    tokio::join!(
-        guard_controller,
-        deletions,
-        workloads.run(client, options.watch_namespace.clone(), stop)
-    );
+    // The whole cluster, or each watched namespace on its own (a namespaced
+    // install may read nothing cluster-wide).
+    let scopes: Vec<Option<String>> = if options.watch_namespaces.is_empty() {
+        vec![None]
+    } else {
+        options.watch_namespaces.iter().cloned().map(Some).collect()
+    };
+    let per_scope = scopes.into_iter().map(|scope| {
+        let guards: Api<DatabaseGuard> = match &scope {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        };
+        // Deleted guards: their series go (the controller never sees them again).
+        let mut cleanup = GuardCleanup::new(ctx.clone());
+        let stop_cleanup = stop.clone();
+        let deletions = watcher(guards.clone(), watcher::Config::default())
+            .default_backoff()
+            .take_until(async move { stop_cleanup.cancelled().await })
+            .for_each(move |event| {
+                match event {
+                    Ok(e) => cleanup.observe(&e),
+                    Err(e) => warn!(error = %e, "guard watch failed; retrying"),
+                }
+                async {}
+            });
+        let stop_controller = stop.clone();
+        let guard_controller = Controller::new(guards, watcher::Config::default())
+            .with_config(kcontroller::Config::default().concurrency(options.concurrency))
+            .graceful_shutdown_on(async move { stop_controller.cancelled().await })
+            .run(controller::reconcile, controller::error_policy, ctx.clone())
+            .for_each(|result| async move {
+                if let Err(e) = result {
+                    warn!(error = %e, "guard reconciliation failed");
+                }
+            });
+        let workloads = workloads::WorkloadWatcher::new(
+            linter.clone(),
+            metrics.clone(),
+            Some(ctx.recorder.clone()),
+            exempt.clone(),
+        );
+        let (client, stop) = (client.clone(), stop.clone());
+        async move {
+            tokio::join!(
+                guard_controller,
+                deletions,
+                workloads.run(client, scope, stop)
+            );
+        }
+    });
+    futures::future::join_all(per_scope).await;
 }
 
 /// Removes the series of deleted guards, including those deleted while the

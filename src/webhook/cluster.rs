@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 pub struct ClusterView {
-    guards: Option<Store<DatabaseGuard>>,
+    /// One store per watched namespace (one for the whole cluster).
+    guards: Vec<Store<DatabaseGuard>>,
     namespaces: Option<Store<Namespace>>,
     synced: AtomicBool,
     /// Why gating cannot work (no client, or not listed yet).
@@ -27,38 +28,43 @@ impl ClusterView {
     /// No API server: release steps only.
     pub fn without_api(reason: &str) -> Arc<ClusterView> {
         Arc::new(ClusterView {
-            guards: None,
+            guards: Vec::new(),
             namespaces: None,
             synced: AtomicBool::new(false),
             unavailable: Mutex::new(Some(reason.to_string())),
         })
     }
 
-    /// Watches guards (of one namespace, or all) and namespaces until `stop`.
-    pub fn watch(
-        client: Client,
-        namespace: Option<&str>,
-        stop: CancellationToken,
-    ) -> Arc<ClusterView> {
-        let (guards, guard_writer) = reflector::store::<DatabaseGuard>();
+    /// Watches guards (of these namespaces, or all when none is named) and
+    /// namespaces until `stop`.
+    pub fn watch(client: Client, watched: &[String], stop: CancellationToken) -> Arc<ClusterView> {
+        let apis: Vec<Api<DatabaseGuard>> = if watched.is_empty() {
+            vec![Api::all(client.clone())]
+        } else {
+            watched
+                .iter()
+                .map(|ns| Api::namespaced(client.clone(), ns))
+                .collect()
+        };
+        let mut stores = Vec::new();
+        let mut guard_streams = Vec::new();
+        for api in apis {
+            let (store, writer) = reflector::store::<DatabaseGuard>();
+            stores.push(store);
+            guard_streams.push(
+                reflector::reflector(writer, watcher(api, watcher::Config::default()))
+                    .default_backoff()
+                    .boxed(),
+            );
+        }
         let (namespaces, ns_writer) = reflector::store::<Namespace>();
         let view = Arc::new(ClusterView {
-            guards: Some(guards.clone()),
+            guards: stores.clone(),
             namespaces: Some(namespaces.clone()),
             synced: AtomicBool::new(false),
             unavailable: Mutex::new(Some("the DatabaseGuards are not listed yet".into())),
         });
-        let guard_stream = reflector::reflector(
-            guard_writer,
-            watcher(
-                match namespace {
-                    Some(ns) => Api::<DatabaseGuard>::namespaced(client.clone(), ns),
-                    None => Api::<DatabaseGuard>::all(client.clone()),
-                },
-                watcher::Config::default(),
-            ),
-        )
-        .default_backoff();
+        let guard_stream = futures::stream::select_all(guard_streams);
         let ns_stream = reflector::reflector(
             ns_writer,
             watcher(Api::<Namespace>::all(client), watcher::Config::default()),
@@ -77,7 +83,9 @@ impl ClusterView {
         let v = view.clone();
         tokio::spawn(async move {
             let ready = async {
-                let _ = guards.wait_until_ready().await;
+                for g in &stores {
+                    let _ = g.wait_until_ready().await;
+                }
                 let _ = namespaces.wait_until_ready().await;
             };
             tokio::select! {
@@ -118,14 +126,10 @@ impl ClusterView {
     /// The guards of a namespace.
     pub fn guards_in(&self, namespace: &str) -> Vec<Arc<DatabaseGuard>> {
         self.guards
-            .as_ref()
-            .map(|s| {
-                s.state()
-                    .into_iter()
-                    .filter(|g| g.namespace().as_deref() == Some(namespace))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .iter()
+            .flat_map(|s| s.state())
+            .filter(|g| g.namespace().as_deref() == Some(namespace))
+            .collect()
     }
 }
 

@@ -305,9 +305,9 @@ pub struct WebhookOptions {
     pub lint: crate::config::Config,
     /// Whose override annotations count (anyone's by default).
     pub overrides: policy::Overrides,
-    /// Watch the guards of this namespace only (a namespaced install, whose
-    /// Roles reach nothing else); `None`: every namespace.
-    pub watch_namespace: Option<String>,
+    /// Watch the guards of these namespaces only (a namespaced install, whose
+    /// Roles reach nothing else); empty: every namespace.
+    pub watch_namespaces: Vec<String>,
 }
 
 /// A running webhook.
@@ -348,7 +348,7 @@ pub async fn start(
             (
                 cluster::ClusterView::watch(
                     client.clone(),
-                    options.watch_namespace.as_deref(),
+                    &options.watch_namespaces,
                     stop.clone(),
                 ),
                 Some(Recorder::new(client, reporter)),

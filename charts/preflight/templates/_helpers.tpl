@@ -74,3 +74,13 @@ watches: in its ClusterRole, or in a Role of operator.watchNamespace.
     resources: ["events"]
     verbs: ["create", "patch"]
 {{- end }}
+
+{{/*
+The namespaces a namespaced install watches (operator.watchNamespaces, plus
+operator.watchNamespace), comma-joined; empty for the whole cluster.
+*/}}
+{{- define "preflight.watchNamespaces" -}}
+{{- $ns := .Values.operator.watchNamespaces | default list -}}
+{{- with .Values.operator.watchNamespace }}{{ $ns = append $ns . }}{{ end -}}
+{{- $ns | uniq | join "," -}}
+{{- end }}
