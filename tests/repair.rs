@@ -173,7 +173,7 @@ async fn check_uses_the_release_steps_launcher() {
     let script = String::from_utf8_lossy(&out.stdout);
     let commands: Vec<&str> = script
         .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && *l != "set -eu")
         .collect();
     assert_eq!(
         commands,

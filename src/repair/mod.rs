@@ -332,7 +332,7 @@ pub fn plan(i: &Inputs) -> Option<Plan> {
     let mut plan = b.plan;
     plan.proof = if plan.is_mechanical() {
         Proof::not_proven(
-            "no project to run the tool in: give --project (and the tool's launcher with --launcher) to prove the plan on a shadow database",
+            "no project to run the tool in: give --project (and how to run the tool with --prove-with) to prove the plan on a shadow database",
         )
     } else {
         Proof::not_proven("the plan has steps only a person can take; a shadow cannot run them")
