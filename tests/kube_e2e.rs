@@ -8,7 +8,7 @@ mod cluster;
 mod common;
 
 use cluster::{Cluster, create, get, refusal, send};
-use common::{Kind, TempDb};
+use common::{Kind, TempDb, eventually};
 use preflight::operator::{self, OperatorOptions, leader};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -49,20 +49,6 @@ fn rendered(set: &[&str]) -> Vec<Value> {
         .filter(|d| d.lines().any(|l| l.starts_with("kind:")))
         .map(yaml)
         .collect()
-}
-
-async fn eventually<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {secs}s waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Installs the chart's CRD and waits until the server serves it.
@@ -226,6 +212,23 @@ fn migrations(ns: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bizpilot-migrations", "namespace": ns}, "data": data})
 }
 
+/// The incident's database, made by the real Alembic (`upgrade 016`, `stamp head`).
+async fn incident_database(python: &Path) -> TempDb {
+    let db = TempDb::new(Kind::Sqlite).await;
+    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
+    common::alembic(python, &db, &["stamp", "head"]);
+    db
+}
+
+/// A guard's inputs in a namespace: the Secret `db` with the URL and the
+/// ConfigMap of the incident's revision files.
+async fn expected_and_url(admin: &kube::Client, ns: &str, db: &TempDb) {
+    create(admin, &secret(ns, "db", &db.url))
+        .await
+        .expect("secret");
+    create(admin, &migrations(ns)).await.expect("configmap");
+}
+
 fn secret(ns: &str, name: &str, url: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns},
            "type": "Opaque", "stringData": {"url": url}})
@@ -264,15 +267,8 @@ async fn operator_rbac(c: &Cluster, python: &Path) {
     let user = format!("system:serviceaccount:preflight-system:{sa}");
 
     // The incident's database, made by the real Alembic.
-    let db = TempDb::new(Kind::Sqlite).await;
-    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
-    common::alembic(python, &db, &["stamp", "head"]);
-    create(&admin, &secret("shop", "db", &db.url))
-        .await
-        .expect("secret");
-    create(&admin, &migrations("shop"))
-        .await
-        .expect("configmap");
+    let db = incident_database(python).await;
+    expected_and_url(&admin, "shop", &db).await;
     create(
         &admin,
         &guard(
@@ -533,15 +529,8 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     );
 
     // The incident's database and its guard; the app's Deployment, before the webhook.
-    let db = TempDb::new(Kind::Sqlite).await;
-    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
-    common::alembic(python, &db, &["stamp", "head"]);
-    create(&admin, &secret("shop", "db", &db.url))
-        .await
-        .expect("secret");
-    create(&admin, &migrations("shop"))
-        .await
-        .expect("configmap");
+    let db = incident_database(python).await;
+    expected_and_url(&admin, "shop", &db).await;
     let mut g = guard(
         "bizpilot",
         json!({"configMapRef": {"name": "bizpilot-migrations"}}),
@@ -549,12 +538,7 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     );
     g["spec"]["selector"] = json!({"matchLabels": {"app": "bizpilot"}});
     create(&admin, &g).await.expect("guard");
-    create(&admin, &secret("billing", "db", &db.url))
-        .await
-        .expect("secret");
-    create(&admin, &migrations("billing"))
-        .await
-        .expect("configmap");
+    expected_and_url(&admin, "billing", &db).await;
     let mut billing = guard(
         "ledger",
         json!({"configMapRef": {"name": "bizpilot-migrations"}}),
@@ -873,15 +857,8 @@ async fn faults(mut c: Cluster, python: &Path) {
     namespace(&admin, "shop").await;
     let sa = apply_rbac(&admin, &rendered(&[])).await;
     let user = format!("system:serviceaccount:preflight-system:{sa}");
-    let db = TempDb::new(Kind::Sqlite).await;
-    common::alembic(python, &db, &["upgrade", "016_add_time_entry_and_pos"]);
-    common::alembic(python, &db, &["stamp", "head"]);
-    create(&admin, &secret("shop", "db", &db.url))
-        .await
-        .expect("secret");
-    create(&admin, &migrations("shop"))
-        .await
-        .expect("configmap");
+    let db = incident_database(python).await;
+    expected_and_url(&admin, "shop", &db).await;
     create(
         &admin,
         &guard(

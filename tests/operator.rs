@@ -7,7 +7,7 @@
 mod common;
 mod fake_kube;
 
-use common::{Kind, TempDb, scrape, value};
+use common::{Kind, TempDb, eventually, scrape, value};
 use fake_kube::FakeKube;
 use k8s_openapi::ByteString;
 use preflight::operator::{self, OperatorOptions, leader};
@@ -86,20 +86,6 @@ fn condition(obj: &Value, type_: &str) -> Option<(String, String, String)> {
                 c["message"].as_str().unwrap_or("").to_string(),
             )
         })
-}
-
-async fn eventually<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {secs}s waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The guard once its status answers `type_`.

@@ -188,18 +188,7 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["-c", "--config", "-n", "--name", "-x"],
         apply: &["upgrade", "head"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::repair::Unrecord::To(|kept| {
-            let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
-            match kept {
-                [] => v.push("base".into()),
-                [one] => v.push(one.clone()),
-                many => {
-                    v.push("--purge".into());
-                    v.extend(many.iter().cloned());
-                }
-            }
-            v
-        }),
+        unrecord: crate::repair::Unrecord::To(stamp_to),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,
         shadow_cli: Some(|p, args| {
@@ -258,6 +247,22 @@ fn config(p: &Project) -> String {
     p.config
         .as_ref()
         .map_or_else(|| "alembic.ini".to_string(), |c| c.display().to_string())
+}
+
+/// `stamp` arguments that leave exactly these heads recorded (`base`: none;
+/// `--purge` replaces every row when there are several). Flask-Migrate's
+/// `flask db stamp` takes the same.
+pub(super) fn stamp_to(kept: &[String]) -> Vec<String> {
+    let mut v = vec!["stamp".to_string()];
+    match kept {
+        [] => v.push("base".into()),
+        [one] => v.push(one.clone()),
+        many => {
+            v.push("--purge".into());
+            v.extend(many.iter().cloned());
+        }
+    }
+    v
 }
 
 /// preflight's replay driver, run with the project's Python (see the file).

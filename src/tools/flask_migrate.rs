@@ -103,18 +103,7 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["-d", "--directory", "-x"],
         apply: &["upgrade"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::repair::Unrecord::To(|kept| {
-            let mut v: Vec<String> = ["stamp"].iter().map(|s| s.to_string()).collect();
-            match kept {
-                [] => v.push("base".into()),
-                [one] => v.push(one.clone()),
-                many => {
-                    v.push("--purge".into());
-                    v.extend(many.iter().cloned());
-                }
-            }
-            v
-        }),
+        unrecord: crate::repair::Unrecord::To(alembic::stamp_to),
         dirty: crate::repair::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,

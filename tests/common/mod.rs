@@ -278,3 +278,18 @@ pub async fn scrape(addr: std::net::SocketAddr) -> String {
         .await
         .expect("body")
 }
+
+/// Polls `probe` until it answers, failing the test after `secs` seconds.
+pub async fn eventually<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
