@@ -7,7 +7,7 @@
 mod cluster;
 mod common;
 
-use cluster::{Cluster, create, get, refusal, send};
+use cluster::{Cluster, create, get, refusal, send, send_as};
 use common::{Kind, TempDb, eventually};
 use preflight::operator::{self, OperatorOptions, leader};
 use serde_json::{Value, json};
@@ -234,6 +234,25 @@ fn secret(ns: &str, name: &str, url: &str) -> Value {
            "type": "Opaque", "stringData": {"url": url}})
 }
 
+/// A client acting as the chart's ServiceAccount only (a TokenRequest token).
+async fn operator_client(c: &Cluster, sa: &str) -> kube::Client {
+    let token = c.token("preflight-system", sa).await;
+    c.client_with_token("operator", &token).await
+}
+
+/// An in-process operator on loopback with a fast (3 s) lease.
+fn operator_options() -> OperatorOptions {
+    let mut o = OperatorOptions::new("preflight-system", "e2e-0");
+    o.listen = "127.0.0.1:0".parse().expect("addr");
+    o.election = leader::Timings {
+        lease_duration: Duration::from_secs(3),
+        renew_deadline: Duration::from_secs(2),
+        retry_period: Duration::from_millis(300),
+    };
+    o.shutdown_timeout = Duration::from_secs(5);
+    o
+}
+
 fn condition(obj: &Value, type_: &str) -> Option<(String, String)> {
     obj["status"]["conditions"]
         .as_array()?
@@ -281,17 +300,10 @@ async fn operator_rbac(c: &Cluster, python: &Path) {
     .expect("guard");
 
     // The operator, out of cluster, with a token of the chart's ServiceAccount only.
-    let token = c.token("preflight-system", &sa).await;
-    let client = c.client_with_token("operator", &token).await;
-    let mut o = OperatorOptions::new("preflight-system", "e2e-0");
-    o.listen = "127.0.0.1:0".parse().expect("addr");
-    o.election = leader::Timings {
-        lease_duration: Duration::from_secs(3),
-        renew_deadline: Duration::from_secs(2),
-        retry_period: Duration::from_millis(300),
-    };
-    o.shutdown_timeout = Duration::from_secs(5);
-    let running = operator::start(client, o).await.expect("operator starts");
+    let client = operator_client(c, &sa).await;
+    let running = operator::start(client, operator_options())
+        .await
+        .expect("operator starts");
 
     let g = eventually("the guard's verdict", 90, async || {
         let g = get(&admin, &format!("{GUARDS}/bizpilot")).await.ok()?;
@@ -458,26 +470,6 @@ fn webhook_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, String)
     (dir.join("tls.crt"), dir.join("tls.key"), ca.pem())
 }
 
-/// A request as another user: the admin impersonates them, as `kubectl --as` does.
-async fn as_user(
-    admin: &kube::Client,
-    user: &str,
-    method: http::Method,
-    path: &str,
-    body: &Value,
-    content_type: &str,
-) -> Result<Value, kube::Error> {
-    let req = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", content_type)
-        .header("Impersonate-User", user)
-        .header("Impersonate-Group", "system:authenticated")
-        .body(serde_json::to_vec(body).expect("json"))
-        .expect("request");
-    admin.request::<Value>(req).await
-}
-
 async fn events(admin: &kube::Client, ns: &str, reason: &str) -> Vec<Value> {
     get(
         admin,
@@ -562,12 +554,9 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     // The operator and its webhook, with the namespaced Roles' token only.
     let dir = tempfile::tempdir().expect("tmp");
     let (crt, key, ca) = webhook_certs(dir.path());
-    let token = c.token("preflight-system", &sa).await;
-    let client = c.client_with_token("operator", &token).await;
-    let mut o = OperatorOptions::new("preflight-system", "e2e-0");
-    o.listen = "127.0.0.1:0".parse().expect("addr");
+    let client = operator_client(c, &sa).await;
+    let mut o = operator_options();
     o.watch_namespaces = vec!["shop".into(), "billing".into()];
-    o.shutdown_timeout = Duration::from_secs(5);
     o.webhook = Some(preflight::webhook::WebhookOptions {
         listen: "127.0.0.1:0".parse().expect("addr"),
         cert: crt,
@@ -670,14 +659,24 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     let mut overridden = image("2");
     overridden["metadata"] =
         json!({"annotations": {"preflight.dev/override": "hotfix INC-42, DBA on call"}});
-    let bob = refusal(as_user(&admin, "bob", http::Method::PATCH, WEB, &overridden, MERGE).await);
+    let bob = refusal(
+        send_as(
+            &admin,
+            Some("bob"),
+            http::Method::PATCH,
+            WEB,
+            Some(&overridden),
+            MERGE,
+        )
+        .await,
+    );
     assert!(bob.contains("bob may not override"), "{bob}");
-    as_user(
+    send_as(
         &admin,
-        "alice",
+        Some("alice"),
         http::Method::PATCH,
         &format!("{WEB}?dryRun=All"),
-        &overridden,
+        Some(&overridden),
         MERGE,
     )
     .await
@@ -687,12 +686,12 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
         events(&admin, "shop", "AdmissionOverride").await.is_empty(),
         "a dry run records no Event"
     );
-    as_user(
+    send_as(
         &admin,
-        "alice",
+        Some("alice"),
         http::Method::PATCH,
         WEB,
-        &overridden,
+        Some(&overridden),
         MERGE,
     )
     .await

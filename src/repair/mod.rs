@@ -141,7 +141,8 @@ pub struct PlanStep {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepAction {
-    /// The tool's CLI with these arguments after the launcher.
+    /// The tool's CLI with these arguments after the launcher (the
+    /// release step's carried options are only in the step's text).
     Command { args: Vec<String> },
     /// Exact SQL on the ledger table, run with the database's own client.
     Sql { sql: String },
@@ -319,7 +320,7 @@ pub fn plan(i: &Inputs) -> Option<Plan> {
             proof: Proof::not_proven("not tried"),
         },
     };
-    b.plan.launcher = command_line(b.launcher.words.iter());
+    b.plan.launcher = crate::redact::text(&command_line(b.launcher.words.iter())).into_owned();
     match i.verdict {
         Verdict::InSync | Verdict::Error => return None,
         Verdict::Pending => b.apply(),
@@ -348,11 +349,21 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn command(&self, mut args: Vec<String>, why: String) -> PlanStep {
-        args.extend(self.launcher.carried.iter().cloned());
-        let text = command_line(self.launcher.words.iter().chain(&args));
+    /// A step of the tool's CLI. The text is what a person runs (launcher,
+    /// arguments, the release step's carried options, passwords shown as
+    /// `***`); `args` are the step's own arguments only — a proof runs them
+    /// with its own launcher against the shadow, so nothing from the release
+    /// step (a `--url` it carries) can point it at the target.
+    fn command(&self, args: Vec<String>, why: String) -> PlanStep {
+        let line = command_line(
+            self.launcher
+                .words
+                .iter()
+                .chain(&args)
+                .chain(&self.launcher.carried),
+        );
         PlanStep {
-            text,
+            text: crate::redact::text(&line).into_owned(),
             why,
             action: StepAction::Command { args },
         }

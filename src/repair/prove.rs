@@ -111,9 +111,11 @@ async fn on_shadow(
         tool.name(),
         built.steps.len()
     ));
-    copy_ledger(facts, shadow).await.map_err(|e| {
-        Proof::not_proven(format!("copying the live ledger's rows to the shadow: {e}"))
-    })?;
+    copy_ledger(facts, shadow, &ropts.connect)
+        .await
+        .map_err(|e| {
+            Proof::not_proven(format!("copying the live ledger's rows to the shadow: {e}"))
+        })?;
     log.push(format!(
         "the shadow's {} given the live ledger's rows ({})",
         facts.ledger.table,
@@ -240,14 +242,10 @@ fn ran(f: &Facts) -> BTreeSet<String> {
                 .iter()
                 .filter_map(|h| e.position(h))
                 .collect();
-            let all = diagnosis::ancestors(e, &heads);
-            if entries == Entries::Cumulative {
-                (0..=heads.iter().copied().max().unwrap_or(0))
-                    .filter(|_| !heads.is_empty())
-                    .collect()
-            } else {
-                all
-            }
+            // Without a graph this is every revision up to the version
+            // (golang-migrate's cumulative ledger); with one, the heads'
+            // ancestors.
+            diagnosis::ancestors(e, &heads)
         }
     };
     let wanted: BTreeSet<usize> = positions.difference(&skipped).copied().collect();
@@ -270,7 +268,11 @@ fn ran(f: &Facts) -> BTreeSet<String> {
 /// Replaces the shadow ledger's rows with the target's, column by column
 /// as text (each engine converts text to the column's type). Identity
 /// sequences are moved past the copied ids so the tool's next row fits.
-async fn copy_ledger(f: &Facts<'_>, shadow: &mut Shadow) -> Result<(), String> {
+async fn copy_ledger(
+    f: &Facts<'_>,
+    shadow: &mut Shadow,
+    connect: &ConnectOptions,
+) -> Result<(), String> {
     let engine = f.target.engine();
     let wanted = super::ledger_qname(f.ledger);
     let (live_name, live_table) = ledger_sql::find(f.live, &wanted)
@@ -283,11 +285,12 @@ async fn copy_ledger(f: &Facts<'_>, shadow: &mut Shadow) -> Result<(), String> {
     };
     let names: Vec<&str> = cols.iter().map(String::as_str).collect();
     let select = t.select(&names, None);
-    let mut conn = db::connect(f.target, &ConnectOptions::default())
+    // The user's TLS and timeouts, as for the verification itself.
+    let mut conn = db::connect(f.target, connect)
         .await
         .map_err(|e| e.to_string())?;
     let rows = async {
-        conn.begin_read_only(&ConnectOptions::default())
+        conn.begin_read_only(connect)
             .await
             .map_err(|e| db::clean_message(&e))?;
         let rows = conn

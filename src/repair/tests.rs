@@ -85,6 +85,23 @@ fn plan_for(e: &Expected, l: &Ledger, live: &Schema, launcher: Option<&Launcher>
     })
 }
 
+/// A verdict given outright, with nothing else known about it.
+fn given<'a>(verdict: Verdict, l: &'a Ledger, e: &'a Expected, live: &'a Schema) -> Inputs<'a> {
+    Inputs {
+        verdict,
+        ledger: Some(l),
+        matched_revision: None,
+        recorded_not_applied: &[],
+        pending: &[],
+        partly_applied: None,
+        drift: &[],
+        compared_with: None,
+        expected: e,
+        live,
+        launcher: None,
+    }
+}
+
 fn texts(p: &Plan) -> Vec<&str> {
     p.steps.iter().map(|s| s.text.as_str()).collect()
 }
@@ -245,17 +262,10 @@ fn a_half_applied_unrecorded_revision_is_undone_by_a_person_first() {
         absent: vec!["index ix_orders".into()],
     };
     let p = plan(&Inputs {
-        verdict: Verdict::Dirty,
-        ledger: Some(&l),
         matched_revision: Some("0001_users"),
-        recorded_not_applied: &[],
         pending: &d.pending,
         partly_applied: Some(&partly),
-        drift: &[],
-        compared_with: None,
-        expected: &e,
-        live: &live,
-        launcher: None,
+        ..given(Verdict::Dirty, &l, &e, &live)
     })
     .expect("plan");
     assert!(p.before[0].contains("table orders"), "{:?}", p.before);
@@ -267,20 +277,7 @@ fn checksum_mismatch_restores_the_file_or_accepts_with_the_tools_command() {
     let e = expected();
     let l = ledger("flyway", "flyway_schema_history", &["0001_users"]);
     let live = live(&[("users", &["id"])], "flyway_schema_history", &["version"]);
-    let p = plan(&Inputs {
-        verdict: Verdict::ChecksumMismatch,
-        ledger: Some(&l),
-        matched_revision: None,
-        recorded_not_applied: &[],
-        pending: &[],
-        partly_applied: None,
-        drift: &[],
-        compared_with: None,
-        expected: &e,
-        live: &live,
-        launcher: None,
-    })
-    .expect("plan");
+    let p = plan(&given(Verdict::ChecksumMismatch, &l, &e, &live)).expect("plan");
     assert!(matches!(p.steps[0].action, StepAction::Manual));
     assert_eq!(p.alternatives[0].text, "flyway repair");
     assert!(p.proof.reason.contains("person"), "{}", p.proof.reason);
@@ -392,4 +389,29 @@ fn every_tool_declares_an_apply_command_and_verbs() {
             "{t}: its apply verb finds its launcher"
         );
     }
+}
+
+#[test]
+fn a_release_steps_secrets_stay_out_of_the_plan_and_its_proof() {
+    let e = expected();
+    let l = ledger("dbmate", "schema_migrations", &["0001_users"]);
+    let live = live(&[("users", &["id"])], "schema_migrations", &["version"]);
+    let launcher = launcher_in(
+        tools::find("dbmate").expect("dbmate"),
+        &crate::command::words_of(
+            "dbmate --no-dump-schema migrate --url postgres://app:hunter2@db/app",
+        ),
+    )
+    .expect("launcher");
+    let p = plan_for(&e, &l, &live, Some(&launcher)).expect("plan");
+    let step = &p.steps[0];
+    assert!(!step.text.contains("hunter2"), "{}", step.text);
+    assert!(step.text.contains("--url"), "{}", step.text);
+    // The proof runs only the step's own arguments: never the target's URL.
+    assert_eq!(
+        step.action,
+        StepAction::Command {
+            args: vec!["migrate".into()]
+        }
+    );
 }

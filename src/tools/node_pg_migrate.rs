@@ -7,6 +7,26 @@ use crate::ledger::read::each_row_applied;
 use crate::replay::{Connect, Replay, ReplayDef, Step, url};
 use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
 
+/// Options that take a value: they say where the migrations, the ledger and
+/// the connection are, so a repair plan's steps carry them too.
+const VALUE_OPTIONS: &[&str] = &[
+    "-m",
+    "--migrations-dir",
+    "-t",
+    "--migrations-table",
+    "-s",
+    "--schema",
+    "--migrations-schema",
+    "-d",
+    "--database-url-var",
+    "-f",
+    "--config-file",
+    "-j",
+    "--migration-file-language",
+    "--tsconfig",
+    "--envPath",
+];
+
 pub(super) static FAKE: Rule = Rule {
     id: "node-pg-migrate/fake",
     tool: Tool(&TOOL),
@@ -70,22 +90,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
         return None;
     }
     let sub = inv
-        .positionals(&[
-            "-m",
-            "--migrations-dir",
-            "-t",
-            "--migrations-table",
-            "-s",
-            "--schema",
-            "-d",
-            "--database-url-var",
-            "-f",
-            "--config-file",
-            "-j",
-            "--migration-file-language",
-            "--tsconfig",
-            "--envPath",
-        ])
+        .positionals(VALUE_OPTIONS)
         .first()
         .map(|w| w.text.as_str())
         .unwrap_or("up");
@@ -132,17 +137,8 @@ pub static TOOL: ToolDef = ToolDef {
     repair: crate::repair::RepairDef {
         program: &["npx", "node-pg-migrate"],
         verbs: &["up", "down", "redo"],
-        carry: &[
-            "-m",
-            "--migrations-dir",
-            "-t",
-            "--migrations-table",
-            "-s",
-            "--schema",
-            "--migrations-schema",
-            "-f",
-            "--config-file",
-        ],
+        // Where the migrations and the ledger are: every step needs them.
+        carry: VALUE_OPTIONS,
         apply: &["up"],
         apply_heads: None,
         unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),

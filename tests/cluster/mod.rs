@@ -414,10 +414,29 @@ pub async fn send(
     body: Option<&Value>,
     content_type: &str,
 ) -> Result<Value, kube::Error> {
-    let req = http::Request::builder()
+    send_as(client, None, method, path, body, content_type).await
+}
+
+/// A JSON request, impersonating `user` when given (as `kubectl --as` does;
+/// the client must be allowed to impersonate).
+pub async fn send_as(
+    client: &kube::Client,
+    user: Option<&str>,
+    method: http::Method,
+    path: &str,
+    body: Option<&Value>,
+    content_type: &str,
+) -> Result<Value, kube::Error> {
+    let mut req = http::Request::builder()
         .method(method)
         .uri(path)
-        .header("content-type", content_type)
+        .header("content-type", content_type);
+    if let Some(user) = user {
+        req = req
+            .header("Impersonate-User", user)
+            .header("Impersonate-Group", "system:authenticated");
+    }
+    let req = req
         .body(
             body.map(|b| serde_json::to_vec(b).expect("json"))
                 .unwrap_or_default(),
