@@ -10,10 +10,10 @@
 //!
 //! `cargo bench --bench snapshot_scale`
 
+use preflight::definitions::Ledger;
 use preflight::diagnosis;
 use preflight::expected::snapshot::{self, SnapshotFile};
 use preflight::expected::{Expected, SourceKind};
-use preflight::ledger::Ledger;
 use preflight::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table};
 use std::time::Instant;
 

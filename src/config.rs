@@ -13,7 +13,8 @@
 //!   exclude: ["vendor/**"]
 //! ```
 
-use crate::rules::{self, Severity};
+use crate::definitions::Severity;
+use crate::rules::{self};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! present on both sides under one name but different in structure is
 //! `changed`, not missing and extra.
 
-use crate::rules::Severity;
+use crate::definitions::Severity;
 use crate::schema::normalize;
 use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table};
 use rustc_hash::FxHashSet as HashSet;

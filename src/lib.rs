@@ -10,6 +10,7 @@ pub mod command;
 pub mod config;
 pub mod daemon;
 pub mod db;
+pub mod definitions;
 pub mod diagnosis;
 pub mod drift;
 pub mod duration;

@@ -310,7 +310,7 @@ impl Metrics {
         for d in v
             .drift
             .iter()
-            .filter(|d| d.severity >= crate::rules::Severity::Warning)
+            .filter(|d| d.severity >= crate::definitions::Severity::Warning)
         {
             *counts.entry((d.change, d.object.as_str())).or_default() += 1;
         }

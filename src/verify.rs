@@ -4,10 +4,11 @@
 
 use crate::db::cache::ConnectionCache;
 use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
+use crate::definitions::Ledger;
 use crate::diagnosis::{self, Diagnosis, PartlyApplied, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
 use crate::introspect::{self, IntrospectOptions};
-use crate::ledger::{self, Ledger};
+use crate::ledger::{self};
 use crate::repair::{self, Plan};
 use crate::schema::{Engine, Schema};
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct VerifyOptions {
     pub launcher: Option<repair::Launcher>,
     /// How the linted release steps run each tool (`check`): the ledger's
     /// tool's launcher is used when `launcher` is not given.
-    pub spec_launchers: Vec<(crate::tools::Tool, repair::Launcher)>,
+    pub spec_launchers: Vec<(crate::definitions::Tool, repair::Launcher)>,
     /// Where to prove the repair plan with the project's own tool.
     pub prove: Option<repair::prove::ProveOptions>,
 }

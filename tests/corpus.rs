@@ -114,7 +114,7 @@ fn a_dangerous_file_is_never_clean() {
             report
                 .findings
                 .iter()
-                .any(|f| f.severity >= preflight::rules::Severity::Warning)
+                .any(|f| f.severity >= preflight::definitions::Severity::Warning)
                 || !report.errors.is_empty(),
             "{name} yielded nothing"
         );

@@ -21,7 +21,7 @@ mod common;
 
 use common::{Kind, TempDb};
 use preflight::db::DatabaseUrl;
-use preflight::replay::url;
+use preflight::db::spelling;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -486,7 +486,7 @@ async fn alembic() {
         connect: |u, _| {
             env_url(
                 "DATABASE_URL",
-                url::sqlalchemy(u).replacen("mysql://", "mysql+pymysql://", 1),
+                spelling::sqlalchemy(u).replacen("mysql://", "mysql+pymysql://", 1),
             )
         },
         // The fixture's own CLI (its env.py reads DATABASE_URL).
@@ -512,7 +512,7 @@ async fn django() {
         launcher: |t| vec![bin(t, "venv/bin/python"), "manage.py".into()],
         config: None,
         env: |_| Vec::new(),
-        connect: |u, _| env_url("DATABASE_URL", url::four_slash_sqlite(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::four_slash_sqlite(u)),
         step: |k, ids| {
             let (app, name) = ids[k - 1].split_once('.').unwrap_or_default();
             s(&["migrate", app, name, "--noinput"])
@@ -539,7 +539,7 @@ async fn knex() {
         launcher: |t| vec![bin(t, "node/node_modules/.bin/knex"), "--knexfile".into(), "knexfile.js".into()],
         config: None,
         env: node_env,
-        connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::conventional(u)),
         step: |_, _| s(&["migrate:up"]),
         files: None,
         cli: same,
@@ -571,7 +571,7 @@ async fn sequelize() {
         launcher: |t| vec![bin(t, "node/node_modules/.bin/sequelize")],
         config: None,
         env: node_env,
-        connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::conventional(u)),
         step: |k, ids| s(&["db:migrate", "--to", ids[k - 1]]),
         files: None,
         cli: same,
@@ -604,14 +604,14 @@ async fn typeorm() {
         launcher: |_| vec!["node".into()],
         config: Some("data-source.js"),
         env: node_env,
-        connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::conventional(u)),
         // TypeORM's CLI has no step: its MigrationExecutor, as the replay does.
         step: |_, _| {
             let def = preflight::tools::find("typeorm").expect("typeorm");
             match def.replay() {
-                preflight::replay::Replay::Steps(r) => match &r.step {
-                    preflight::replay::Step::Next { args, .. } => {
-                        args(&preflight::replay::Project {
+                preflight::definitions::Replay::Steps(r) => match &r.step {
+                    preflight::definitions::Step::Next { args, .. } => {
+                        args(&preflight::definitions::Project {
                             dir: PathBuf::from("."),
                             config: Some(PathBuf::from("data-source.js")),
                         })
@@ -657,7 +657,7 @@ async fn node_pg_migrate() {
         launcher: |t| vec![bin(t, "node/node_modules/.bin/node-pg-migrate")],
         config: None,
         env: node_env,
-        connect: |u, _| env_url("DATABASE_URL", url::conventional(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::conventional(u)),
         step: |_, _| s(&["up", "1"]),
         files: None,
         cli: same,
@@ -680,7 +680,7 @@ async fn rails() {
         launcher: |_| vec!["bin/rails".into()],
         config: None,
         env: |_| Vec::new(),
-        connect: |u, _| env_url("DATABASE_URL", url::rails(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::rails(u)),
         step: |k, ids| vec!["db:migrate".into(), format!("VERSION={}", ids[k - 1])],
         files: None,
         cli: same,
@@ -708,7 +708,7 @@ async fn laravel() {
         launcher: |_| vec!["php".into(), "artisan".into()],
         config: None,
         env: |_| Vec::new(),
-        connect: |u, _| env_url("DATABASE_URL", url::four_slash_sqlite(u)),
+        connect: |u, _| env_url("DATABASE_URL", spelling::four_slash_sqlite(u)),
         step: |k, ids| {
             vec![
                 "migrate".into(),
@@ -738,7 +738,7 @@ async fn goose() {
         config: None,
         env: |_| Vec::new(),
         connect: |u, _| {
-            let (driver, dsn) = url::goose(u);
+            let (driver, dsn) = spelling::goose(u);
             (
                 vec![
                     ("GOOSE_DRIVER".into(), driver.into()),
@@ -774,7 +774,12 @@ async fn golang_migrate() {
         launcher: |t| vec![bin(t, "bin/migrate"), "-path".into(), "migrations".into()],
         config: None,
         env: |_| Vec::new(),
-        connect: |u, _| (Vec::new(), vec!["-database".into(), url::golang_migrate(u)]),
+        connect: |u, _| {
+            (
+                Vec::new(),
+                vec!["-database".into(), spelling::golang_migrate(u)],
+            )
+        },
         step: |_, _| s(&["up", "1"]),
         files: Some("migrations"),
         cli: same,
@@ -793,7 +798,7 @@ async fn flyway() {
         config: None,
         env: |_| Vec::new(),
         connect: |u, mariadb| {
-            let (jdbc, user, password) = url::jdbc(u, mariadb);
+            let (jdbc, user, password) = spelling::jdbc(u, mariadb);
             let mut args = vec![format!("-url={jdbc}")];
             if !user.is_empty() {
                 args.push(format!("-user={user}"));
@@ -844,7 +849,7 @@ async fn liquibase() {
         config: None,
         env: |_| Vec::new(),
         connect: |u, mariadb| {
-            let (jdbc, user, password) = url::jdbc(u, mariadb);
+            let (jdbc, user, password) = spelling::jdbc(u, mariadb);
             let mut args = vec![format!("--url={jdbc}")];
             if !user.is_empty() {
                 args.push(format!("--username={user}"));
@@ -895,7 +900,7 @@ async fn golang_migrate_dirty_plan_is_proven_and_applied() {
                 "-path",
                 "migrations",
                 "-database",
-                &url::golang_migrate(&db.url()),
+                &spelling::golang_migrate(&db.url()),
             ])
             .args(args)
             .current_dir(tmp.path())

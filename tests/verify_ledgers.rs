@@ -341,7 +341,7 @@ async fn dbmate_ledger_from_the_real_dbmate() {
     let migrations = common::repo().join("tests/fixtures/tools/dbmate/db/migrations");
     for kind in [Kind::Postgres, Kind::Mysql, Kind::Sqlite] {
         let db = TempDb::new(kind).await;
-        let url = preflight::replay::url::conventional(&db.url());
+        let url = preflight::db::spelling::conventional(&db.url());
         // dbmate spells SQLite as `sqlite:/abs/path` and wants PostgreSQL's sslmode said.
         let url = match kind {
             Kind::Sqlite => url.replacen("sqlite:///", "sqlite:/", 1),

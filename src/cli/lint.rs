@@ -1,8 +1,8 @@
 use super::exit;
 use crate::config::{Config, FailOn};
+use crate::definitions::Severity;
 use crate::lint::{LintReport, Linter};
 use crate::report::{ColorChoice, OutputFormat, human, json, sarif};
-use crate::rules::Severity;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 

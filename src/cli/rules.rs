@@ -19,7 +19,7 @@ enum RulesFormat {
 }
 
 pub fn run(args: RulesArgs) -> u8 {
-    let selected: Vec<&'static rules::Rule> = match &args.rule {
+    let selected: Vec<&'static crate::definitions::Rule> = match &args.rule {
         Some(id) => match rules::find(id) {
             Some(r) => vec![r],
             None => {

@@ -7,9 +7,10 @@
 use super::db_args::{DbArgs, parse_duration, runtime};
 use super::exit;
 use crate::db::DatabaseUrl;
+use crate::definitions::Project;
 use crate::expected::snapshot::SnapshotFile;
 use crate::expected::{self, ExpectedSpec, LoadContext};
-use crate::replay::{self, Project, ReplayOptions};
+use crate::replay::{self, ReplayOptions};
 use crate::verify::{self, VerifyOptions};
 use std::path::PathBuf;
 use std::time::Duration;

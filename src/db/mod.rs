@@ -2,6 +2,7 @@
 //! read-only session in which introspection and ledger reads happen.
 
 pub mod cache;
+pub mod spelling;
 
 use crate::redact;
 use crate::schema::Engine;

@@ -5,10 +5,10 @@
 //! ones an ordered naming explains (a squashed history, a snapshot taken
 //! later), or unknown ones that only newer code has.
 
+use crate::definitions::Entries;
+use crate::definitions::Ledger;
 use crate::expected::Expected;
-use crate::ledger::Ledger;
 use crate::schema::Schema;
-use crate::tools::Entries;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 #[derive(Debug, Clone)]

@@ -205,7 +205,7 @@ impl Effect {
         let matches = |want: &Column, have: &Column| {
             drift::column_differences(want, have, partial)
                 .iter()
-                .all(|(sev, _, _)| *sev == crate::rules::Severity::Info)
+                .all(|(sev, _, _)| *sev == crate::definitions::Severity::Info)
         };
         match self {
             Effect::ColumnSet { column, before, .. } => match (lt.column(&column.name), before) {

@@ -16,10 +16,10 @@ pub mod evidence;
 #[cfg(test)]
 mod tests;
 
+use crate::definitions::Ledger;
+use crate::definitions::Severity;
 use crate::drift::{self, Change, DiffOptions, DriftItem, ObjectKind};
 use crate::expected::Expected;
-use crate::ledger::Ledger;
-use crate::rules::Severity;
 use crate::schema::Schema;
 use claims::Claims;
 pub use claims::ancestors;
@@ -495,7 +495,7 @@ fn per_branch(expected: &Expected, l: &Ledger, skipped: &[String]) -> Option<Str
     let heads = l
         .tool
         .ledger()
-        .is_some_and(|d| d.entries == crate::tools::Entries::Heads);
+        .is_some_and(|d| d.entries == crate::definitions::Entries::Heads);
     if !heads || l.current.len() < 2 || skipped.is_empty() {
         return None;
     }

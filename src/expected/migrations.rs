@@ -7,9 +7,10 @@
 use super::shadow::{self, Shadow};
 use super::{Expected, ExpectedError, SourceKind};
 use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::definitions::Tool;
 use crate::introspect::{self, IntrospectOptions};
 use crate::schema::{Engine, Schema};
-use crate::tools::{self, Tool};
+use crate::tools::{self};
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 

@@ -12,9 +12,9 @@ pub mod snapshot;
 pub mod sql;
 
 use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::definitions::Tool;
 use crate::introspect::{self, IntrospectOptions};
 use crate::schema::{Engine, Schema};
-use crate::tools::Tool;
 use changes::Changes;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};

@@ -3,8 +3,9 @@
 //! script, a failure that cannot stop the deploy.
 
 use crate::command::{self, Branch, Invocation, Link};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
 use crate::release_step::{Phase, ReleaseStep};
-use crate::rules::{self, Action, Classified, Rule, RuleKind, Severity, release};
+use crate::rules::{self, release};
 use std::ops::Range;
 
 /// A finding before it is located and checked against suppressions.
@@ -29,7 +30,7 @@ pub struct StepJudgement {
     pub applies_migrations: bool,
     /// How the step runs each migration tool that applies or records
     /// migrations, for repair plans.
-    pub launchers: Vec<(crate::tools::Tool, crate::repair::Launcher)>,
+    pub launchers: Vec<(crate::definitions::Tool, crate::repair::Launcher)>,
 }
 
 pub fn judge_step(step: &ReleaseStep) -> StepJudgement {

@@ -7,10 +7,11 @@ mod kustomize;
 pub mod suppress;
 
 use crate::config::{Allow, Config};
+use crate::definitions::{Rule, Severity};
 use crate::location::{Located, Position, Unit};
 use crate::redact;
 use crate::release_step::{Extracted, Phase, ReleaseStep};
-use crate::rules::{Rule, Severity, release};
+use crate::rules::release;
 use crate::source::files::{self, FileKind};
 use crate::source::{self, Format};
 use crate::yaml::{self, DocumentSplitter, RawDocument};
@@ -88,7 +89,7 @@ pub struct LintReport {
     /// How release steps run each migration tool (apply or record), for
     /// repair plans: the launcher of the first step that applies wins.
     #[serde(skip)]
-    pub launchers: Vec<(crate::tools::Tool, crate::repair::Launcher)>,
+    pub launchers: Vec<(crate::definitions::Tool, crate::repair::Launcher)>,
 }
 
 impl LintReport {

@@ -10,12 +10,12 @@ use super::crd::{
 };
 use crate::db::cache::ConnectionCache;
 use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::definitions::Severity;
 use crate::diagnosis::Verdict;
 use crate::drift::{Change, ObjectKind};
 use crate::expected::ExpectedSpec;
 use crate::introspect::IntrospectOptions;
 use crate::metrics::Metrics;
-use crate::rules::Severity;
 use crate::schedule::{self, Cadence};
 use crate::text::truncate;
 use crate::verify::{self, Verification, VerifyOptions};

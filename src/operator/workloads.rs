@@ -4,9 +4,9 @@
 //! `preflight_release_step_findings` series of `Kind/name`; the series go
 //! when the workload goes.
 
+use crate::definitions::Severity;
 use crate::lint::{Finding, Linter};
 use crate::metrics::Metrics;
-use crate::rules::Severity;
 use crate::text::truncate;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};

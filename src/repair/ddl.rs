@@ -6,8 +6,8 @@
 
 use super::ledger_sql::qualified;
 use crate::db::quote_ident;
+use crate::definitions::Severity;
 use crate::drift::{Change, DriftItem, ObjectKind};
-use crate::rules::Severity;
 use crate::schema::{Column, Constraint, ConstraintKind, Engine, Index, QName, Schema, Table};
 
 /// The generated statements and what could not be generated.

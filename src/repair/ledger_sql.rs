@@ -2,9 +2,9 @@
 //! revision out of their ledger: one `DELETE` naming exactly the rows, with
 //! the table and columns spelled as the live database spells them.
 
-use super::RowKey;
 use crate::db::quote_ident;
-use crate::ledger::Ledger;
+use crate::definitions::Ledger;
+use crate::definitions::RowKey;
 use crate::schema::{Engine, QName, Schema, Table};
 
 /// `DELETE FROM <ledger> WHERE <key> IN (…);` for these entries.

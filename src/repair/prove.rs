@@ -8,14 +8,16 @@
 
 use super::{Plan, Proof, ProofStatus, StepAction, ddl, ledger_sql};
 use crate::db::{self, ConnectOptions, DatabaseUrl};
+use crate::definitions::Entries;
+use crate::definitions::Ledger;
+use crate::definitions::Project;
 use crate::diagnosis::{self, Verdict};
 use crate::expected::Expected;
 use crate::expected::shadow::Shadow;
 use crate::introspect::{self, IntrospectOptions};
-use crate::ledger::{self, Ledger};
-use crate::replay::{self, Project, ReplayOptions, ToolSession};
+use crate::ledger::{self};
+use crate::replay::{self, ReplayOptions, ToolSession};
 use crate::schema::{Engine, Schema, Table};
-use crate::tools::Entries;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -278,7 +280,7 @@ async fn copy_ledger(
     let (live_name, live_table) = ledger_sql::find(f.live, &wanted)
         .ok_or_else(|| format!("{} is not in the live schema", f.ledger.table))?;
     let cols: Vec<String> = live_table.columns.iter().map(|c| c.name.clone()).collect();
-    let t = crate::ledger::read::LedgerTable {
+    let t = crate::definitions::ledger::LedgerTable {
         engine,
         name: live_name,
         columns: cols.clone(),

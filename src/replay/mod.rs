@@ -11,131 +11,28 @@
 //! (`manage.py migrate <app> <name>` over `showmigrations --plan`).
 
 mod runner;
-pub mod url;
 
 use crate::db::{ConnectOptions, DatabaseUrl};
+use crate::definitions::Connect;
+use crate::definitions::Ledger;
+use crate::definitions::Lister;
+use crate::definitions::Project;
+use crate::definitions::Replay;
+use crate::definitions::ReplayDef;
+use crate::definitions::Step;
+use crate::definitions::Target;
+use crate::definitions::ToolDb;
+use crate::definitions::{Entries, Tool};
 use crate::expected::changes::Changes;
 use crate::expected::shadow::Shadow;
 use crate::expected::{Expected, ExpectedError, Revision, SourceKind};
 use crate::introspect::{self, IntrospectOptions, QueryError};
-use crate::ledger::{self, Ledger};
+use crate::ledger::{self};
 use crate::schema::{Engine, Schema};
-use crate::tools::{Entries, Tool};
 pub use runner::Output;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// Whether and how a tool's CLI applies one revision at a time.
-pub enum Replay {
-    Steps(ReplayDef),
-    /// The tool cannot step; what to do instead.
-    Unsupported {
-        instead: &'static str,
-    },
-}
-
-/// How a tool's CLI applies one revision at a time.
-pub struct ReplayDef {
-    /// The command that runs the tool when none is given after `--`.
-    pub launcher: &'static [&'static str],
-    /// How one revision is applied.
-    pub step: Step,
-    /// How the shadow database reaches the tool: environment and arguments.
-    pub connect: fn(&ToolDb, &Project) -> Connect,
-}
-
-pub enum Step {
-    /// A command that applies the next pending migration. When none is
-    /// left the ledger does not change; some tools then exit non-zero with
-    /// one of the `done` messages.
-    Next {
-        args: fn(&Project) -> Vec<String>,
-        done: &'static [&'static str],
-    },
-    /// A command that migrates up to a named revision, over the revisions
-    /// in the tool's order.
-    To {
-        list: Lister,
-        args: fn(&Project, &Target) -> Vec<String>,
-    },
-}
-
-/// Where the revisions to step through come from.
-pub enum Lister {
-    /// Files in a directory of the project, in name order.
-    Files {
-        dir: &'static str,
-        ext: &'static str,
-        /// The ledger entry a file name stands for (`None`: not a migration).
-        id: fn(&str) -> Option<String>,
-    },
-    /// The output of one of the tool's commands.
-    Command {
-        args: fn(&Project) -> Vec<String>,
-        parse: fn(&str) -> Vec<Target>,
-    },
-    /// Read by preflight itself (Alembic's revision graph).
-    Read(fn(&Project) -> Result<Vec<Target>, String>),
-}
-
-/// One revision to step to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    /// The ledger entry it records.
-    pub id: String,
-    /// What the tool's command names it (a file, `app name`).
-    pub name: String,
-    /// The revisions it follows, when the tool has a revision graph.
-    pub parents: Vec<String>,
-}
-
-impl Target {
-    pub fn new(id: impl Into<String>) -> Target {
-        let id = id.into();
-        Target {
-            name: id.clone(),
-            id,
-            parents: Vec::new(),
-        }
-    }
-}
-
-/// The project being replayed.
-#[derive(Debug, Clone)]
-pub struct Project {
-    /// Where the tool runs.
-    pub dir: PathBuf,
-    /// The tool's configuration file, when given (`alembic.ini`, a knexfile,
-    /// a TypeORM data source).
-    pub config: Option<PathBuf>,
-}
-
-/// The shadow database as the tool must reach it.
-pub struct ToolDb {
-    pub url: DatabaseUrl,
-    /// The server is MariaDB (JDBC tools pick its driver).
-    pub mariadb: bool,
-}
-
-/// Environment variables and arguments that point the tool at the shadow.
-#[derive(Debug, Default)]
-pub struct Connect {
-    pub env: Vec<(String, String)>,
-    /// Arguments right after the launcher (global options).
-    pub args: Vec<String>,
-    /// Arguments after the step's own (options of the command).
-    pub trailing: Vec<String>,
-}
-
-impl Connect {
-    pub fn env(name: &str, value: String) -> Connect {
-        Connect {
-            env: vec![(name.into(), value)],
-            ..Connect::default()
-        }
-    }
-}
 
 /// A replay could not be done; nothing is written.
 #[derive(Debug, thiserror::Error)]
@@ -315,7 +212,7 @@ impl ToolSession {
             connect: (def.connect)(&db, &opts.project),
             timeout: opts.step_timeout,
             secret: db.url.expose().to_string(),
-            fallback: url::conventional(&db.url),
+            fallback: crate::db::spelling::conventional(&db.url),
         })
     }
 
@@ -589,22 +486,6 @@ async fn list_targets(
         }
         Lister::Read(read) => read(project).map_err(ReplayError::List),
     }
-}
-
-/// A tool's arguments with its configuration file first, when one is given
-/// (`--knexfile f`, `-configFiles=f`).
-pub fn with_config(p: &Project, flag: &str, args: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(c) = &p.config {
-        if flag.ends_with('=') {
-            out.push(format!("{flag}{}", c.display()));
-        } else {
-            out.push(flag.to_string());
-            out.push(c.display().to_string());
-        }
-    }
-    out.extend(args.iter().map(|a| a.to_string()));
-    out
 }
 
 /// The project's path for a file given relative to the working directory.

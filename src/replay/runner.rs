@@ -3,7 +3,8 @@
 //! with a time limit. What is shown of a command never holds the shadow
 //! database's password.
 
-use super::{Connect, ReplayError};
+use super::ReplayError;
+use crate::definitions::Connect;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};

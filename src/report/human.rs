@@ -1,7 +1,7 @@
 //! Human output: rustc-style diagnostics with the source line and a caret.
 
+use crate::definitions::Severity;
 use crate::lint::{Finding, InputError, LintReport};
-use crate::rules::Severity;
 use std::fmt::Write;
 
 /// ANSI styling that can be switched off.

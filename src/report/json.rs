@@ -1,8 +1,8 @@
 //! JSON output (`--format json`), versioned by `schema_version`.
 
 use super::SCHEMA_VERSION;
+use crate::definitions::Severity;
 use crate::lint::LintReport;
-use crate::rules::Severity;
 use serde_json::{Value, json};
 
 pub fn lint(report: &LintReport, show_suppressed: bool, verbose: bool) -> Value {

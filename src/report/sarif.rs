@@ -4,8 +4,9 @@
 //! findings are results with `suppressions`, so viewers can show them as
 //! dismissed; unreadable input becomes tool execution notifications.
 
+use crate::definitions::Severity;
 use crate::lint::{Finding, LintReport};
-use crate::rules::{self, Severity};
+use crate::rules::{self};
 use serde_json::{Value, json};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

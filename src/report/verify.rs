@@ -2,9 +2,9 @@
 
 use super::SCHEMA_VERSION;
 use super::human::Style;
+use crate::definitions::Severity;
 use crate::diagnosis::Verdict;
 use crate::repair::{Plan, ProofStatus};
-use crate::rules::Severity;
 use crate::verify::Verification;
 use serde_json::{Value, json};
 use std::fmt::Write;

@@ -1,7 +1,8 @@
 //! Documentation pages generated from the catalogue (`docs/rules/`).
 //! A test keeps the committed pages identical to what this renders.
 
-use super::{Rule, RuleKind, Severity, Tool, catalogue};
+use super::catalogue;
+use crate::definitions::{Rule, RuleKind, Severity, Tool};
 use std::fmt::Write;
 
 fn kind_text(kind: RuleKind) -> &'static str {

@@ -1,8 +1,8 @@
 //! Rules about a release step as a whole, for any migration tool.
 
-use super::{Action, Classified, Rule, RuleKind, Severity, Tool};
 use crate::command::Invocation;
-use crate::tools::ToolDef;
+use crate::definitions::ToolDef;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity, Tool};
 
 pub static MASKED_FAILURE: Rule = Rule {
     id: "release/masked-failure",
@@ -164,12 +164,12 @@ pub static GROUP: ToolDef = ToolDef {
     name: "Release steps",
     docs_url: "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md",
     rules: RULES,
-    launched_as: crate::tools::Launched::NONE,
+    launched_as: crate::definitions::Launched::NONE,
     classify: |_| None,
     clean: &[],
     ledger: None,
-    repair: crate::repair::RepairDef::NONE,
-    replay: crate::replay::Replay::Unsupported {
+    repair: crate::definitions::RepairDef::NONE,
+    replay: crate::definitions::Replay::Unsupported {
         instead: "release steps are not a migration tool",
     },
 };

@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::command::{CommandText, Word};
+use crate::definitions::RuleKind;
+use crate::definitions::Severity;
 use crate::lint::judge::judge_step;
 use crate::release_step::{EnvVar, Phase, ReleaseStep};
 

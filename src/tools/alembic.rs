@@ -1,13 +1,15 @@
 //! Alembic: `alembic_version` holds one row per head and nothing else, so a
 //! stamped revision cannot be told from an applied one without the schema.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field};
-use crate::replay::{Connect, Lister, Project, Replay, ReplayDef, Step, Target, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity, util};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Project, Replay, ReplayDef, Step, Target};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
+use crate::tools::util;
 
 pub(super) static STAMP: Rule = Rule {
     id: "alembic/stamp",
@@ -182,14 +184,14 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version_num"], Some("version_num")),
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["alembic"],
         verbs: &["upgrade", "stamp", "downgrade"],
         carry: &["-c", "--config", "-n", "--name", "-x"],
         apply: &["upgrade", "head"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::repair::Unrecord::To(stamp_to),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::To(stamp_to),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: Some(|p, args| {
             let mut v = vec!["-c".to_string(), SCRIPT.into(), "cli".into(), config(p)];
@@ -217,7 +219,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
         },
         connect: |db, _| {
-            let u = url::sqlalchemy(&db.url);
+            let u = spelling::sqlalchemy(&db.url);
             Connect {
                 env: vec![
                     ("DATABASE_URL".into(), u.clone()),

@@ -1,12 +1,12 @@
 //! Atlas: `atlas_schema_revisions` with applied/total counts and hashes.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field};
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Ledger;
+use crate::definitions::Replay;
+use crate::definitions::ledger::{Row, field};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static MIGRATE_SET: Rule = Rule {
     id: "atlas/migrate-set",
@@ -173,14 +173,14 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version", "applied", "total", "error"], Some("version")),
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["atlas"],
         verbs: &["migrate", "schema"],
         carry: &["--dir", "--url", "-u", "--env", "--revisions-schema"],
         apply: &["migrate", "apply"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Column("version")),
         accept_checksum: None,
         shadow_cli: None,
     },

@@ -1,12 +1,12 @@
 //! dbmate: `schema_migrations(version)` only; `dump` appends the version
 //! inserts to `schema.sql`, so `load` stamps every dumped version.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::versions_applied;
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Replay;
+use crate::definitions::ledger::versions_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOAD: Rule = Rule {
     id: "dbmate/load",
@@ -97,7 +97,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["dbmate"],
         verbs: &[
             "up", "migrate", "rollback", "down", "drop", "create", "load",
@@ -105,8 +105,8 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["-d", "--migrations-dir", "-e", "--env", "--url", "-u"],
         apply: &["migrate"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },

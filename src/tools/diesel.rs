@@ -1,11 +1,11 @@
 //! Diesel: `__diesel_schema_migrations(version, run_on)`.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::versions_applied;
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Replay;
+use crate::definitions::ledger::versions_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static REVERT: Rule = Rule {
     id: "diesel/revert",
@@ -77,14 +77,14 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["diesel"],
         verbs: &["migration", "database", "setup"],
         carry: &["--migration-dir", "--config-file"],
         apply: &["migration", "run"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },

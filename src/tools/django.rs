@@ -1,13 +1,14 @@
 //! Django: `django_migrations` has one row per applied migration and no
 //! checksum; `--fake` writes rows without running the operations.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field};
-use crate::replay::{Connect, Lister, Replay, ReplayDef, Step, Target, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 use std::collections::BTreeMap;
 
 pub(super) static FAKE: Rule = Rule {
@@ -191,14 +192,14 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["app", "name"], Some("id")),
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["python", "manage.py"],
         verbs: &["migrate"],
         carry: &["--settings", "--database"],
         apply: &["migrate", "--noinput"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::PerApp,
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::PerApp,
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -219,7 +220,7 @@ pub static TOOL: ToolDef = ToolDef {
                 ]
             },
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::four_slash_sqlite(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::four_slash_sqlite(&db.url)),
     }),
 };
 

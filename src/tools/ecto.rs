@@ -1,12 +1,13 @@
 //! Ecto: `schema_migrations(version, inserted_at)`; `mix ecto.dump` writes the
 //! version inserts into `structure.sql`, so `ecto.load` stamps them.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::versions_applied;
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::versions_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOAD: Rule = Rule {
     id: "ecto/load",
@@ -109,14 +110,14 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["mix"],
         verbs: &["ecto.migrate", "ecto.rollback", "ecto.migrations"],
         carry: &["-r", "--repo"],
         apply: &["ecto.migrate"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -126,6 +127,6 @@ pub static TOOL: ToolDef = ToolDef {
             args: |_| vec!["ecto.migrate".into(), "--step".into(), "1".into()],
             done: &["Migrations already up"],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
     }),
 };

@@ -1,11 +1,12 @@
 //! Entity Framework Core: `__EFMigrationsHistory(MigrationId, ProductVersion)`.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Lister, Replay, ReplayDef, Step, Target, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DATABASE_DROP: Rule = Rule {
     id: "efcore/database-drop",
@@ -126,7 +127,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["migrationid"], Some("migrationid")),
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["dotnet", "ef"],
         verbs: &["database"],
         carry: &[
@@ -140,8 +141,10 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         apply: &["database", "update"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migrationid")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
+            "migrationid",
+        )),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -157,7 +160,7 @@ pub static TOOL: ToolDef = ToolDef {
         connect: |db, _| Connect {
             env: Vec::new(),
             args: Vec::new(),
-            trailing: vec!["--connection".into(), url::ado_net(&db.url)],
+            trailing: vec!["--connection".into(), spelling::ado_net(&db.url)],
         },
     }),
 };

@@ -1,9 +1,10 @@
 //! Flask-Migrate: `flask db …` wraps Alembic's commands and ledger.
 
-use super::{Launched, Tool, ToolDef, alembic};
+use super::alembic;
 use crate::command::Invocation;
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Replay;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static STAMP: Rule = Rule {
     id: "flask-migrate/stamp",
@@ -97,14 +98,14 @@ pub static TOOL: ToolDef = ToolDef {
     classify,
     clean: &["flask db upgrade"],
     ledger: None,
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["flask", "db"],
         verbs: &["upgrade", "stamp", "downgrade"],
         carry: &["-d", "--directory", "-x"],
         apply: &["upgrade"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::repair::Unrecord::To(alembic::stamp_to),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::To(alembic::stamp_to),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },

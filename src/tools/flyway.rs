@@ -1,13 +1,16 @@
 //! Flyway: `flyway_schema_history` with checksums and a success flag; a
 //! BASELINE row makes everything below it count as applied.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field, flag};
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity, util};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field, flag};
+use crate::definitions::replay::with_config;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
+use crate::tools::util;
 
 pub(super) static CLEAN: Rule = Rule {
     id: "flyway/clean",
@@ -227,7 +230,7 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["flyway"],
         verbs: &[
             "migrate", "baseline", "repair", "validate", "info", "clean", "undo",
@@ -235,12 +238,12 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["-configFiles", "-locations", "-schemas", "-table"],
         apply: &["migrate"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::Command {
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::Command {
             args: |_, _| vec!["repair".into()],
             means: "remove the failed migration's row from flyway_schema_history (Flyway's `repair`), so that `migrate` runs it again",
         },
-        accept_checksum: Some(crate::repair::Accept {
+        accept_checksum: Some(crate::definitions::Accept {
             args: &["repair"],
             means: "record the edited files' checksums as the applied ones (Flyway's `repair`): the edits themselves never run here",
         }),
@@ -249,11 +252,11 @@ pub static TOOL: ToolDef = ToolDef {
     replay: Replay::Steps(ReplayDef {
         launcher: &["flyway"],
         step: Step::Next {
-            args: |p| crate::replay::with_config(p, "-configFiles=", &["migrate", "-target=next"]),
+            args: |p| with_config(p, "-configFiles=", &["migrate", "-target=next"]),
             done: &["No migration necessary"],
         },
         connect: |db, _| {
-            let (jdbc, user, password) = url::jdbc(&db.url, db.mariadb);
+            let (jdbc, user, password) = spelling::jdbc(&db.url, db.mariadb);
             let mut args = vec![format!("-url={jdbc}")];
             if !user.is_empty() {
                 args.push(format!("-user={user}"));

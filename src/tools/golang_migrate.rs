@@ -1,13 +1,14 @@
 //! golang-migrate: a single `schema_migrations(version, dirty)` row; `force`
 //! sets it to anything and clears the dirty flag.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field, flag};
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field, flag};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static FORCE: Rule = Rule {
     id: "golang-migrate/force",
@@ -111,7 +112,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version", "dirty"], None),
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &[
             "migrate",
             "-path",
@@ -123,13 +124,13 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &[],
         apply: &["up"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::To(|kept| {
+        unrecord: crate::definitions::Unrecord::To(|kept| {
             vec![
                 "force".into(),
                 kept.first().cloned().unwrap_or_else(|| "-1".into()),
             ]
         }),
-        dirty: crate::repair::Dirty::Command {
+        dirty: crate::definitions::Dirty::Command {
             args: |_, previous| vec!["force".into(), previous.unwrap_or("-1").to_string()],
             means: "clear the dirty flag at the last version that completed (`force` runs nothing), so that `up` runs the failed one again",
         },
@@ -144,7 +145,7 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["file does not exist", "no change"],
         },
         connect: |db, _| Connect {
-            args: vec!["-database".into(), url::golang_migrate(&db.url)],
+            args: vec!["-database".into(), spelling::golang_migrate(&db.url)],
             ..Connect::default()
         },
     }),

@@ -1,13 +1,14 @@
 //! goose: `goose_db_version` rows with `is_applied`; `-no-versioning` applies
 //! migrations without recording them at all.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field, flag, sort_versions};
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field, flag, sort_versions};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 use std::collections::HashMap;
 
 pub(super) static RESET: Rule = Rule {
@@ -134,7 +135,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version_id", "is_applied"], Some("id")),
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["goose"],
         verbs: &[
             "up",
@@ -151,8 +152,10 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &[],
         apply: &["up"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version_id")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
+            "version_id",
+        )),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -164,7 +167,7 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["no next version found", "no migrations to run"],
         },
         connect: |db, _| {
-            let (driver, dsn) = url::goose(&db.url);
+            let (driver, dsn) = spelling::goose(&db.url);
             Connect {
                 env: vec![
                     ("GOOSE_DRIVER".into(), driver.into()),

@@ -1,11 +1,13 @@
 //! Knex: `knex_migrations` (names grouped by batch) and `knex_migrations_lock`.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::replay::with_config;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "knex/rollback",
@@ -85,7 +87,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["npx", "knex"],
         verbs: &[
             "migrate:latest",
@@ -99,17 +101,17 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["--knexfile", "--env", "--migrations-directory", "--cwd"],
         apply: &["migrate:latest"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "knex"],
         step: Step::Next {
-            args: |p| crate::replay::with_config(p, "--knexfile", &["migrate:up"]),
+            args: |p| with_config(p, "--knexfile", &["migrate:up"]),
             done: &["Already up to date"],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
     }),
 };

@@ -1,11 +1,12 @@
 //! Laravel: the `migrations(id, migration, batch)` table.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Lister, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
     id: "laravel/destructive",
@@ -141,7 +142,7 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["php", "artisan"],
         verbs: &[
             "migrate",
@@ -155,8 +156,10 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["--database", "--path"],
         apply: &["migrate", "--force"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
+            "migration",
+        )),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -178,7 +181,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
         },
         connect: |db, _| {
-            let u = url::four_slash_sqlite(&db.url);
+            let u = spelling::four_slash_sqlite(&db.url);
             Connect {
                 env: vec![("DATABASE_URL".into(), u.clone()), ("DB_URL".into(), u)],
                 ..Connect::default()

@@ -1,13 +1,15 @@
 //! Liquibase: `DATABASECHANGELOG` rows written by `changelog-sync` look
 //! exactly like executed ones (`EXECTYPE='EXECUTED'`).
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field};
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::Ledger;
+use crate::definitions::ledger::{Row, field};
+use crate::definitions::replay::with_config;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static CHANGELOG_SYNC: Rule = Rule {
     id: "liquibase/changelog-sync",
@@ -195,7 +197,7 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["liquibase"],
         verbs: &[
             "update",
@@ -218,9 +220,9 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         apply: &["update"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Liquibase),
-        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Liquibase),
-        accept_checksum: Some(crate::repair::Accept {
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Liquibase),
+        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Liquibase),
+        accept_checksum: Some(crate::definitions::Accept {
             args: &["clear-checksums"],
             means: "forget the recorded checksums; the next `update` records the files' current ones (the edits themselves never run here)",
         }),
@@ -229,13 +231,11 @@ pub static TOOL: ToolDef = ToolDef {
     replay: Replay::Steps(ReplayDef {
         launcher: &["liquibase"],
         step: Step::Next {
-            args: |p| {
-                crate::replay::with_config(p, "--changelog-file=", &["update-count", "--count=1"])
-            },
+            args: |p| with_config(p, "--changelog-file=", &["update-count", "--count=1"]),
             done: &["no changesets to execute"],
         },
         connect: |db, _| {
-            let (jdbc, user, password) = url::jdbc(&db.url, db.mariadb);
+            let (jdbc, user, password) = spelling::jdbc(&db.url, db.mariadb);
             let mut args = vec![format!("--url={jdbc}")];
             if !user.is_empty() {
                 args.push(format!("--username={user}"));

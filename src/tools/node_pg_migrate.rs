@@ -1,11 +1,12 @@
 //! node-pg-migrate: the `pgmigrations(id, name, run_on)` table.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 /// Options that take a value: they say where the migrations, the ledger and
 /// the connection are, so a repair plan's steps carry them too.
@@ -134,15 +135,15 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["npx", "node-pg-migrate"],
         verbs: &["up", "down", "redo"],
         // Where the migrations and the ledger are: every step needs them.
         carry: VALUE_OPTIONS,
         apply: &["up"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -152,6 +153,6 @@ pub static TOOL: ToolDef = ToolDef {
             args: |_| vec!["up".into(), "1".into()],
             done: &["No migrations to run"],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
     }),
 };

@@ -1,13 +1,13 @@
 //! Prisma Migrate: `_prisma_migrations` keeps a checksum, start and finish
 //! times; `migrate resolve` edits it without running anything.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field};
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Ledger;
+use crate::definitions::Replay;
+use crate::definitions::ledger::{Row, field};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static RESOLVE: Rule = Rule {
     id: "prisma/resolve",
@@ -171,14 +171,16 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["npx", "prisma"],
         verbs: &["migrate", "db"],
         carry: &["--schema"],
         apply: &["migrate", "deploy"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("migration_name")),
-        dirty: crate::repair::Dirty::Command {
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
+            "migration_name",
+        )),
+        dirty: crate::definitions::Dirty::Command {
             args: |failed, _| {
                 vec![
                     "migrate".into(),

@@ -1,12 +1,14 @@
 //! Rails / ActiveRecord: `schema_migrations` has one row per applied version;
 //! schema loads insert every version of the dump.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::versions_applied;
-use crate::replay::{Connect, Lister, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity, util};
+use crate::db::spelling;
+use crate::definitions::ledger::versions_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
+use crate::tools::util;
 
 pub(super) static SCHEMA_LOAD: Rule = Rule {
     id: "rails/schema-load",
@@ -195,7 +197,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["version"], None),
         read: versions_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["bin/rails"],
         verbs: &[
             "db:migrate",
@@ -208,8 +210,8 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &[],
         apply: &["db:migrate"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -223,7 +225,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
             args: |_, t| vec!["db:migrate".into(), format!("VERSION={}", t.id)],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::rails(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::rails(&db.url)),
     }),
 };
 

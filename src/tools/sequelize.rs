@@ -1,11 +1,12 @@
 //! Sequelize CLI: `SequelizeMeta(name)`.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Lister, Replay, ReplayDef, Step, Target, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static UNDO: Rule = Rule {
     id: "sequelize/undo",
@@ -93,7 +94,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("name")),
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["npx", "sequelize-cli"],
         verbs: &[
             "db:migrate",
@@ -110,8 +111,8 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         apply: &["db:migrate"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },
@@ -124,7 +125,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
             args: |_, t| vec!["db:migrate".into(), "--to".into(), t.name.clone()],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
     }),
 };
 

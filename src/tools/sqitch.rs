@@ -1,9 +1,9 @@
 //! Sqitch: a registry schema (`sqitch.changes`, `events`, `tags`) with script hashes.
 
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Replay;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOG_ONLY: Rule = Rule {
     id: "sqitch/log-only",
@@ -94,7 +94,7 @@ pub static TOOL: ToolDef = ToolDef {
     classify,
     clean: &["sqitch deploy --verify"],
     ledger: None,
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["sqitch"],
         verbs: &["deploy", "revert", "rebase", "checkout", "status", "verify"],
         carry: &[
@@ -107,7 +107,7 @@ pub static TOOL: ToolDef = ToolDef {
         ],
         apply: &["deploy"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::To(|kept| {
+        unrecord: crate::definitions::Unrecord::To(|kept| {
             let mut v: Vec<String> = ["revert", "--log-only", "-y"]
                 .iter()
                 .map(|s| s.to_string())
@@ -118,7 +118,7 @@ pub static TOOL: ToolDef = ToolDef {
             }
             v
         }),
-        dirty: crate::repair::Dirty::None,
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: None,
     },

@@ -1,12 +1,12 @@
 //! sqlx-cli: `_sqlx_migrations` with a SHA-384 checksum and a success flag.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::Ledger;
-use crate::ledger::read::{Row, field, flag};
-use crate::replay::Replay;
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::Ledger;
+use crate::definitions::Replay;
+use crate::definitions::ledger::{Row, field, flag};
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DATABASE_RESET: Rule = Rule {
     id: "sqlx/database-reset",
@@ -121,14 +121,14 @@ pub static TOOL: ToolDef = ToolDef {
         },
         read: read_ledger,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["sqlx"],
         verbs: &["migrate"],
         carry: &["--source", "-D", "--database-url"],
         apply: &["migrate", "run"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("version")),
-        dirty: crate::repair::Dirty::Rows(crate::repair::RowKey::Column("version")),
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
+        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Column("version")),
         accept_checksum: None,
         shadow_cli: None,
     },

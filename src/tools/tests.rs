@@ -2,7 +2,9 @@
 //! apart, and every ledger reader reads the rows its tool writes.
 
 use super::*;
-use crate::ledger::read::rows;
+use crate::definitions::Ledger;
+use crate::definitions::LedgerTable;
+use crate::definitions::ledger::rows;
 use crate::schema::{Column, QName, Table};
 
 fn table(cols: &[&str]) -> Table {

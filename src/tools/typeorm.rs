@@ -1,12 +1,13 @@
 //! TypeORM: the `migrations(id, timestamp, name)` table; `--fake` writes or
 //! deletes rows without running `up()`/`down()`.
 
-use super::{Entries, LedgerDef};
-use super::{Launched, Tool, ToolDef};
 use crate::command::Invocation;
-use crate::ledger::read::each_row_applied;
-use crate::replay::{Connect, Replay, ReplayDef, Step, url};
-use crate::rules::{Action, Classified, Rule, RuleKind, Severity};
+use crate::db::spelling;
+use crate::definitions::ledger::each_row_applied;
+use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Connect, Replay, ReplayDef, Step};
+use crate::definitions::{Entries, LedgerDef};
+use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static FAKE: Rule = Rule {
     id: "typeorm/fake",
@@ -130,7 +131,7 @@ pub static TOOL: ToolDef = ToolDef {
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
     }),
-    repair: crate::repair::RepairDef {
+    repair: crate::definitions::RepairDef {
         program: &["npx", "typeorm"],
         verbs: &[
             "migration:run",
@@ -142,8 +143,8 @@ pub static TOOL: ToolDef = ToolDef {
         carry: &["-d", "--dataSource", "--datasource"],
         apply: &["migration:run"],
         apply_heads: None,
-        unrecord: crate::repair::Unrecord::Rows(crate::repair::RowKey::Column("name")),
-        dirty: crate::repair::Dirty::None,
+        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
+        dirty: crate::definitions::Dirty::None,
         accept_checksum: None,
         shadow_cli: Some(shadow_cli),
     },
@@ -160,7 +161,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
             done: &["No migrations are pending"],
         },
-        connect: |db, _| Connect::env("DATABASE_URL", url::conventional(&db.url)),
+        connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
     }),
 };
 
@@ -184,7 +185,7 @@ const { MigrationExecutor } = require('typeorm');
 /// A plan's TypeORM command on a shadow: `migration:run` is what the CLI
 /// does through `DataSource.runMigrations()`, run here the same way with the
 /// project's data source (the replay drives TypeORM's API, not its CLI).
-fn shadow_cli(p: &crate::replay::Project, args: &[String]) -> Vec<String> {
+fn shadow_cli(p: &crate::definitions::Project, args: &[String]) -> Vec<String> {
     let ds = p
         .config
         .as_ref()

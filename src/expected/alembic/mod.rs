@@ -18,8 +18,9 @@ mod raw_sql;
 
 use super::python::{self, Expr, Module};
 use super::{Expected, ExpectedError, SourceKind};
+use crate::definitions::Tool;
 use crate::schema::Engine;
-use crate::tools::{self, Tool};
+use crate::tools::{self};
 use config::AlembicConfig;
 use model::Model;
 use std::collections::{BTreeSet, HashMap};

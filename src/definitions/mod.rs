@@ -1,0 +1,17 @@
+//! Definitions: the types a migration tool is made of — its rules and how it
+//! classifies a command, its ledger's shape and readers, how it replays and
+//! how it repairs. The tool files (`tools/`) are written in these terms and
+//! the engines (lint, ledger reading, diagnosis, replay, repair) read them;
+//! nothing here depends on a tool or an engine.
+
+pub mod ledger;
+pub mod repair;
+pub mod replay;
+pub mod rule;
+mod tool;
+
+pub use ledger::{Entries, Ledger, LedgerDef, LedgerTable, Row};
+pub use repair::{Accept, Dirty, RepairDef, RowKey, ShadowCli, Unrecord};
+pub use replay::{Connect, Lister, Project, Replay, ReplayDef, Step, Target, ToolDb, with_config};
+pub use rule::{Action, Classified, Hit, Rule, RuleKind, Severity};
+pub use tool::{Launched, Tool, ToolDef};
