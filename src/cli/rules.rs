@@ -35,7 +35,7 @@ pub fn run(args: RulesArgs) -> u8 {
                 .iter()
                 .map(|r| {
                     json!({
-                        "id": r.id, "tool": r.tool, "kind": r.kind, "severity": r.severity,
+                        "id": r.id, "tool": r.owner, "kind": r.kind, "severity": r.severity,
                         "title": r.title, "explanation": r.explanation, "fix": r.fix,
                         "examples": r.examples, "docs": r.doc_path(),
                     })
@@ -55,7 +55,7 @@ pub fn run(args: RulesArgs) -> u8 {
             format!(
                 "{} ({}, {})\n{}\n\n{}\n\nFix: {}\n\nExamples:\n{}\n\nDocs: {}\n",
                 r.id,
-                r.tool.name(),
+                r.owner.name(),
                 r.severity,
                 r.title,
                 r.explanation,

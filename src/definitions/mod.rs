@@ -13,5 +13,5 @@ mod tool;
 pub use ledger::{Entries, Ledger, LedgerDef, LedgerTable, Row};
 pub use repair::{Accept, Dirty, RepairDef, RowKey, ShadowCli, Unrecord};
 pub use replay::{Connect, Lister, Project, Replay, ReplayDef, Step, Target, ToolDb, with_config};
-pub use rule::{Action, Classified, Hit, Rule, RuleKind, Severity};
+pub use rule::{Action, Classified, Hit, Owner, Rule, RuleGroup, RuleKind, Severity};
 pub use tool::{Launched, Tool, ToolDef};

@@ -61,12 +61,83 @@ pub enum RuleKind {
     Step,
 }
 
+/// Whom a rule belongs to: a migration tool, or a group of rules about
+/// something else (release steps as a whole). Its id prefixes the rule ids
+/// and names the folder of the rule pages.
+#[derive(Clone, Copy)]
+pub enum Owner {
+    Tool(Tool),
+    Group(&'static RuleGroup),
+}
+
+/// Rules that belong to no migration tool.
+#[derive(Debug)]
+pub struct RuleGroup {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub docs_url: &'static str,
+}
+
+impl Owner {
+    pub fn id(self) -> &'static str {
+        match self {
+            Owner::Tool(t) => t.id(),
+            Owner::Group(g) => g.id,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Owner::Tool(t) => t.name(),
+            Owner::Group(g) => g.name,
+        }
+    }
+
+    pub fn docs_url(self) -> &'static str {
+        match self {
+            Owner::Tool(t) => t.docs_url(),
+            Owner::Group(g) => g.docs_url,
+        }
+    }
+
+    /// Directory name of its rule pages (its id).
+    pub fn slug(self) -> &'static str {
+        self.id()
+    }
+}
+
+impl PartialEq for Owner {
+    fn eq(&self, other: &Owner) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Owner {}
+
+impl std::fmt::Debug for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
 /// A rule of the catalogue. Every field is shown on the rule's documentation page.
 #[derive(Debug)]
 pub struct Rule {
-    /// Stable id, `<tool>/<name>`.
+    /// Stable id, `<owner>/<name>`.
     pub id: &'static str,
-    pub tool: Tool,
+    pub owner: Owner,
     pub kind: RuleKind,
     /// Default severity; context may lower or raise it (see the docs page).
     pub severity: Severity,
@@ -150,7 +221,9 @@ impl Hit {
 /// A tool's reading of one invocation.
 #[derive(Debug, Clone)]
 pub struct Classified {
-    pub tool: Tool,
+    /// The tool that runs; `None` for a command that only seems to migrate
+    /// (`npm run migrate`, `make migrate`).
+    pub tool: Option<Tool>,
     pub action: Action,
     pub hits: Vec<Hit>,
 }
@@ -158,7 +231,16 @@ pub struct Classified {
 impl Classified {
     pub fn new(tool: Tool, action: Action) -> Classified {
         Classified {
-            tool,
+            tool: Some(tool),
+            action,
+            hits: Vec::new(),
+        }
+    }
+
+    /// A command that probably applies migrations through a tool it does not name.
+    pub fn indirect(action: Action) -> Classified {
+        Classified {
+            tool: None,
             action,
             hits: Vec::new(),
         }

@@ -79,9 +79,10 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
             .zip(&classes)
             .filter_map(|(inv, c)| {
                 let c = c.as_ref()?;
+                let tool = c.tool?;
                 matches!(c.action, Action::Apply | Action::Stamp).then_some(())?;
                 let words = command::words_of(&inv.display);
-                crate::repair::launcher_in(c.tool, &words).map(|l| (c.tool, l))
+                crate::repair::launcher_in(tool, &words).map(|l| (tool, l))
             })
             .collect(),
     };

@@ -61,7 +61,7 @@ pub fn lint(report: &LintReport) -> Value {
                 },
                 "helpUri": format!("{INFO_URI}/blob/main/{}", r.doc_path()),
                 "defaultConfiguration": { "level": level(r.severity) },
-                "properties": { "tags": [r.tool.slug(), "migrations"] },
+                "properties": { "tags": [r.owner.slug(), "migrations"] },
             })
         })
         .collect();

@@ -2,7 +2,7 @@
 //! A test keeps the committed pages identical to what this renders.
 
 use super::catalogue;
-use crate::definitions::{Rule, RuleKind, Severity, Tool};
+use crate::definitions::{Owner, Rule, RuleKind, Severity};
 use std::fmt::Write;
 
 fn kind_text(kind: RuleKind) -> &'static str {
@@ -40,8 +40,8 @@ pub fn page(rule: &Rule) -> String {
     let _ = writeln!(
         s,
         "| Tool | [{}]({}) |",
-        rule.tool.name(),
-        rule.tool.docs_url()
+        rule.owner.name(),
+        rule.owner.docs_url()
     );
     let _ = writeln!(s, "| Default severity | {} |", rule.severity);
     let _ = writeln!(s, "| Kind | {} |\n", kind_text(rule.kind));
@@ -75,14 +75,14 @@ pub fn index() -> String {
     let mut s = String::from(
         "# Rules\n\nGenerated from the rule catalogue (`preflight rules`). Each page says what goes wrong, how context changes the severity, and how to fix it.\n",
     );
-    let mut current: Option<Tool> = None;
+    let mut current: Option<Owner> = None;
     for rule in catalogue() {
-        if current != Some(rule.tool) {
-            current = Some(rule.tool);
+        if current != Some(rule.owner) {
+            current = Some(rule.owner);
             let _ = writeln!(
                 s,
                 "\n## {}\n\n| Rule | Severity | What it catches |\n|---|---|---|",
-                rule.tool.name()
+                rule.owner.name()
             );
         }
         let file = rule.id.split_once('/').map_or(rule.id, |(_, f)| f);
@@ -90,7 +90,7 @@ pub fn index() -> String {
             s,
             "| [`{}`]({}/{}.md) | {} | {} |",
             rule.id,
-            rule.tool.slug(),
+            rule.owner.slug(),
             file,
             rule.severity,
             rule.title.replace('|', "\\|")

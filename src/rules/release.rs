@@ -1,12 +1,11 @@
 //! Rules about a release step as a whole, for any migration tool.
 
 use crate::command::Invocation;
-use crate::definitions::ToolDef;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity, Tool};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleGroup, RuleKind, Severity};
 
 pub static MASKED_FAILURE: Rule = Rule {
     id: "release/masked-failure",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Error,
     title: "A failing migration does not fail the release step",
@@ -31,7 +30,7 @@ no `|| true`; if the output must be kept, `set -o pipefail`.",
 
 pub static NO_MIGRATION_STEP: Rule = Rule {
     id: "release/no-migration-step",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "An app with a database has no release step that applies migrations",
@@ -48,7 +47,7 @@ purpose, allowlist this rule for the file with a reason.",
 
 pub static DEFAULT_COMMAND: Rule = Rule {
     id: "release/default-command",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Info,
     title: "A release job without a command runs its image's default",
@@ -63,7 +62,7 @@ reviewed, versioned and linted with the spec.",
 
 pub static MIGRATE_ON_START: Rule = Rule {
     id: "release/migrate-on-start",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Info,
     title: "Migrations run at the start of a long-running process",
@@ -79,7 +78,7 @@ rollout, and blocks it on failure.",
 
 pub static INVALID_SUPPRESSION: Rule = Rule {
     id: "release/invalid-suppression",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "A suppression has no reason or names no known rule",
@@ -94,7 +93,7 @@ ignored and the finding it meant to hide is still reported.",
 
 pub static SPEC_DRIFT: Rule = Rule {
     id: "release/spec-drift",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Warning,
     title: "The live spec's release steps differ from the repository's",
@@ -114,7 +113,7 @@ it with `doctl apps update <id> --spec .do/app.yaml` (or deploy through the GitH
 
 pub static NOT_JUDGED: Rule = Rule {
     id: "release/not-judged",
-    tool: Tool(&GROUP),
+    owner: Owner::Group(&GROUP),
     kind: RuleKind::Step,
     severity: Severity::Info,
     title: "A release step whose command is not in the file",
@@ -154,22 +153,12 @@ pub(super) fn classify_indirect(inv: &Invocation) -> Option<Classified> {
         ]
         .iter()
         .any(|w| t.contains(w));
-    applies.then(|| Classified::new(Tool(&GROUP), Action::ApplyIndirect))
+    applies.then(|| Classified::indirect(Action::ApplyIndirect))
 }
 
-/// Rules about a release step as a whole, for any tool: a rule group shown
-/// beside the tools, with no ledger and nothing to replay.
-pub static GROUP: ToolDef = ToolDef {
+/// Rules about a release step as a whole, for any tool.
+pub static GROUP: RuleGroup = RuleGroup {
     id: "release",
     name: "Release steps",
     docs_url: "https://github.com/preflight-dev/preflight/blob/main/docs/rules/README.md",
-    rules: RULES,
-    launched_as: crate::definitions::Launched::NONE,
-    classify: |_| None,
-    clean: &[],
-    ledger: None,
-    repair: crate::definitions::RepairDef::NONE,
-    replay: crate::definitions::Replay::Unsupported {
-        instead: "release steps are not a migration tool",
-    },
 };

@@ -64,7 +64,7 @@ fn catalogue_is_consistent() {
         let (prefix, name) = r.id.split_once('/').expect("ids are tool/name");
         assert_eq!(
             prefix,
-            r.tool.slug(),
+            r.owner.slug(),
             "{}: the id prefix names the tool",
             r.id
         );
@@ -91,7 +91,10 @@ fn catalogue_is_consistent() {
 
 #[test]
 fn every_tool_example_triggers_its_rule() {
-    for rule in catalogue().into_iter().filter(|r| r.tool.id() != "release") {
+    for rule in catalogue()
+        .into_iter()
+        .filter(|r| r.owner.id() != "release")
+    {
         for example in rule.examples {
             let found = lint(Phase::PreDeploy, example);
             assert!(

@@ -5,7 +5,7 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Project, Replay, ReplayDef, Step, Target};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -13,7 +13,7 @@ use crate::tools::util;
 
 pub(super) static STAMP: Rule = Rule {
     id: "alembic/stamp",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`alembic stamp` records revisions as applied without running them",
@@ -37,7 +37,7 @@ stamp it once, interactively, after checking the schema (`preflight verify`), ne
 
 pub(super) static DOWNGRADE: Rule = Rule {
     id: "alembic/downgrade",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`alembic downgrade` in a release step moves the schema backwards",
@@ -56,7 +56,7 @@ revision, or run a downgrade once, by hand, with a backup.",
 
 pub(super) static OFFLINE_SQL: Rule = Rule {
     id: "alembic/offline-sql",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`alembic upgrade --sql` prints SQL and applies nothing",

@@ -4,13 +4,13 @@ use crate::command::Invocation;
 use crate::definitions::Ledger;
 use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static MIGRATE_SET: Rule = Rule {
     id: "atlas/migrate-set",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`atlas migrate set` / `--baseline` records versions without running them",
@@ -28,7 +28,7 @@ once, by hand, after checking its schema.",
 
 pub(super) static ALLOW_DIRTY: Rule = Rule {
     id: "atlas/allow-dirty",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`--allow-dirty` applies migrations to a database that has unknown objects",
@@ -41,7 +41,7 @@ pub(super) static ALLOW_DIRTY: Rule = Rule {
 
 pub(super) static SCHEMA_CLEAN: Rule = Rule {
     id: "atlas/schema-clean",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`atlas schema clean` drops every object",
@@ -53,7 +53,7 @@ pub(super) static SCHEMA_CLEAN: Rule = Rule {
 
 pub(super) static MIGRATE_DOWN: Rule = Rule {
     id: "atlas/migrate-down",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`atlas migrate down` moves the schema backwards",
@@ -66,7 +66,7 @@ release step it undoes migrations on every deploy.",
 
 pub(super) static DRY_RUN: Rule = Rule {
     id: "atlas/dry-run",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`--dry-run` prints the plan and applies nothing",
@@ -79,7 +79,7 @@ As the only migration command of a release step they apply nothing.",
 
 pub(super) static SCHEMA_APPLY: Rule = Rule {
     id: "atlas/schema-apply-auto-approve",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`atlas schema apply --auto-approve` applies any diff, destructive or not",

@@ -4,13 +4,13 @@
 use crate::command::Invocation;
 use crate::definitions::Replay;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOAD: Rule = Rule {
     id: "dbmate/load",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`dbmate load` loads a schema dump and records its versions",
@@ -25,7 +25,7 @@ records versions whose changes never ran.",
 
 pub(super) static DROP: Rule = Rule {
     id: "dbmate/drop",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`dbmate drop` drops the database",
@@ -37,7 +37,7 @@ pub(super) static DROP: Rule = Rule {
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "dbmate/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`dbmate rollback` moves the schema backwards",

@@ -3,13 +3,13 @@
 use crate::command::Invocation;
 use crate::definitions::Replay;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static REVERT: Rule = Rule {
     id: "diesel/revert",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`diesel migration revert` / `redo` moves the schema backwards",
@@ -22,7 +22,7 @@ reverts and reapplies. In a release step they run on every deploy.",
 
 pub(super) static DATABASE_RESET: Rule = Rule {
     id: "diesel/database-reset",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`diesel database reset` drops and recreates the database",

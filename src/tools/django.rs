@@ -5,7 +5,7 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 pub(super) static FAKE: Rule = Rule {
     id: "django/fake",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`migrate --fake` marks migrations applied without running their SQL",
@@ -34,7 +34,7 @@ migrations once, interactively, after checking the schema with `preflight verify
 
 pub(super) static PRUNE: Rule = Rule {
     id: "django/prune",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Warning,
     title: "`migrate --prune` deletes ledger rows in a release step",
@@ -48,7 +48,7 @@ older commit silently forgets migrations the database really has.",
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "django/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`migrate <app> zero` (or an explicit target) rolls migrations back",
@@ -66,7 +66,7 @@ new migration.",
 
 pub(super) static FLUSH: Rule = Rule {
     id: "django/flush",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`flush` or `reset_db` deletes all data",
@@ -82,7 +82,7 @@ pub(super) static FLUSH: Rule = Rule {
 
 pub(super) static PRINT_ONLY: Rule = Rule {
     id: "django/print-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`sqlmigrate` / `migrate --plan` only print; nothing is applied",
@@ -99,7 +99,7 @@ leave every migration pending while the deploy goes ahead.",
 
 pub(super) static RUN_SYNCDB: Rule = Rule {
     id: "django/run-syncdb",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`migrate --run-syncdb` creates tables outside migrations",

@@ -4,14 +4,14 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOAD: Rule = Rule {
     id: "ecto/load",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`mix ecto.load` loads a structure dump and records its versions",
@@ -26,7 +26,7 @@ database in a release step it either fails halfway or records versions whose cha
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
     id: "ecto/destructive",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`mix ecto.drop` / `ecto.reset` drops the database",
@@ -38,7 +38,7 @@ pub(super) static DESTRUCTIVE: Rule = Rule {
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "ecto/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`mix ecto.rollback` moves the schema backwards",

@@ -3,14 +3,14 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DATABASE_DROP: Rule = Rule {
     id: "efcore/database-drop",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`dotnet ef database drop` drops the database",
@@ -22,7 +22,7 @@ pub(super) static DATABASE_DROP: Rule = Rule {
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "efcore/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`dotnet ef database update <migration>` can move the schema backwards",
@@ -39,7 +39,7 @@ Bundles (`efbundle --target-migration`) behave the same.",
 
 pub(super) static SCRIPT_ONLY: Rule = Rule {
     id: "efcore/script-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`dotnet ef migrations script` writes SQL and applies nothing",

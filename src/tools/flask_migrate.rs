@@ -3,12 +3,12 @@
 use super::alembic;
 use crate::command::Invocation;
 use crate::definitions::Replay;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static STAMP: Rule = Rule {
     id: "flask-migrate/stamp",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`flask db stamp` records revisions as applied without running them",
@@ -27,7 +27,7 @@ with `preflight verify`.",
 
 pub(super) static DOWNGRADE: Rule = Rule {
     id: "flask-migrate/downgrade",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`flask db downgrade` in a release step moves the schema backwards",
@@ -40,7 +40,7 @@ matching upgrades created, data included. In a recurring step it destroys data o
 
 pub(super) static OFFLINE_SQL: Rule = Rule {
     id: "flask-migrate/offline-sql",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`flask db upgrade --sql` prints SQL and applies nothing",

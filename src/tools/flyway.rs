@@ -6,7 +6,7 @@ use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag};
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -14,7 +14,7 @@ use crate::tools::util;
 
 pub(super) static CLEAN: Rule = Rule {
     id: "flyway/clean",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`flyway clean` drops every object in the configured schemas",
@@ -33,7 +33,7 @@ environment (`FLYWAY_CLEAN_DISABLED`, `FLYWAY_CLEAN_ON_VALIDATION_ERROR`).",
 
 pub(super) static BASELINE: Rule = Rule {
     id: "flyway/baseline",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`flyway baseline` / `baselineOnMigrate` records versions as applied without running them",
@@ -53,7 +53,7 @@ instead of migrating, exactly like `alembic stamp`.",
 
 pub(super) static SKIP_EXECUTING: Rule = Rule {
     id: "flyway/skip-executing-migrations",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`-skipExecutingMigrations=true` records migrations without running them",
@@ -67,7 +67,7 @@ the migrations … instead just updating the schema history table\". It is the c
 
 pub(super) static REPAIR: Rule = Rule {
     id: "flyway/repair",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Warning,
     title: "`flyway repair` rewrites the schema history in a release step",
@@ -81,7 +81,7 @@ migrations and edited files that `validate` exists to catch.",
 
 pub(super) static UNDO: Rule = Rule {
     id: "flyway/undo",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`flyway undo` rolls back the last migration",
@@ -94,7 +94,7 @@ step it moves the schema backwards on every deploy.",
 
 pub(super) static DRY_RUN: Rule = Rule {
     id: "flyway/dry-run",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`-dryRunOutput` writes SQL instead of applying it",
@@ -107,7 +107,7 @@ nothing. As the only migration command of a release step it leaves every migrati
 
 pub(super) static UNSAFE_VALIDATION: Rule = Rule {
     id: "flyway/unsafe-validation",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "Flyway options that skip validation or allow out-of-order migrations",

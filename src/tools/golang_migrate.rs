@@ -5,14 +5,14 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static FORCE: Rule = Rule {
     id: "golang-migrate/force",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`migrate force V` sets the version without running migrations",
@@ -28,7 +28,7 @@ Release steps run `migrate … up`.",
 
 pub(super) static DROP: Rule = Rule {
     id: "golang-migrate/drop",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`migrate drop` drops everything in the database",
@@ -40,7 +40,7 @@ pub(super) static DROP: Rule = Rule {
 
 pub(super) static DOWN: Rule = Rule {
     id: "golang-migrate/down",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`migrate down` / `goto` moves the schema backwards",

@@ -5,7 +5,7 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag, sort_versions};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 pub(super) static RESET: Rule = Rule {
     id: "goose/reset",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`goose reset` rolls back every migration",
@@ -25,7 +25,7 @@ pub(super) static RESET: Rule = Rule {
 
 pub(super) static DOWN: Rule = Rule {
     id: "goose/down",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`goose down` / `down-to` / `redo` moves the schema backwards",
@@ -38,7 +38,7 @@ pub(super) static DOWN: Rule = Rule {
 
 pub(super) static NO_VERSIONING: Rule = Rule {
     id: "goose/no-versioning",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`-no-versioning` applies migrations without recording them",
@@ -52,7 +52,7 @@ says what the schema holds.",
 
 pub(super) static ALLOW_MISSING: Rule = Rule {
     id: "goose/allow-missing",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`-allow-missing` applies migrations out of order",

@@ -4,14 +4,14 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "knex/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`knex migrate:rollback` / `migrate:down` moves the schema backwards",
@@ -24,7 +24,7 @@ latest migration. In a release step they undo migrations on every deploy.",
 
 pub(super) static UNLOCK: Rule = Rule {
     id: "knex/unlock",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`knex migrate:unlock` force-releases the migration lock",

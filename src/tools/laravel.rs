@@ -3,14 +3,14 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
     id: "laravel/destructive",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`migrate:fresh`, `migrate:refresh`, `migrate:reset` or `db:wipe` destroys the schema",
@@ -27,7 +27,7 @@ they ask for confirmation; `--force` (which release steps need to run non-intera
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "laravel/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`migrate:rollback` moves the schema backwards",
@@ -40,7 +40,7 @@ step it undoes migrations on every deploy.",
 
 pub(super) static PRETEND: Rule = Rule {
     id: "laravel/pretend",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`migrate --pretend` prints SQL and applies nothing",
@@ -53,7 +53,7 @@ step it leaves every migration pending.",
 
 pub(super) static GRACEFUL: Rule = Rule {
     id: "laravel/graceful",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Error,
     title: "`migrate --graceful` exits 0 when migrations fail",
@@ -66,7 +66,7 @@ longer stops the deploy: the new code runs against an old or half-migrated schem
 
 pub(super) static SCHEMA_DUMP_PRUNE: Rule = Rule {
     id: "laravel/schema-dump-prune",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`schema:dump --prune` deletes migration files",

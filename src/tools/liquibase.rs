@@ -6,14 +6,14 @@ use crate::db::spelling;
 use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static CHANGELOG_SYNC: Rule = Rule {
     id: "liquibase/changelog-sync",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`changelog-sync` marks changesets executed without running them",
@@ -32,7 +32,7 @@ checking its schema with `preflight verify`.",
 
 pub(super) static CLEAR_CHECKSUMS: Rule = Rule {
     id: "liquibase/clear-checksums",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Warning,
     title: "`clear-checksums` hides edited changesets",
@@ -46,7 +46,7 @@ after they were applied.",
 
 pub(super) static DROP_ALL: Rule = Rule {
     id: "liquibase/drop-all",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`drop-all` drops every database object",
@@ -59,7 +59,7 @@ in a production environment\".",
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "liquibase/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "Liquibase rollback commands in a release step",
@@ -75,7 +75,7 @@ rollback statements. In a release step the schema moves backwards (or is churned
 
 pub(super) static RELEASE_LOCKS: Rule = Rule {
     id: "liquibase/release-locks",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`release-locks` force-releases the changelog lock",
@@ -88,7 +88,7 @@ deploy it lets two replicas or two deploys migrate at the same time.",
 
 pub(super) static PRINT_ONLY: Rule = Rule {
     id: "liquibase/print-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`*-sql` commands print SQL and apply nothing",

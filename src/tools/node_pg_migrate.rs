@@ -3,7 +3,7 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -30,7 +30,7 @@ const VALUE_OPTIONS: &[&str] = &[
 
 pub(super) static FAKE: Rule = Rule {
     id: "node-pg-migrate/fake",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`--fake` marks migrations as run without running them",
@@ -43,7 +43,7 @@ pub(super) static FAKE: Rule = Rule {
 
 pub(super) static DOWN: Rule = Rule {
     id: "node-pg-migrate/down",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`node-pg-migrate down` / `redo` moves the schema backwards",
@@ -56,7 +56,7 @@ they run on every deploy.",
 
 pub(super) static DRY_RUN: Rule = Rule {
     id: "node-pg-migrate/dry-run",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`--dry-run` prints SQL and applies nothing",
@@ -69,7 +69,7 @@ command of a release step it leaves every migration pending.",
 
 pub(super) static UNSAFE: Rule = Rule {
     id: "node-pg-migrate/unsafe-flags",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`--no-lock` / `--no-check-order` disable node-pg-migrate's safety checks",

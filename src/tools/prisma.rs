@@ -5,13 +5,13 @@ use crate::command::Invocation;
 use crate::definitions::Ledger;
 use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static RESOLVE: Rule = Rule {
     id: "prisma/resolve",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`prisma migrate resolve` marks migrations applied or rolled back without running them",
@@ -30,7 +30,7 @@ inspecting the database (`prisma migrate status`, `preflight verify`).",
 
 pub(super) static RESET: Rule = Rule {
     id: "prisma/reset",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`prisma migrate reset` / `db push --force-reset` drops the database",
@@ -47,7 +47,7 @@ release step every deploy deletes all data.",
 
 pub(super) static DB_PUSH: Rule = Rule {
     id: "prisma/db-push",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Error,
     title: "`prisma db push` changes the schema without migrations",
@@ -63,7 +63,7 @@ and data loss is one schema edit away.",
 
 pub(super) static MIGRATE_DEV: Rule = Rule {
     id: "prisma/migrate-dev",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Error,
     title: "`prisma migrate dev` is a development command",
@@ -77,7 +77,7 @@ whatever it decides. Production applies committed migrations with `migrate deplo
 
 pub(super) static PRINT_ONLY: Rule = Rule {
     id: "prisma/print-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`prisma migrate diff --script` prints SQL and applies nothing",

@@ -4,7 +4,7 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
@@ -12,7 +12,7 @@ use crate::tools::util;
 
 pub(super) static SCHEMA_LOAD: Rule = Rule {
     id: "rails/schema-load",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`db:schema:load` rebuilds tables and records every migration as applied",
@@ -33,7 +33,7 @@ does not exist yet) in release steps. Load schemas only to create new, empty dat
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
     id: "rails/destructive",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "Rails database task drops or wipes the database",
@@ -52,7 +52,7 @@ the next deploy.",
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "rails/rollback",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "Rails task rolls migrations back",
@@ -66,7 +66,7 @@ columns and tables with their data.",
 
 pub(super) static DISABLE_ENV_CHECK: Rule = Rule {
     id: "rails/disable-environment-check",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Error,
     title: "`DISABLE_DATABASE_ENVIRONMENT_CHECK=1` turns off Rails' production guard",

@@ -3,14 +3,14 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static UNDO: Rule = Rule {
     id: "sequelize/undo",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`db:migrate:undo` moves the schema backwards",
@@ -23,7 +23,7 @@ down to `--to`). In a release step they run on every deploy.",
 
 pub(super) static DROP: Rule = Rule {
     id: "sequelize/drop",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`sequelize db:drop` drops the database",

@@ -2,12 +2,12 @@
 
 use crate::command::Invocation;
 use crate::definitions::Replay;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static LOG_ONLY: Rule = Rule {
     id: "sqitch/log-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`sqitch deploy --log-only` logs changes as deployed without running them",
@@ -21,7 +21,7 @@ the schema. Sqitch's own `verify` would catch it; the log-only deploy skips that
 
 pub(super) static REVERT: Rule = Rule {
     id: "sqitch/revert",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`sqitch revert` / `rebase` / `checkout` moves the schema backwards",

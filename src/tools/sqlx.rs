@@ -4,13 +4,13 @@ use crate::command::Invocation;
 use crate::definitions::Ledger;
 use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static DATABASE_RESET: Rule = Rule {
     id: "sqlx/database-reset",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`sqlx database drop` / `reset` drops the database",
@@ -23,7 +23,7 @@ pub(super) static DATABASE_RESET: Rule = Rule {
 
 pub(super) static REVERT: Rule = Rule {
     id: "sqlx/revert",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`sqlx migrate revert` moves the schema backwards",
@@ -36,7 +36,7 @@ pub(super) static REVERT: Rule = Rule {
 
 pub(super) static DRY_RUN: Rule = Rule {
     id: "sqlx/dry-run",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`sqlx migrate run --dry-run` applies nothing",
@@ -49,7 +49,7 @@ command of a release step it leaves every migration pending.",
 
 pub(super) static IGNORE_MISSING: Rule = Rule {
     id: "sqlx/ignore-missing",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Unsafe,
     severity: Severity::Warning,
     title: "`--ignore-missing` accepts applied migrations that no longer exist",

@@ -37,7 +37,13 @@ fn ids_are_unique_and_rules_belong_to_their_tool() {
         assert!(ids.insert(t.id()), "duplicate tool id {}", t.id());
         assert!(!t.name().is_empty() && t.docs_url().starts_with("https://"));
         for r in t.def().rules {
-            assert_eq!(r.tool, t, "{} is listed under {}", r.id, t.id());
+            assert_eq!(
+                r.owner,
+                crate::definitions::Owner::Tool(t),
+                "{} is listed under {}",
+                r.id,
+                t.id()
+            );
             assert!(r.id.starts_with(&format!("{}/", t.id())), "{}", r.id);
         }
     }

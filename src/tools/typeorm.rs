@@ -4,14 +4,14 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Rule, RuleKind, Severity};
+use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
 use crate::definitions::{Connect, Replay, ReplayDef, Step};
 use crate::definitions::{Entries, LedgerDef};
 use crate::definitions::{Launched, Tool, ToolDef};
 
 pub(super) static FAKE: Rule = Rule {
     id: "typeorm/fake",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Stamp,
     severity: Severity::Error,
     title: "`migration:run --fake` records migrations without running them",
@@ -25,7 +25,7 @@ table runs ahead of (or behind) the schema on every deploy.",
 
 pub(super) static SCHEMA_SYNC: Rule = Rule {
     id: "typeorm/schema-sync",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Destroy,
     severity: Severity::Error,
     title: "`schema:sync` / `schema:drop` change the schema outside migrations",
@@ -42,7 +42,7 @@ table.",
 
 pub(super) static REVERT: Rule = Rule {
     id: "typeorm/revert",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::Rollback,
     severity: Severity::Error,
     title: "`migration:revert` moves the schema backwards",
@@ -55,7 +55,7 @@ it undoes a migration on every deploy.",
 
 pub(super) static PRINT_ONLY: Rule = Rule {
     id: "typeorm/print-only",
-    tool: Tool(&TOOL),
+    owner: Owner::Tool(Tool(&TOOL)),
     kind: RuleKind::PrintOnly,
     severity: Severity::Warning,
     title: "`schema:log` prints SQL and applies nothing",
