@@ -109,12 +109,12 @@ proptest! {
 
     #[test]
     fn command_analysis_spans_stay_inside(src in any_text()) {
-        for inv in command::analyze(&CommandText::Shell(Word::literal(&src, 0))) {
+        for inv in command::analyze(&CommandText::Shell(Word::literal(&src, 0)), &preflight::tools::Registry) {
             prop_assert!(inv.span.start <= inv.span.end && inv.span.end <= src.len(), "{:?}", inv.span);
             prop_assert!(spans_inside(&inv.args, src.len()));
         }
         let argv: Vec<Word> = src.split(' ').scan(0, |at, w| { let word = Word::literal(w, *at); *at += w.len() + 1; Some(word) }).collect();
-        for inv in command::analyze(&CommandText::Argv(argv)) {
+        for inv in command::analyze(&CommandText::Argv(argv), &preflight::tools::Registry) {
             prop_assert!(inv.span.end <= src.len());
         }
     }

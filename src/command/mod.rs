@@ -151,11 +151,27 @@ pub enum CommandText {
     },
 }
 
+/// What command analysis asks about migration tools. The caller gives it
+/// (the lint engine passes the tool registry), so that the analyser knows no
+/// tool itself.
+pub trait ToolPrograms {
+    /// The program `python -m <module>` runs (`alembic` for `alembic`,
+    /// `flask` for `flask`), for modules of known tools.
+    fn python_module(&self, module: &str) -> Option<&'static str>;
+    /// The program a script under `node_modules/<package>/` runs.
+    fn node_package(&self, package: &str) -> Option<&'static str>;
+    /// A migration tool's program, as package managers run it (`yarn knex …`).
+    fn is_tool_program(&self, name: &str) -> bool;
+}
+
 /// Analyses a release step's command into the invocations it runs, in order.
-pub fn analyze(command: &CommandText) -> Vec<Invocation> {
-    let mut out = Vec::new();
+pub fn analyze(command: &CommandText, programs: &dyn ToolPrograms) -> Vec<Invocation> {
+    let mut resolver = unwrap::Resolver {
+        programs,
+        out: Vec::new(),
+    };
     match command {
-        CommandText::Shell(text) => unwrap::splice_script(text, 0, ShellState::default(), &mut out),
+        CommandText::Shell(text) => resolver.script(text, 0, ShellState::default()),
         CommandText::Script {
             text,
             errexit,
@@ -165,7 +181,7 @@ pub fn analyze(command: &CommandText) -> Vec<Invocation> {
                 errexit: *errexit,
                 pipefail: *pipefail,
             };
-            unwrap::splice_script(text, 0, state, &mut out)
+            resolver.script(text, 0, state)
         }
         CommandText::Argv(words) => {
             if let Some(first) = words.first() {
@@ -184,10 +200,11 @@ pub fn analyze(command: &CommandText) -> Vec<Invocation> {
                         ..words.last().map_or(first.span.end, |w| w.span.end),
                 };
                 let mut state = ShellState::default();
-                unwrap::resolve_command(&cmd, 0, &mut state, false, &mut out);
+                resolver.command(&cmd, 0, &mut state, false);
             }
         }
     }
+    let mut out = resolver.out;
     for (i, inv) in out.iter_mut().enumerate() {
         inv.index = i;
     }
@@ -233,37 +250,6 @@ pub fn shell_join<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
 
 #[cfg(test)]
 mod tests;
-
-/// Programs of migration tools, as package managers run them (`yarn knex …`).
-const KNOWN_TOOLS: &[&str] = &[
-    "alembic",
-    "flask",
-    "prisma",
-    "knex",
-    "sequelize",
-    "sequelize-cli",
-    "typeorm",
-    "node-pg-migrate",
-    "db-migrate",
-    "drizzle-kit",
-    "migrate",
-    "dbmate",
-    "goose",
-    "atlas",
-    "sqitch",
-    "flyway",
-    "liquibase",
-    "diesel",
-    "sqlx",
-    "rails",
-    "rake",
-    "typeorm-ts-node-commonjs",
-    "typeorm-ts-node-esm",
-];
-
-pub(crate) fn is_known_tool(name: &str) -> bool {
-    KNOWN_TOOLS.contains(&name)
-}
 
 /// A command line given as one string (`--launcher 'poetry run alembic'`),
 /// split into words as a shell splits them.

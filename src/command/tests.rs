@@ -1,7 +1,10 @@
 use super::*;
 
 fn shell(src: &str) -> Vec<Invocation> {
-    analyze(&CommandText::Shell(Word::literal(src, 0)))
+    analyze(
+        &CommandText::Shell(Word::literal(src, 0)),
+        &crate::tools::Registry,
+    )
 }
 
 fn argv(items: &[&str]) -> Vec<Invocation> {
@@ -12,7 +15,7 @@ fn argv(items: &[&str]) -> Vec<Invocation> {
         words.push(Word::literal(it, at));
         at += it.len() + 1;
     }
-    analyze(&CommandText::Argv(words))
+    analyze(&CommandText::Argv(words), &crate::tools::Registry)
 }
 
 fn programs(invs: &[Invocation]) -> Vec<(String, Vec<String>)> {

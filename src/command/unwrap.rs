@@ -1,469 +1,496 @@
 //! Unwrapping launchers until the program that does the work is in front.
+//!
+//! A [`Resolver`] reads simple commands one by one. Each launcher family
+//! (process wrappers like `env` and `sudo`, shells, Python and its
+//! environment runners, Node's package managers, platform launchers like
+//! `php artisan`, remote shells, containers) has one method that either
+//! removes the launcher and hands back the words it runs, or says which
+//! program does the work, or splices a nested script in its place.
 
 use super::shell::{self, Branch, Link, MAX_NESTING, SimpleCommand};
-use super::{Invocation, ShellState, Word, shell_join};
+use super::{Invocation, ShellState, ToolPrograms, Word, shell_join};
 
-/// Parses `text` as a shell script (in `text`'s own coordinates), lifts every
-/// span to the coordinates of `text`'s source, and appends its invocations.
-pub(super) fn splice_script(text: &Word, level: u32, state: ShellState, out: &mut Vec<Invocation>) {
-    let mut script = shell::parse_nested(&text.text, level);
-    if text.dynamic && level > 0 {
-        // `sh -c "…$(cmd)…"`: the outer shell already ran `cmd` (it was
-        // resolved with the outer command); the inner shell runs its output,
-        // not its text. Resolving it again would count it twice, and nested
-        // that way the work doubles with every level.
-        for cmd in &mut script.commands {
-            cmd.substitutions.clear();
-        }
-    }
-    script.map_spans(&|r| text.source_range(r));
-    let mut state = state;
-    for cmd in &script.commands {
-        resolve_command(cmd, level, &mut state, false, out);
-    }
+/// Resolves commands into invocations; knows migration tools only through
+/// the lookups its caller gives.
+pub(super) struct Resolver<'t> {
+    pub programs: &'t dyn ToolPrograms,
+    pub out: Vec<Invocation>,
 }
 
-/// Resolves one simple command (and the scripts it launches) into invocations.
-pub(super) fn resolve_command(
-    cmd: &SimpleCommand,
+/// One simple command being unwrapped: what its launchers contributed so far.
+struct Unwrapping<'c> {
+    cmd: &'c SimpleCommand,
     level: u32,
-    state: &mut ShellState,
     substituted: bool,
-    out: &mut Vec<Invocation>,
-) {
-    // Command substitutions run first, in a subshell of their own.
-    for sub in &cmd.substitutions {
-        let mut sub_state = *state;
-        for inner in &sub.commands {
-            resolve_command(inner, level, &mut sub_state, true, out);
+    env: Vec<(String, String)>,
+    via: Vec<&'static str>,
+}
+
+/// What unwrapping one word in front left to do.
+enum Next<'w> {
+    /// A launcher was removed: these words are the command now.
+    Unwrapped(&'w [Word]),
+    /// The first of these words is the program that does the work.
+    Program(&'w [Word]),
+    /// This program does the work, with these arguments.
+    Push(&'w str, &'w [Word]),
+    /// Invocations were spliced in the command's place, or nothing runs.
+    Done,
+}
+
+impl Resolver<'_> {
+    /// Parses `text` as a shell script (in `text`'s own coordinates), lifts
+    /// every span to the coordinates of `text`'s source, and appends its
+    /// invocations.
+    pub(super) fn script(&mut self, text: &Word, level: u32, state: ShellState) {
+        let mut script = shell::parse_nested(&text.text, level);
+        if text.dynamic && level > 0 {
+            // `sh -c "…$(cmd)…"`: the outer shell already ran `cmd` (it was
+            // resolved with the outer command); the inner shell runs its output,
+            // not its text. Resolving it again would count it twice, and nested
+            // that way the work doubles with every level.
+            for cmd in &mut script.commands {
+                cmd.substitutions.clear();
+            }
+        }
+        script.map_spans(&|r| text.source_range(r));
+        let mut state = state;
+        for cmd in &script.commands {
+            self.command(cmd, level, &mut state, false);
         }
     }
 
-    let mut env: Vec<(String, String)> = cmd
-        .assignments
-        .iter()
-        .filter_map(split_assignment)
-        .collect();
-    let mut via: Vec<&'static str> = Vec::new();
-    let mut rest: &[Word] = &cmd.words;
-
-    let program = loop {
-        let Some(first) = rest.first() else {
-            return; // only assignments: nothing runs
+    /// Resolves one simple command (and the scripts it launches) into invocations.
+    pub(super) fn command(
+        &mut self,
+        cmd: &SimpleCommand,
+        level: u32,
+        state: &mut ShellState,
+        substituted: bool,
+    ) {
+        // Command substitutions run first, in a subshell of their own.
+        for sub in &cmd.substitutions {
+            let mut sub_state = *state;
+            for inner in &sub.commands {
+                self.command(inner, level, &mut sub_state, true);
+            }
+        }
+        let mut u = Unwrapping {
+            cmd,
+            level,
+            substituted,
+            env: cmd
+                .assignments
+                .iter()
+                .filter_map(split_assignment)
+                .collect(),
+            via: Vec::new(),
         };
-        let name = program_name(&first.text);
-        let args = &rest[1..];
-        match name {
-            "set" if level_allows_state(args) => {
-                apply_set(args, state);
-                break name;
+        let mut rest: &[Word] = &cmd.words;
+        loop {
+            if rest.is_empty() {
+                return; // only assignments: nothing runs
             }
-            "env" => {
-                via.push("env");
-                rest = skip_env(args, &mut env);
-            }
-            "exec" => {
-                via.push("exec");
-                rest = skip_options(args, &["-a"]);
-            }
-            "command" | "builtin" => {
-                if args
-                    .first()
-                    .is_some_and(|w| w.text == "-v" || w.text == "-V")
-                {
-                    return; // `command -v alembic` looks a program up, runs nothing
+            match self.unwrap_one(&mut u, rest, state) {
+                Next::Unwrapped(words) => rest = words,
+                Next::Program(words) => {
+                    let Some(first) = words.first() else { return };
+                    let program = program_name(&first.text).to_owned();
+                    return self.push(u, &program, &words[1..], state);
                 }
-                rest = skip_options(args, &[]);
+                Next::Push(program, args) => {
+                    let program = program.to_owned();
+                    return self.push(u, &program, args, state);
+                }
+                Next::Done => return,
             }
-            "nohup" | "stdbuf" | "xargs" | "tini" | "dumb-init" | "catatonit" | "ddtrace-run" => {
-                rest = skip_options(args, &["-s", "-p", "-I", "-n", "-L", "-d", "-E"]);
-            }
-            "time" => rest = skip_options(args, &[]),
-            "nice" | "ionice" => rest = skip_options(args, &["-n", "-c", "--adjustment"]),
-            "timeout" => {
-                let after = skip_options(args, &["-s", "--signal", "-k", "--kill-after"]);
-                rest = after.get(1..).unwrap_or(&[]); // the duration
-            }
-            "sudo" | "doas" => {
-                via.push("sudo");
-                rest = skip_options(
-                    args,
-                    &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"],
-                );
-            }
-            "su-exec" | "gosu" => rest = args.get(1..).unwrap_or(&[]),
-            "chpst" => rest = skip_options(args, &["-u", "-U", "-e", "-n", "-l", "-L"]),
-            "runuser"
-            | "newrelic-admin"
-            | "wait-for-it"
-            | "wait-for"
-            | "doppler"
-            | "op"
-            | "chamber"
-            | "aws-vault"
-            | "infisical"
-            | "dotenv"
-            | "dotenvx"
-            | "envconsul"
-            | "opentelemetry-instrument" => {
-                let Some(after) = after_dashdash(args).or_else(|| after_run_program(name, args))
-                else {
-                    break name;
-                };
-                rest = after;
-            }
-            "dockerize" => {
-                rest = skip_options(
-                    args,
-                    &[
-                        "-wait",
-                        "-timeout",
-                        "-template",
-                        "-stdout",
-                        "-stderr",
-                        "-wait-retry-interval",
-                    ],
-                )
+        }
+    }
+
+    /// Removes the launcher in front of `words`, if there is one.
+    fn unwrap_one<'w>(
+        &mut self,
+        u: &mut Unwrapping<'_>,
+        words: &'w [Word],
+        state: &mut ShellState,
+    ) -> Next<'w> {
+        let name = program_name(&words[0].text);
+        let args = &words[1..];
+        match name {
+            "set" => {
+                apply_set(args, state);
+                Next::Program(words)
             }
             "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh" | "busybox" => {
-                let (args, shell_name) = if name == "busybox" {
-                    match args.first().map(|w| program_name(&w.text)) {
-                        Some(s @ ("sh" | "ash" | "bash")) => (&args[1..], s),
-                        _ => break name,
-                    }
-                } else {
-                    (args, name)
-                };
-                let _ = shell_name;
-                match shell_invocation(args) {
-                    ShellCall::Script {
-                        script,
-                        errexit,
-                        pipefail,
-                    } => {
-                        if level + 1 >= MAX_NESTING {
-                            break name;
-                        }
-                        let start = out.len();
-                        let inner = ShellState { errexit, pipefail };
-                        splice_script(script, level + 1, inner, out);
-                        inherit_context(&mut out[start..], cmd, level);
-                        for inv in &mut out[start..] {
-                            inv.via.insert(0, "sh -c");
-                            inv.env.splice(0..0, env.iter().cloned());
-                            inv.substituted |= substituted;
-                        }
-                        return;
-                    }
-                    ShellCall::Stdin { errexit, pipefail } => {
-                        if let Some(hd) = cmd.heredocs.first()
-                            && level + 1 < MAX_NESTING
-                        {
-                            let start = out.len();
-                            splice_script(
-                                &hd.body,
-                                level + 1,
-                                ShellState { errexit, pipefail },
-                                out,
-                            );
-                            inherit_context(&mut out[start..], cmd, level);
-                            for inv in &mut out[start..] {
-                                inv.via.insert(0, "sh <<EOF");
-                            }
-                            return;
-                        }
-                        break name;
-                    }
-                    ShellCall::File(file) => {
-                        // `sh ./migrate.sh`: the script's content is not visible here.
-                        rest = file;
-                        break program_name(&rest[0].text);
-                    }
-                    ShellCall::Opaque => break name,
-                }
+                self.shell(u, words)
             }
-            n if is_python(n) => match python_target(args) {
-                PythonTarget::Module(module, after) => {
-                    via.push("python -m");
-                    let program = crate::tools::python_module_program(module).unwrap_or(module);
-                    return push(
-                        cmd,
-                        program,
-                        after,
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                PythonTarget::Script(after) => {
-                    via.push("python");
-                    rest = after;
-                }
-                PythonTarget::Other => break name,
-            },
-            "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba"
-                if first_is(args, "run") =>
-            {
-                via.push("run");
-                rest = skip_options(
-                    &args[1..],
-                    &["-n", "--name", "-p", "--prefix", "-e", "--environment"],
-                );
-            }
-            "hatch" if first_is(args, "run") => {
-                rest = &args[1..];
-                if rest
-                    .first()
-                    .is_some_and(|w| w.text.ends_with(':') || w.text.contains(":"))
-                    && rest.len() > 1
-                {
-                    rest = &rest[1..]; // `hatch run env:cmd` style with a separate env word
-                }
-            }
-            "uv" if first_is(args, "run") => {
-                via.push("uv run");
-                rest = skip_options(
-                    &args[1..],
-                    &[
-                        "--with",
-                        "--extra",
-                        "--group",
-                        "--project",
-                        "--directory",
-                        "--python",
-                        "-p",
-                        "--env-file",
-                        "--package",
-                        "--index",
-                        "--with-requirements",
-                        "--only-group",
-                        "--no-group",
-                    ],
-                );
-            }
-            "uvx" | "pipx" => {
-                let args = if name == "pipx" && first_is(args, "run") {
-                    &args[1..]
-                } else {
-                    args
-                };
-                rest = skip_options(args, &["--from", "--with", "--python", "-p", "--spec"]);
-            }
-            "bundle" | "bundler" if first_is(args, "exec") => {
-                via.push("bundle exec");
-                rest = &args[1..];
-            }
-            "npx" | "bunx" | "pnpx" => {
-                if let Some(script) = flag_word(args, &["-c", "--call"]) {
-                    return splice_inline(script, cmd, level, state, env, out);
-                }
-                via.push("npx");
-                rest = skip_options(args, &["-p", "--package", "--node-options"]);
-            }
-            "npm" | "pnpm" | "yarn" | "bun" => match package_manager_target(name, args) {
-                PackageTarget::Bin(after) => {
-                    via.push("npm exec");
-                    rest = after;
-                }
-                PackageTarget::Script(after) => {
-                    // `npm run typeorm -- migration:run`: a script named after a
-                    // migration tool almost always runs that tool; the words after
-                    // `--` are its arguments.
-                    let script = after[0].text.as_str();
-                    if super::is_known_tool(script)
-                        && let Some(rest) = after_dashdash(&after[1..])
-                    {
-                        via.push("npm run");
-                        return push(cmd, script, rest, env, via, level, state, substituted, out);
-                    }
-                    return push(
-                        cmd,
-                        "npm-run",
-                        after,
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                PackageTarget::Other => break name,
-            },
-            "node" | "ts-node" | "tsx" | "bun-node" => match node_script(args) {
-                Some((program, after)) => {
-                    return push(
-                        cmd,
-                        program,
-                        after,
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                None => break name,
-            },
-            "php" => match args.iter().position(|w| !w.text.starts_with('-')) {
-                Some(i) if program_name(&args[i].text) == "artisan" => {
-                    return push(
-                        cmd,
-                        "artisan",
-                        &args[i + 1..],
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                _ => break name,
-            },
-            "dotnet" => match args.first().map(|w| w.text.as_str()) {
-                Some("ef") => {
-                    return push(
-                        cmd,
-                        "dotnet-ef",
-                        &args[1..],
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                Some("tool")
-                    if args.get(1).is_some_and(|w| w.text == "run")
-                        && args.get(2).is_some_and(|w| w.text == "dotnet-ef") =>
-                {
-                    return push(
-                        cmd,
-                        "dotnet-ef",
-                        &args[3..],
-                        env,
-                        via,
-                        level,
-                        state,
-                        substituted,
-                        out,
-                    );
-                }
-                _ => break name,
-            },
-            "ssh" | "heroku" | "fly" | "flyctl" => match remote_command(name, args) {
-                // `ssh host 'cd /srv && alembic upgrade head'`: a script for the
-                // remote shell (which starts without `set -e`).
-                Some(Remote::Script(script)) if level + 1 < MAX_NESTING => {
-                    let start = out.len();
-                    splice_script(script, level + 1, ShellState::default(), out);
-                    inherit_context(&mut out[start..], cmd, level);
-                    for inv in &mut out[start..] {
-                        inv.via.insert(0, "remote");
-                        inv.env.splice(0..0, env.iter().cloned());
-                        inv.substituted |= substituted;
-                    }
-                    return;
-                }
-                Some(Remote::Argv(after)) => {
-                    via.push("remote");
-                    rest = after;
-                }
-                _ => break name,
-            },
+            n if is_python(n) => self.python(u, words),
+            "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba" | "hatch"
+            | "uv" | "uvx" | "pipx" | "bundle" | "bundler" => environment_runner(u, words),
+            "npx" | "bunx" | "pnpx" | "npm" | "pnpm" | "yarn" | "bun" | "node" | "ts-node"
+            | "tsx" | "bun-node" => self.node(u, words, state),
+            "php" | "dotnet" => platform_launcher(words),
+            "ssh" | "heroku" | "fly" | "flyctl" => self.remote(u, words),
             "docker" | "podman" | "nerdctl" | "docker-compose" | "kubectl" | "oc" => {
                 match container_command(name, args) {
                     Some(after) if !after.is_empty() => {
-                        via.push("container");
-                        rest = after;
+                        u.via.push("container");
+                        Next::Unwrapped(after)
                     }
-                    _ => break name,
+                    _ => Next::Program(words),
                 }
             }
-            _ => break name,
+            _ => process_wrapper(u, words),
         }
-    };
-
-    let program = program.to_owned();
-    let args = rest.get(1..).unwrap_or(&[]);
-    push(
-        cmd,
-        &program,
-        args,
-        env,
-        via,
-        level,
-        state,
-        substituted,
-        out,
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-fn push(
-    cmd: &SimpleCommand,
-    program: &str,
-    args: &[Word],
-    env: Vec<(String, String)>,
-    via: Vec<&'static str>,
-    level: u32,
-    state: &ShellState,
-    substituted: bool,
-    out: &mut Vec<Invocation>,
-) {
-    let display = shell_join(
-        cmd.assignments
-            .iter()
-            .chain(cmd.words.iter())
-            .map(|w| w.text.as_str()),
-    );
-    out.push(Invocation {
-        program: program.to_owned(),
-        args: args.to_vec(),
-        env,
-        via,
-        display,
-        span: cmd.span.clone(),
-        link: cmd.link,
-        branch: cmd.branch,
-        negated: cmd.negated,
-        errexit: state.errexit,
-        pipefail: state.pipefail,
-        substituted,
-        shell_level: level,
-        index: 0,
-    });
-}
-
-/// `npx -c 'script'`: the string is a shell script.
-fn splice_inline(
-    script: &Word,
-    cmd: &SimpleCommand,
-    level: u32,
-    state: &ShellState,
-    env: Vec<(String, String)>,
-    out: &mut Vec<Invocation>,
-) {
-    if level + 1 >= MAX_NESTING {
-        return;
     }
-    let start = out.len();
-    splice_script(script, level + 1, *state, out);
-    inherit_context(&mut out[start..], cmd, level);
-    for inv in &mut out[start..] {
-        inv.env.splice(0..0, env.iter().cloned());
+
+    /// `sh -c SCRIPT`, `bash <<EOF`, `sh ./migrate.sh`, `busybox sh -c …`.
+    fn shell<'w>(&mut self, u: &mut Unwrapping<'_>, words: &'w [Word]) -> Next<'w> {
+        let args = &words[1..];
+        let args = if program_name(&words[0].text) == "busybox" {
+            match args.first().map(|w| program_name(&w.text)) {
+                Some("sh" | "ash" | "bash") => &args[1..],
+                _ => return Next::Program(words),
+            }
+        } else {
+            args
+        };
+        match shell_invocation(args) {
+            ShellCall::Script {
+                script,
+                errexit,
+                pipefail,
+            } => {
+                if u.level + 1 >= MAX_NESTING {
+                    return Next::Program(words);
+                }
+                let start = self.out.len();
+                self.script(script, u.level + 1, ShellState { errexit, pipefail });
+                let spliced = &mut self.out[start..];
+                inherit_context(spliced, u.cmd);
+                for inv in spliced {
+                    inv.via.insert(0, "sh -c");
+                    inv.env.splice(0..0, u.env.iter().cloned());
+                    inv.substituted |= u.substituted;
+                }
+                Next::Done
+            }
+            ShellCall::Stdin { errexit, pipefail } => {
+                let Some(hd) = u.cmd.heredocs.first() else {
+                    return Next::Program(words);
+                };
+                if u.level + 1 >= MAX_NESTING {
+                    return Next::Program(words);
+                }
+                let start = self.out.len();
+                self.script(&hd.body, u.level + 1, ShellState { errexit, pipefail });
+                let spliced = &mut self.out[start..];
+                inherit_context(spliced, u.cmd);
+                for inv in spliced {
+                    inv.via.insert(0, "sh <<EOF");
+                }
+                Next::Done
+            }
+            // `sh ./migrate.sh`: the script's content is not visible here.
+            ShellCall::File(file) => Next::Program(file),
+            ShellCall::Opaque => Next::Program(words),
+        }
+    }
+
+    /// `python -m alembic …` (the module's program), `python manage.py …`.
+    fn python<'w>(&mut self, u: &mut Unwrapping<'_>, words: &'w [Word]) -> Next<'w> {
+        match python_target(&words[1..]) {
+            PythonTarget::Module(module, after) => {
+                u.via.push("python -m");
+                let program = self.programs.python_module(module).unwrap_or(module);
+                Next::Push(program, after)
+            }
+            PythonTarget::Script(after) => {
+                u.via.push("python");
+                Next::Unwrapped(after)
+            }
+            PythonTarget::Other => Next::Program(words),
+        }
+    }
+
+    /// `npx`, `npm exec`/`run`, `yarn knex`, `node node_modules/typeorm/cli.js`.
+    fn node<'w>(
+        &mut self,
+        u: &mut Unwrapping<'_>,
+        words: &'w [Word],
+        state: &ShellState,
+    ) -> Next<'w> {
+        let name = program_name(&words[0].text);
+        let args = &words[1..];
+        match name {
+            "npx" | "bunx" | "pnpx" => {
+                if let Some(script) = flag_word(args, &["-c", "--call"]) {
+                    self.inline(script, u, state);
+                    return Next::Done;
+                }
+                u.via.push("npx");
+                Next::Unwrapped(skip_options(args, &["-p", "--package", "--node-options"]))
+            }
+            "npm" | "pnpm" | "yarn" | "bun" => {
+                match package_manager_target(name, args, self.programs) {
+                    PackageTarget::Bin(after) => {
+                        u.via.push("npm exec");
+                        Next::Unwrapped(after)
+                    }
+                    PackageTarget::Script(after) => {
+                        // `npm run typeorm -- migration:run`: a script named after a
+                        // migration tool almost always runs that tool; the words after
+                        // `--` are its arguments.
+                        let script = after[0].text.as_str();
+                        if self.programs.is_tool_program(script)
+                            && let Some(rest) = after_dashdash(&after[1..])
+                        {
+                            u.via.push("npm run");
+                            return Next::Push(script, rest);
+                        }
+                        Next::Push("npm-run", after)
+                    }
+                    PackageTarget::Other => Next::Program(words),
+                }
+            }
+            _ => match node_script(args, self.programs) {
+                Some((program, after)) => Next::Push(program, after),
+                None => Next::Program(words),
+            },
+        }
+    }
+
+    /// `ssh host 'cd /srv && alembic upgrade head'`, `heroku run …`, `fly ssh console -C …`.
+    fn remote<'w>(&mut self, u: &mut Unwrapping<'_>, words: &'w [Word]) -> Next<'w> {
+        match remote_command(program_name(&words[0].text), &words[1..]) {
+            // A script for the remote shell (which starts without `set -e`).
+            Some(Remote::Script(script)) if u.level + 1 < MAX_NESTING => {
+                let start = self.out.len();
+                self.script(script, u.level + 1, ShellState::default());
+                let spliced = &mut self.out[start..];
+                inherit_context(spliced, u.cmd);
+                for inv in spliced {
+                    inv.via.insert(0, "remote");
+                    inv.env.splice(0..0, u.env.iter().cloned());
+                    inv.substituted |= u.substituted;
+                }
+                Next::Done
+            }
+            Some(Remote::Argv(after)) => {
+                u.via.push("remote");
+                Next::Unwrapped(after)
+            }
+            _ => Next::Program(words),
+        }
+    }
+
+    /// `npx -c 'script'`: the string is a shell script.
+    fn inline(&mut self, script: &Word, u: &Unwrapping<'_>, state: &ShellState) {
+        if u.level + 1 >= MAX_NESTING {
+            return;
+        }
+        let start = self.out.len();
+        self.script(script, u.level + 1, *state);
+        let spliced = &mut self.out[start..];
+        inherit_context(spliced, u.cmd);
+        for inv in spliced {
+            inv.env.splice(0..0, u.env.iter().cloned());
+        }
+    }
+
+    fn push(&mut self, u: Unwrapping<'_>, program: &str, args: &[Word], state: &ShellState) {
+        let cmd = u.cmd;
+        let display = shell_join(
+            cmd.assignments
+                .iter()
+                .chain(cmd.words.iter())
+                .map(|w| w.text.as_str()),
+        );
+        self.out.push(Invocation {
+            program: program.to_owned(),
+            args: args.to_vec(),
+            env: u.env,
+            via: u.via,
+            display,
+            span: cmd.span.clone(),
+            link: cmd.link,
+            branch: cmd.branch,
+            negated: cmd.negated,
+            errexit: state.errexit,
+            pipefail: state.pipefail,
+            substituted: u.substituted,
+            shell_level: u.level,
+            index: 0,
+        });
+    }
+}
+
+/// Programs that run the rest of their arguments as a command: `env`, `exec`,
+/// `sudo`, `timeout 30`, `nohup`, `doppler run --`, `dockerize -wait …`.
+fn process_wrapper<'w>(u: &mut Unwrapping<'_>, words: &'w [Word]) -> Next<'w> {
+    let name = program_name(&words[0].text);
+    let args = &words[1..];
+    let rest = match name {
+        "env" => {
+            u.via.push("env");
+            skip_env(args, &mut u.env)
+        }
+        "exec" => {
+            u.via.push("exec");
+            skip_options(args, &["-a"])
+        }
+        "command" | "builtin" => {
+            if args
+                .first()
+                .is_some_and(|w| w.text == "-v" || w.text == "-V")
+            {
+                return Next::Done; // `command -v alembic` looks a program up, runs nothing
+            }
+            skip_options(args, &[])
+        }
+        "nohup" | "stdbuf" | "xargs" | "tini" | "dumb-init" | "catatonit" | "ddtrace-run" => {
+            skip_options(args, &["-s", "-p", "-I", "-n", "-L", "-d", "-E"])
+        }
+        "time" => skip_options(args, &[]),
+        "nice" | "ionice" => skip_options(args, &["-n", "-c", "--adjustment"]),
+        "timeout" => {
+            let after = skip_options(args, &["-s", "--signal", "-k", "--kill-after"]);
+            after.get(1..).unwrap_or(&[]) // the duration
+        }
+        "sudo" | "doas" => {
+            u.via.push("sudo");
+            skip_options(
+                args,
+                &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"],
+            )
+        }
+        "su-exec" | "gosu" => args.get(1..).unwrap_or(&[]),
+        "chpst" => skip_options(args, &["-u", "-U", "-e", "-n", "-l", "-L"]),
+        "runuser"
+        | "newrelic-admin"
+        | "wait-for-it"
+        | "wait-for"
+        | "doppler"
+        | "op"
+        | "chamber"
+        | "aws-vault"
+        | "infisical"
+        | "dotenv"
+        | "dotenvx"
+        | "envconsul"
+        | "opentelemetry-instrument" => {
+            match after_dashdash(args).or_else(|| after_run_program(name, args)) {
+                Some(after) => after,
+                None => return Next::Program(words),
+            }
+        }
+        "dockerize" => skip_options(
+            args,
+            &[
+                "-wait",
+                "-timeout",
+                "-template",
+                "-stdout",
+                "-stderr",
+                "-wait-retry-interval",
+            ],
+        ),
+        _ => return Next::Program(words),
+    };
+    Next::Unwrapped(rest)
+}
+
+/// Runners that start a command in a project's environment: `poetry run`,
+/// `uv run`, `pipx run`, `hatch run`, `bundle exec`.
+fn environment_runner<'w>(u: &mut Unwrapping<'_>, words: &'w [Word]) -> Next<'w> {
+    let name = program_name(&words[0].text);
+    let args = &words[1..];
+    let rest = match name {
+        "poetry" | "pipenv" | "pdm" | "rye" | "conda" | "micromamba" | "mamba"
+            if first_is(args, "run") =>
+        {
+            u.via.push("run");
+            skip_options(
+                &args[1..],
+                &["-n", "--name", "-p", "--prefix", "-e", "--environment"],
+            )
+        }
+        "hatch" if first_is(args, "run") => {
+            let rest = &args[1..];
+            if rest
+                .first()
+                .is_some_and(|w| w.text.ends_with(':') || w.text.contains(":"))
+                && rest.len() > 1
+            {
+                &rest[1..] // `hatch run env:cmd` style with a separate env word
+            } else {
+                rest
+            }
+        }
+        "uv" if first_is(args, "run") => {
+            u.via.push("uv run");
+            skip_options(
+                &args[1..],
+                &[
+                    "--with",
+                    "--extra",
+                    "--group",
+                    "--project",
+                    "--directory",
+                    "--python",
+                    "-p",
+                    "--env-file",
+                    "--package",
+                    "--index",
+                    "--with-requirements",
+                    "--only-group",
+                    "--no-group",
+                ],
+            )
+        }
+        "uvx" | "pipx" => {
+            let args = if name == "pipx" && first_is(args, "run") {
+                &args[1..]
+            } else {
+                args
+            };
+            skip_options(args, &["--from", "--with", "--python", "-p", "--spec"])
+        }
+        "bundle" | "bundler" if first_is(args, "exec") => {
+            u.via.push("bundle exec");
+            &args[1..]
+        }
+        _ => return Next::Program(words),
+    };
+    Next::Unwrapped(rest)
+}
+
+/// `php artisan …` (Laravel), `dotnet ef …` and `dotnet tool run dotnet-ef …`.
+fn platform_launcher(words: &[Word]) -> Next<'_> {
+    let args = &words[1..];
+    if program_name(&words[0].text) == "php" {
+        return match args.iter().position(|w| !w.text.starts_with('-')) {
+            Some(i) if program_name(&args[i].text) == "artisan" => {
+                Next::Push("artisan", &args[i + 1..])
+            }
+            _ => Next::Program(words),
+        };
+    }
+    match args.first().map(|w| w.text.as_str()) {
+        Some("ef") => Next::Push("dotnet-ef", &args[1..]),
+        Some("tool")
+            if args.get(1).is_some_and(|w| w.text == "run")
+                && args.get(2).is_some_and(|w| w.text == "dotnet-ef") =>
+        {
+            Next::Push("dotnet-ef", &args[3..])
+        }
+        _ => Next::Program(words),
     }
 }
 
 /// Commands of a nested script take the place of the command that launched
 /// it: the first inherits its link, all inherit its branch and negation.
-fn inherit_context(spliced: &mut [Invocation], outer: &SimpleCommand, _level: u32) {
+fn inherit_context(spliced: &mut [Invocation], outer: &SimpleCommand) {
     if let Some(first) = spliced.first_mut()
         && first.link == Link::First
     {
@@ -475,10 +502,6 @@ fn inherit_context(spliced: &mut [Invocation], outer: &SimpleCommand, _level: u3
         }
         inv.negated ^= outer.negated;
     }
-}
-
-fn level_allows_state(_args: &[Word]) -> bool {
-    true
 }
 
 /// `set -e`, `set -euo pipefail`, `set +e`, `set -o errexit` …
@@ -700,7 +723,11 @@ const PACKAGE_MANAGER_COMMANDS: &[&str] = &[
     "-h",
 ];
 
-fn package_manager_target<'a>(pm: &str, args: &'a [Word]) -> PackageTarget<'a> {
+fn package_manager_target<'a>(
+    pm: &str,
+    args: &'a [Word],
+    programs: &dyn ToolPrograms,
+) -> PackageTarget<'a> {
     // Global options before the command (`yarn --cwd api knex …`, `pnpm -C api …`).
     let args = skip_leading_options(
         args,
@@ -735,19 +762,24 @@ fn package_manager_target<'a>(pm: &str, args: &'a [Word]) -> PackageTarget<'a> {
                 PackageTarget::Script(rest)
             }
         }
-        "workspace" if pm == "yarn" => package_manager_target(pm, args.get(2..).unwrap_or(&[])),
+        "workspace" if pm == "yarn" => {
+            package_manager_target(pm, args.get(2..).unwrap_or(&[]), programs)
+        }
         "start" | "test" => PackageTarget::Script(args),
         t if PACKAGE_MANAGER_COMMANDS.contains(&t) || t.starts_with('-') => PackageTarget::Other,
         _ if pm == "npm" => PackageTarget::Other,
         // `yarn knex migrate:latest`, `pnpm prisma migrate deploy`, `bun x`: a
         // binary or a script of the same name; known tools are binaries.
-        t if super::is_known_tool(t) => PackageTarget::Bin(args),
+        t if programs.is_tool_program(t) => PackageTarget::Bin(args),
         _ => PackageTarget::Script(args),
     }
 }
 
 /// `node ./node_modules/typeorm/cli.js …` → (`typeorm`, args after the script).
-fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
+fn node_script<'a>(
+    args: &'a [Word],
+    programs: &dyn ToolPrograms,
+) -> Option<(&'static str, &'a [Word])> {
     let i = args.iter().position(|w| !w.text.starts_with('-'))?;
     let path = args[i].text.as_str();
     let after_modules = path
@@ -760,7 +792,8 @@ fn node_script(args: &[Word]) -> Option<(&'static str, &[Word])> {
         None => return None,
     };
     // db-migrate has no rules of its own; its name says it migrates.
-    let program = crate::tools::node_package_program(package)
+    let program = programs
+        .node_package(package)
         .or((package == "db-migrate").then_some("db-migrate"))?;
     Some((program, &args[i + 1..]))
 }

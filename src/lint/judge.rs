@@ -48,7 +48,7 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
             launchers: Vec::new(),
         };
     };
-    let mut invs = command::analyze(cmd);
+    let mut invs = command::analyze(cmd, &crate::tools::Registry);
     if !step.env.is_empty() {
         // The spec's environment is in effect under the command's own assignments.
         let base: Vec<(String, String)> = step

@@ -51,6 +51,55 @@ pub fn node_package_program(package: &str) -> Option<&'static str> {
     })
 }
 
+/// Programs of migration tools, as package managers run them (`yarn knex …`).
+const TOOL_PROGRAMS: &[&str] = &[
+    "alembic",
+    "flask",
+    "prisma",
+    "knex",
+    "sequelize",
+    "sequelize-cli",
+    "typeorm",
+    "node-pg-migrate",
+    "db-migrate",
+    "drizzle-kit",
+    "migrate",
+    "dbmate",
+    "goose",
+    "atlas",
+    "sqitch",
+    "flyway",
+    "liquibase",
+    "diesel",
+    "sqlx",
+    "rails",
+    "rake",
+    "typeorm-ts-node-commonjs",
+    "typeorm-ts-node-esm",
+];
+
+/// A migration tool's program, as package managers run it.
+pub fn is_tool_program(name: &str) -> bool {
+    TOOL_PROGRAMS.contains(&name)
+}
+
+/// The registry as command analysis asks it about launchers.
+pub struct Registry;
+
+impl crate::command::ToolPrograms for Registry {
+    fn python_module(&self, module: &str) -> Option<&'static str> {
+        python_module_program(module)
+    }
+
+    fn node_package(&self, package: &str) -> Option<&'static str> {
+        node_package_program(package)
+    }
+
+    fn is_tool_program(&self, name: &str) -> bool {
+        is_tool_program(name)
+    }
+}
+
 /// Every migration tool, in the order classifiers are tried.
 pub static ALL: &[&ToolDef] = &[
     &alembic::TOOL,

@@ -285,7 +285,7 @@ pub fn scan_lines(doc: &str) -> Vec<(std::ops::Range<usize>, String)> {
         };
         let runs_tool = text.split_whitespace().any(|w| {
             let name = w.rsplit('/').next().unwrap_or(w);
-            crate::command::is_known_tool(name)
+            crate::tools::is_tool_program(name)
                 || matches!(name, "manage.py" | "artisan" | "mix" | "dotnet")
         });
         if runs_tool {
