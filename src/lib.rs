@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod crd;
 pub mod daemon;
 pub mod db;
 pub mod definitions;

@@ -523,7 +523,7 @@ fn the_chart_crd_is_what_preflight_crd_prints() {
         common::repo().join("charts/preflight/crds/databaseguards.preflight.dev.yaml"),
     )
     .expect("chart CRD");
-    let generated = preflight::operator::crd::crd_yaml().expect("crd");
+    let generated = preflight::crd::crd_yaml().expect("crd");
     assert!(
         chart == generated,
         "charts/preflight/crds/ is stale: run `cargo run -- crd > charts/preflight/crds/databaseguards.preflight.dev.yaml`"
@@ -534,8 +534,8 @@ fn the_chart_crd_is_what_preflight_crd_prints() {
 #[test]
 fn the_example_guard_matches_the_crd_schema() {
     let Some(python) = python() else { return };
-    let crd: Value = preflight::yaml::from_str(&preflight::operator::crd::crd_yaml().expect("crd"))
-        .expect("yaml");
+    let crd: Value =
+        preflight::yaml::from_str(&preflight::crd::crd_yaml().expect("crd")).expect("yaml");
     let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
     let example = common::repo().join("deploy/examples/bizpilot-guard.yaml");
     let script = "import json,sys,yaml,jsonschema\nschema=json.loads(sys.argv[1])\nfor doc in yaml.safe_load_all(open(sys.argv[2])):\n    jsonschema.validate(doc, schema)\nprint('ok')";
@@ -639,7 +639,7 @@ fn the_plain_manifests_are_the_rendered_chart() {
         "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {NAMESPACE}\n"
     ));
     out.push_str("---\n");
-    out.push_str(&preflight::operator::crd::crd_yaml().expect("crd"));
+    out.push_str(&preflight::crd::crd_yaml().expect("crd"));
     for (name, text) in &r.files {
         let text = text.as_str().unwrap_or("");
         if name.ends_with("NOTES.txt") || text.trim().is_empty() {

@@ -655,7 +655,7 @@ async fn a_crashed_leader_is_replaced_after_the_lease_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_crd_is_generated_with_validation_status_and_columns() {
-    let yaml = preflight::operator::crd::crd_yaml().expect("crd");
+    let yaml = preflight::crd::crd_yaml().expect("crd");
     let crd: Value = serde_json::to_value(serde_saphyr_roundtrip(&yaml)).expect("json");
     let v = &crd["spec"]["versions"][0];
     assert_eq!(crd["spec"]["names"]["shortNames"][0], "dbguard");

@@ -126,7 +126,7 @@ pub fn run(args: OperatorArgs) -> u8 {
 pub struct CrdArgs {}
 
 pub fn crd(_args: CrdArgs) -> u8 {
-    match operator::crd::crd_yaml() {
+    match crate::crd::crd_yaml() {
         Ok(yaml) => {
             print!("{yaml}");
             exit::OK

@@ -4,7 +4,7 @@
 //! verdict changes, exports metrics, and requeues on the guard's interval
 //! with jitter (sooner, with backoff, after errors).
 
-use super::crd::{
+use crate::crd::{
     DatabaseGuard, DatabaseGuardStatus, DriftStatus, ExpectedFormat, LedgerStatus, ObjectRef,
     RepairStatus,
 };
@@ -363,7 +363,7 @@ async fn secret_value(api: &Api<Secret>, name: &str, key: &str) -> Result<String
 async fn expected_files(
     ctx: &Context,
     ns: &str,
-    source: &super::crd::ExpectedSource,
+    source: &crate::crd::ExpectedSource,
 ) -> Result<BTreeMap<String, Vec<u8>>, GuardError> {
     let pick = |all: BTreeMap<String, Vec<u8>>,
                 r: &ObjectRef,

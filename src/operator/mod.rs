@@ -6,16 +6,16 @@
 //! (`workloads`). Losing the lease stops both; gaining it starts them.
 
 pub mod controller;
-pub mod crd;
+
 pub mod leader;
 pub mod workloads;
 
 use crate::config::Config;
+use crate::crd::DatabaseGuard;
 use crate::lint::Linter;
 use crate::metrics::Metrics;
 use crate::server::{self, Health};
 use controller::Context;
-use crd::DatabaseGuard;
 use futures::StreamExt;
 use kube::api::Api;
 use kube::runtime::controller::{self as kcontroller, Controller};

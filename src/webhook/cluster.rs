@@ -5,7 +5,7 @@
 //! unavailable.
 
 use super::policy::{Mode, NAMESPACE_LABEL};
-use crate::operator::crd::DatabaseGuard;
+use crate::crd::DatabaseGuard;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::runtime::reflector::{self, Store};

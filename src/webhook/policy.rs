@@ -1,7 +1,7 @@
 //! Enforcement modes, where they come from, and the words of a decision.
 
+pub use crate::crd::Enforcement as Mode;
 use crate::lint::Finding;
-pub use crate::operator::crd::Enforcement as Mode;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use std::collections::BTreeMap;
 

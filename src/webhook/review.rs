@@ -4,9 +4,9 @@
 use super::cluster::ClusterView;
 use super::guard_check;
 use super::policy::{FailureMode, Mode, OVERRIDE_ANNOTATION, Overrides, finding_line, selects};
+use crate::crd::DatabaseGuard;
 use crate::definitions::Severity;
 use crate::lint::{Finding, Linter};
-use crate::operator::crd::DatabaseGuard;
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::ResourceExt;
 use kube::api::ApiResource;
