@@ -348,7 +348,7 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
     let mut expected_tables = HashSet::default();
     for (eq, et) in &expected.tables {
         // Ledger tables are the tools' business, not the app's schema.
-        if crate::ledger::is_tool_table(&eq.name) {
+        if crate::tools::is_tool_table(&eq.name) {
             continue;
         }
         let q = resolve(eq, live);
@@ -378,7 +378,7 @@ pub fn diff(expected: &Schema, live: &Schema, opts: DiffOptions) -> Vec<DriftIte
         }
     }
     for q in live.tables.keys() {
-        if !expected_tables.contains(q) && !crate::ledger::is_tool_table(&q.name) {
+        if !expected_tables.contains(q) && !crate::tools::is_tool_table(&q.name) {
             out.push(DriftItem::new(
                 Change::Extra,
                 ObjectKind::Table,

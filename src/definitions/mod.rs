@@ -8,10 +8,12 @@ pub mod ledger;
 pub mod repair;
 pub mod replay;
 pub mod rule;
+pub mod sql_folder;
 mod tool;
 
 pub use ledger::{Entries, Ledger, LedgerDef, LedgerTable, Row};
 pub use repair::{Accept, Dirty, RepairDef, RowKey, ShadowCli, Unrecord};
 pub use replay::{Connect, Lister, Project, Replay, ReplayDef, Step, Target, ToolDb, with_config};
 pub use rule::{Action, Classified, Hit, Owner, Rule, RuleGroup, RuleKind, Severity};
-pub use tool::{Launched, Tool, ToolDef};
+pub use sql_folder::{Layout, SqlFolder};
+pub use tool::{Cli, Tool, ToolDef};

@@ -7,15 +7,6 @@ use super::replay::Project;
 /// How a tool's CLI repairs its ledger: everything the plans need to know
 /// about one tool, declared in its own file.
 pub struct RepairDef {
-    /// How people run the tool when no release step says otherwise.
-    pub program: &'static [&'static str],
-    /// Subcommands that begin the tool's own arguments in a release command
-    /// (`upgrade` in `python -m alembic -c alembic.ini upgrade head`): what
-    /// comes before is the launcher the plan reuses.
-    pub verbs: &'static [&'static str],
-    /// Options of a release command that every step needs too (`-d
-    /// data-source.js`, `--knexfile f`, `-c alembic.ini` after the verb).
-    pub carry: &'static [&'static str],
     /// Applies every pending migration.
     pub apply: &'static [&'static str],
     /// Applies every pending migration when the revisions have several heads
@@ -31,21 +22,6 @@ pub struct RepairDef {
     /// the CLI itself (Alembic through its Python API, TypeORM through its
     /// DataSource): the runner's arguments for the CLI's.
     pub shadow_cli: Option<ShadowCli>,
-}
-
-impl RepairDef {
-    /// For rule groups that are not a tool.
-    pub const NONE: RepairDef = RepairDef {
-        program: &[],
-        verbs: &[],
-        carry: &[],
-        apply: &[],
-        apply_heads: None,
-        unrecord: Unrecord::To(|_| Vec::new()),
-        dirty: Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
-    };
 }
 
 /// The runner's arguments for a CLI command, in the project.

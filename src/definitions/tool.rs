@@ -6,6 +6,7 @@ use super::ledger::LedgerDef;
 use super::repair::RepairDef;
 use super::replay::Replay;
 use super::rule::{Classified, Rule};
+use super::sql_folder::SqlFolder;
 use crate::command::Invocation;
 use serde::Serialize;
 
@@ -20,14 +21,16 @@ pub struct ToolDef {
     pub docs_url: &'static str,
     /// The linter's rules about its commands.
     pub rules: &'static [&'static Rule],
-    /// Launchers that run the tool's program, for command analysis:
-    /// `python -m <module>` and `node node_modules/<package>/…`.
-    pub launched_as: Launched,
+    /// How release steps run it: programs, launchers, images, subcommands
+    /// and options.
+    pub cli: Cli,
     /// Reads one invocation; `None` quickly for programs the tool does not own.
     pub classify: fn(&Invocation) -> Option<Classified>,
     /// Release commands that apply migrations properly: the linter must stay
     /// silent on every one of them (a test checks).
     pub clean: &'static [&'static str],
+    /// How it keeps SQL migrations in a folder, when it does.
+    pub sql_folder: Option<SqlFolder>,
     /// Its ledger, when preflight can read it.
     pub ledger: Option<LedgerDef>,
     /// How its CLI repairs its ledger: the apply command, how revisions
@@ -37,20 +40,49 @@ pub struct ToolDef {
     pub replay: Replay,
 }
 
-/// How launchers name a tool: the program its classifier reads, and the
-/// Python modules and npm packages that run it.
-pub struct Launched {
+/// A tool's command line as release steps run it: one declaration that the
+/// linter's classifier, command analysis, the spec readers and the repair
+/// plans all read.
+pub struct Cli {
+    /// The program its classifier reads, as launchers name it (`python -m
+    /// django` runs `django-admin`; golang-migrate's binary is `migrate`).
     pub program: &'static str,
+    /// Every name the tool's program goes by when package managers and
+    /// scripts run it (`yarn knex …`, `npm run typeorm -- …`).
+    pub programs: &'static [&'static str],
+    /// Python modules that run it (`python -m alembic`).
     pub python_modules: &'static [&'static str],
+    /// npm packages whose scripts run it (`node node_modules/typeorm/cli.js`).
     pub node_packages: &'static [&'static str],
+    /// Container images whose entrypoint is the tool, so a container's
+    /// `args` alone are its arguments (`flyway/flyway`).
+    pub images: &'static [&'static str],
+    /// How people run it when no release step says otherwise (`npx knex`).
+    pub run_as: &'static [&'static str],
+    /// Subcommands that begin the tool's own arguments in a release command
+    /// (`upgrade` in `python -m alembic -c alembic.ini upgrade head`): what
+    /// comes before is the launcher a repair plan reuses.
+    pub subcommands: &'static [&'static str],
+    /// Options that take a value: their values are not positional arguments.
+    pub value_options: &'static [&'static str],
+    /// Options of a release command every repair step needs too (`-d
+    /// data-source.js`, `--knexfile f`, `-c alembic.ini` after the verb).
+    pub carried: &'static [&'static str],
 }
 
-impl Launched {
-    /// Not launched through Python or Node.
-    pub const NONE: Launched = Launched {
+impl Cli {
+    /// Nothing declared: a tool file spreads it (`..Cli::NONE`) and states
+    /// only what it has.
+    pub const NONE: Cli = Cli {
         program: "",
+        programs: &[],
         python_modules: &[],
         node_packages: &[],
+        images: &[],
+        run_as: &[],
+        subcommands: &[],
+        value_options: &[],
+        carried: &[],
     };
 }
 

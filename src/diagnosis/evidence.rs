@@ -442,7 +442,7 @@ pub fn gather(expected: &Expected, claimed: &[bool], live: &Schema) -> Vec<Revis
         e.table().is_some_and(|q| {
             let name = q.name.to_ascii_lowercase();
             expected.relaxed.contains(&name)
-                || crate::ledger::is_tool_table(&name)
+                || crate::tools::is_tool_table(&name)
                 || expected
                     .ledger_table
                     .as_deref()

@@ -7,11 +7,10 @@
 use super::shadow::{self, Shadow};
 use super::{Expected, ExpectedError, SourceKind};
 use crate::db::{ConnectOptions, DatabaseUrl};
-use crate::definitions::Tool;
+use crate::definitions::{Layout, SqlFolder, Tool};
 use crate::introspect::{self, IntrospectOptions};
 use crate::schema::{Engine, Schema};
-use crate::tools::{self};
-use sha2::Digest;
+use crate::tools;
 use std::path::{Path, PathBuf};
 
 /// One migration: its ledger id, the SQL that applies it, its checksum as the tool records it.
@@ -23,171 +22,137 @@ pub struct Migration {
     pub checksum: Option<String>,
 }
 
-/// Lists the migrations of a directory in apply order, and the tool whose layout it is.
+/// Lists the migrations of a directory in apply order, and the tool whose
+/// layout it is: the tools' own folder layouts (`ToolDef::sql_folder`), the
+/// most specific first.
 pub fn list(dir: &Path) -> Result<(Tool, Vec<Migration>), ExpectedError> {
-    let read =
-        |p: &Path| std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()));
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| ExpectedError::new(dir, e.to_string()))?
         .flatten()
         .map(|e| e.path())
         .collect();
     entries.sort();
-
-    // Prisma: one directory per migration.
-    let prisma: Vec<&PathBuf> = entries
-        .iter()
-        .filter(|p| p.join("migration.sql").is_file())
+    let mut folders: Vec<(Tool, &SqlFolder)> = tools::all()
+        .filter_map(|t| t.def().sql_folder.as_ref().map(|f| (t, f)))
         .collect();
-    if !prisma.is_empty() {
-        let mut out = Vec::new();
-        for d in prisma {
-            let path = d.join("migration.sql");
-            let sql = read(&path)?;
-            let id = d
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let checksum = Some(hex(&sha2::Sha256::digest(sql.as_bytes())));
-            out.push(Migration {
-                id,
-                path,
-                up_sql: sql,
-                checksum,
-            });
+    folders.sort_by_key(|(_, f)| f.layout.precedence());
+
+    for (tool, folder) in &folders {
+        let found = match folder.layout {
+            Layout::DirectoryPerMigration(file) => per_directory(&entries, file, folder)?,
+            Layout::Prefixed { prefix, separator } => {
+                prefixed(&entries, prefix, separator, folder)?
+            }
+            _ => continue,
+        };
+        if !found.is_empty() {
+            return Ok((*tool, found));
         }
-        return Ok((Tool(&tools::prisma::TOOL), out));
     }
+    versioned(dir, &entries, &folders)
+}
 
-    let sql_files: Vec<&PathBuf> = entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    let name = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
 
-    // Flyway: V1__init.sql, V1.1__more.sql (repeatable R__ and undo U files are not replayed).
-    if sql_files
-        .iter()
-        .any(|p| name(p).starts_with('V') && name(p).contains("__"))
-    {
-        let mut out = Vec::new();
-        for p in sql_files
-            .iter()
-            .filter(|p| name(p).starts_with('V') && name(p).contains("__"))
-        {
-            let n = name(p);
-            let version = n[1..n.find("__").unwrap_or(1)].replace('_', ".");
-            let sql = read(p)?;
-            out.push(Migration {
-                id: version,
-                path: p.to_path_buf(),
-                checksum: Some(flyway_checksum(&sql)),
-                up_sql: sql,
-            });
+fn read(p: &Path) -> Result<String, ExpectedError> {
+    std::fs::read_to_string(p).map_err(|e| ExpectedError::new(p, e.to_string()))
+}
+
+fn migration(folder: &SqlFolder, version: &str, path: PathBuf, text: &str) -> Migration {
+    let id = (folder.id)(version);
+    Migration {
+        id: if id.is_empty() { "0".into() } else { id },
+        path,
+        up_sql: (folder.up)(text),
+        checksum: folder.checksum.map(|c| c(text)),
+    }
+}
+
+/// Prisma: one directory per migration, named by its entry.
+fn per_directory(
+    entries: &[PathBuf],
+    file: &str,
+    folder: &SqlFolder,
+) -> Result<Vec<Migration>, ExpectedError> {
+    let mut out = Vec::new();
+    for d in entries.iter().filter(|p| p.join(file).is_file()) {
+        let path = d.join(file);
+        let text = read(&path)?;
+        out.push(migration(folder, &file_name(d), path, &text));
+    }
+    Ok(out)
+}
+
+/// Flyway: `V1__init.sql`, `V1.1__more.sql` (repeatable `R__` and undo `U`
+/// files are not replayed).
+fn prefixed(
+    entries: &[PathBuf],
+    prefix: char,
+    separator: &str,
+    folder: &SqlFolder,
+) -> Result<Vec<Migration>, ExpectedError> {
+    let mut out = Vec::new();
+    for p in entries.iter().filter(|p| is_sql(p)) {
+        let n = file_name(p);
+        let Some((version, _)) = n
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(separator))
+        else {
+            continue;
+        };
+        let text = read(p)?;
+        out.push(migration(folder, version, p.clone(), &text));
+    }
+    out.sort_by(|a, b| version_cmp(&a.id, &b.id));
+    Ok(out)
+}
+
+/// `<version>_<name>.sql` files: each is the first tool's whose marker its
+/// text carries, else a golang-migrate pair when its `.down.sql` is beside
+/// it, else sqlx's; the folder is the last file's tool.
+fn versioned(
+    dir: &Path,
+    entries: &[PathBuf],
+    folders: &[(Tool, &SqlFolder)],
+) -> Result<(Tool, Vec<Migration>), ExpectedError> {
+    let mut out = Vec::new();
+    let mut tool = None;
+    for p in entries.iter().filter(|p| is_sql(p)) {
+        let n = file_name(p);
+        let v: String = n.chars().take_while(char::is_ascii_digit).collect();
+        if v.is_empty() || n.ends_with(".down.sql") {
+            continue;
         }
-        out.sort_by(|a, b| version_cmp(&a.id, &b.id));
-        return Ok((Tool(&tools::flyway::TOOL), out));
+        let text = read(p)?;
+        let pair =
+            n.ends_with(".up.sql") && p.with_file_name(n.replace(".up.sql", ".down.sql")).exists();
+        let Some((t, folder)) = folders.iter().find(|(_, f)| match f.layout {
+            Layout::Marked(markers) => markers.iter().any(|m| text.contains(m)),
+            Layout::UpDownPair => pair,
+            Layout::Versioned => true,
+            _ => false,
+        }) else {
+            continue;
+        };
+        tool = Some(*t);
+        out.push(migration(folder, &v, p.clone(), &text));
     }
-
-    let versioned: Vec<(&PathBuf, String)> = sql_files
-        .iter()
-        .filter_map(|p| {
-            let n = name(p);
-            let v: String = n.chars().take_while(char::is_ascii_digit).collect();
-            (!v.is_empty() && !n.ends_with(".down.sql")).then_some((*p, v))
-        })
-        .collect();
-    if versioned.is_empty() {
+    let Some(tool) = tool else {
         return Err(ExpectedError::new(
             dir,
             "no SQL migrations recognised (Flyway V<n>__*.sql, <version>_*.up.sql, dbmate, goose, sqlx or Prisma layouts)",
         ));
-    }
-    let mut out = Vec::new();
-    let mut tool = Tool(&tools::sqlx::TOOL);
-    for (p, v) in versioned {
-        let text = read(p)?;
-        let n = name(p);
-        let (up, t) = if text.contains("-- +goose Up") || text.contains("-- +goose up") {
-            (
-                section(
-                    &text,
-                    &["-- +goose Up", "-- +goose up"],
-                    &["-- +goose Down", "-- +goose down"],
-                ),
-                Tool(&tools::goose::TOOL),
-            )
-        } else if text.contains("-- migrate:up") {
-            (
-                section(&text, &["-- migrate:up"], &["-- migrate:down"]),
-                Tool(&tools::dbmate::TOOL),
-            )
-        } else if n.ends_with(".up.sql") {
-            (
-                text.clone(),
-                if p.with_file_name(n.replace(".up.sql", ".down.sql")).exists() {
-                    Tool(&tools::golang_migrate::TOOL)
-                } else {
-                    Tool(&tools::sqlx::TOOL)
-                },
-            )
-        } else {
-            (text.clone(), Tool(&tools::sqlx::TOOL))
-        };
-        tool = t;
-        let checksum =
-            (t == Tool(&tools::sqlx::TOOL)).then(|| hex(&sha2::Sha384::digest(text.as_bytes())));
-        // These tools record the version as a number: `0001` is `1`.
-        let id = if matches!(t.id(), "goose" | "golang-migrate" | "sqlx") {
-            v.trim_start_matches('0').to_string()
-        } else {
-            v
-        };
-        let id = if id.is_empty() { "0".into() } else { id };
-        out.push(Migration {
-            id,
-            path: p.to_path_buf(),
-            up_sql: up
-                .replace("-- +goose StatementBegin", "")
-                .replace("-- +goose StatementEnd", ""),
-            checksum,
-        });
-    }
+    };
     out.sort_by(|a, b| version_cmp(&a.id, &b.id));
     Ok((tool, out))
 }
 
-fn section(text: &str, start: &[&str], end: &[&str]) -> String {
-    let from = start
-        .iter()
-        .filter_map(|s| text.find(s).map(|i| i + s.len()))
-        .min()
-        .unwrap_or(0);
-    let rest = &text[from..];
-    let to = end
-        .iter()
-        .filter_map(|e| rest.find(e))
-        .min()
-        .unwrap_or(rest.len());
-    rest[..to].to_string()
-}
-
-/// Flyway's checksum: CRC32 over each line without its line break, as a signed 32-bit number.
-pub fn flyway_checksum(sql: &str) -> String {
-    let mut h = crc32fast::Hasher::new();
-    let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
-    for line in sql.lines() {
-        h.update(line.as_bytes());
-    }
-    (h.finalize() as i32).to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn is_sql(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "sql")
 }
 
 /// `1.10` after `1.9`; numbers as numbers.
@@ -239,8 +204,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flyway_checksums_ignore_line_endings() {
-        assert_eq!(flyway_checksum("a\nb\n"), flyway_checksum("a\r\nb"));
+    fn versions_compare_as_numbers() {
         assert_eq!(version_cmp("1.10", "1.9"), std::cmp::Ordering::Greater);
     }
 }

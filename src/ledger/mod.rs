@@ -9,11 +9,6 @@ use crate::definitions::Tool;
 use crate::definitions::ledger::LedgerTable;
 use crate::schema::{QName, Schema};
 
-/// Ledger tables and the tables tools keep beside them: never drift.
-pub fn is_tool_table(name: &str) -> bool {
-    crate::tools::is_tool_table(name)
-}
-
 /// The ledger tables of a schema, best first.
 pub fn detect(schema: &Schema) -> Vec<(Tool, QName)> {
     schema

@@ -216,7 +216,7 @@ pub fn plan(i: &Inputs) -> Option<Plan> {
     let launcher: Launcher = match (i.launcher, tool) {
         (Some(l), _) if !l.words.is_empty() => l.clone(),
         (_, Some(t)) => Launcher {
-            words: t.repair().program.iter().map(|s| s.to_string()).collect(),
+            words: t.def().cli.run_as.iter().map(|s| s.to_string()).collect(),
             carried: Vec::new(),
         },
         _ => Launcher::default(),
@@ -640,8 +640,10 @@ fn django_targets(ledger: &Ledger, skipped: &[String]) -> Vec<(String, String)> 
 /// first verb (`python -m alembic -c alembic.ini` in `python -m alembic -c
 /// alembic.ini upgrade head`), and the options after it every step needs.
 pub fn launcher_in(tool: Tool, words: &[String]) -> Option<Launcher> {
-    let def = tool.repair();
-    let at = words.iter().position(|w| def.verbs.contains(&w.as_str()))?;
+    let cli = &tool.def().cli;
+    let at = words
+        .iter()
+        .position(|w| cli.subcommands.contains(&w.as_str()))?;
     if at == 0 {
         return None;
     }
@@ -649,10 +651,10 @@ pub fn launcher_in(tool: Tool, words: &[String]) -> Option<Launcher> {
     let mut rest = words[at + 1..].iter().peekable();
     while let Some(w) = rest.next() {
         if let Some((flag, _)) = w.split_once('=')
-            && def.carry.contains(&flag)
+            && cli.carried.contains(&flag)
         {
             carried.push(w.clone());
-        } else if def.carry.contains(&w.as_str())
+        } else if cli.carried.contains(&w.as_str())
             && let Some(value) = rest.next()
         {
             carried.push(w.clone());

@@ -382,10 +382,11 @@ fn the_shell_script_runs_commands_and_comments_the_rest() {
 fn every_tool_declares_an_apply_command_and_verbs() {
     for t in tools::all() {
         let r = t.repair();
+        let cli = &t.def().cli;
         assert!(!r.apply.is_empty(), "{t}");
-        assert!(!r.program.is_empty(), "{t}");
+        assert!(!cli.run_as.is_empty(), "{t}");
         assert!(
-            r.verbs.contains(&r.apply[0]),
+            cli.subcommands.contains(&r.apply[0]),
             "{t}: its apply verb finds its launcher"
         );
     }

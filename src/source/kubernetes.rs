@@ -260,29 +260,10 @@ pub(crate) fn hook_phase_of(helm: Option<&str>, argo: Option<&str>) -> Option<Op
     })
 }
 
-/// Images whose entrypoint is a migration tool, so `args` alone are its arguments.
-const TOOL_IMAGES: &[(&str, &str)] = &[
-    ("flyway/flyway", "flyway"),
-    ("redgate/flyway", "flyway"),
-    ("migrate/migrate", "migrate"),
-    ("liquibase/liquibase", "liquibase"),
-    ("liquibase", "liquibase"),
-    ("amacneil/dbmate", "dbmate"),
-    ("arigaio/atlas", "atlas"),
-    ("sqitch/sqitch", "sqitch"),
-];
-
+/// The program of an image whose entrypoint is a migration tool, so `args`
+/// alone are its arguments.
 pub(crate) fn image_tool(image: &str) -> Option<&'static str> {
-    // registry.example.com/flyway/flyway:10 → flyway/flyway
-    let without_tag = image.split('@').next().unwrap_or(image);
-    let without_tag = match without_tag.rfind(':') {
-        Some(i) if !without_tag[i..].contains('/') => &without_tag[..i],
-        _ => without_tag,
-    };
-    TOOL_IMAGES
-        .iter()
-        .find(|(repo, _)| without_tag == *repo || without_tag.ends_with(&format!("/{repo}")))
-        .map(|(_, tool)| *tool)
+    crate::tools::image_program(image)
 }
 
 /// The container's command; `Err` with the expression's offset and text when

@@ -3,12 +3,11 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Project, Replay, ReplayDef, Step, Target};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Lister, Owner, Project, Replay,
+    ReplayDef, Rule, RuleKind, Severity, Step, Target, Tool, ToolDef,
+};
 use crate::tools::util;
 
 pub(super) static STAMP: Rule = Rule {
@@ -154,16 +153,25 @@ fn classify_python_code(inv: &Invocation) -> Option<Classified> {
     None
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "alembic",
+    programs: &["alembic"],
+    python_modules: &["alembic", "alembic.config"],
+    run_as: &["alembic"],
+    subcommands: &["upgrade", "stamp", "downgrade"],
+    value_options: GLOBAL_VALUE_OPTIONS,
+    carried: &["-c", "--config", "-n", "--name", "-x"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "alembic",
     name: "Alembic",
     docs_url: "https://alembic.sqlalchemy.org/en/latest/api/commands.html",
     rules: RULES,
-    launched_as: Launched {
-        program: "alembic",
-        python_modules: &["alembic", "alembic.config"],
-        node_packages: &[],
-    },
+    cli: CLI,
     classify,
     clean: &[
         "python -m alembic -c alembic.ini upgrade head",
@@ -173,6 +181,7 @@ pub static TOOL: ToolDef = ToolDef {
         "alembic upgrade head || exit 1",
         "alembic upgrade head; exit",
     ],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "alembic_version",
         columns: &["version_num"],
@@ -185,9 +194,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["alembic"],
-        verbs: &["upgrade", "stamp", "downgrade"],
-        carry: &["-c", "--config", "-n", "--name", "-x"],
         apply: &["upgrade", "head"],
         apply_heads: Some(&["upgrade", "heads"]),
         unrecord: crate::definitions::Unrecord::To(stamp_to),

@@ -1,12 +1,11 @@
 //! Atlas: `atlas_schema_revisions` with applied/total counts and hashes.
 
 use crate::command::Invocation;
-use crate::definitions::Ledger;
-use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
+    Tool, ToolDef,
+};
 
 pub(super) static MIGRATE_SET: Rule = Rule {
     id: "atlas/migrate-set",
@@ -155,14 +154,28 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     Some(cl)
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "atlas",
+    programs: &["atlas"],
+    images: &["arigaio/atlas"],
+    run_as: &["atlas"],
+    subcommands: &["migrate", "schema"],
+    value_options: VALUE_OPTIONS,
+    carried: &["--dir", "--url", "-u", "--env", "--revisions-schema"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "atlas",
     name: "Atlas",
     docs_url: "https://atlasgo.io/cli-reference",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["atlas migrate apply --url $DATABASE_URL"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "atlas_schema_revisions",
         columns: &["version", "applied"],
@@ -174,9 +187,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["atlas"],
-        verbs: &["migrate", "schema"],
-        carry: &["--dir", "--url", "-u", "--env", "--revisions-schema"],
         apply: &["migrate", "apply"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

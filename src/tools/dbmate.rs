@@ -2,11 +2,12 @@
 //! inserts to `schema.sql`, so `load` stamps every dumped version.
 
 use crate::command::Invocation;
-use crate::definitions::Replay;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Entries, LedgerDef, Owner, Replay, Rule, RuleKind, Severity, Tool,
+    ToolDef,
+};
 
 pub(super) static LOAD: Rule = Rule {
     id: "dbmate/load",
@@ -54,20 +55,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "dbmate" {
         return None;
     }
-    let value_options = [
-        "-u",
-        "--url",
-        "-e",
-        "--env",
-        "-d",
-        "--migrations-dir",
-        "-s",
-        "--schema-file",
-        "--migrations-table",
-        "--env-file",
-        "--wait-timeout",
-    ];
-    let sub = inv.positionals(&value_options).first()?.text.as_str();
+    let sub = inv.positionals(CLI.value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool(&TOOL), a);
     Some(match sub {
         "up" | "migrate" => c(Action::Apply),
@@ -79,14 +67,47 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "dbmate",
+    programs: &["dbmate"],
+    images: &["amacneil/dbmate"],
+    run_as: &["dbmate"],
+    subcommands: &[
+        "up", "migrate", "rollback", "down", "drop", "create", "load",
+    ],
+    carried: &["-d", "--migrations-dir", "-e", "--env", "--url", "-u"],
+    value_options: &[
+        "-u",
+        "--url",
+        "-e",
+        "--env",
+        "-d",
+        "--migrations-dir",
+        "-s",
+        "--schema-file",
+        "--migrations-table",
+        "--env-file",
+        "--wait-timeout",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "dbmate",
     name: "dbmate",
     docs_url: "https://github.com/amacneil/dbmate#commands",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["dbmate --wait up"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::Marked(&["-- migrate:up"]),
+        up: |text| sql_folder::section(text, &["-- migrate:up"], &["-- migrate:down"]),
+        id: sql_folder::same_id,
+        checksum: None,
+    }),
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version"],
@@ -98,11 +119,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: versions_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["dbmate"],
-        verbs: &[
-            "up", "migrate", "rollback", "down", "drop", "create", "load",
-        ],
-        carry: &["-d", "--migrations-dir", "-e", "--env", "--url", "-u"],
         apply: &["migrate"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

@@ -1,11 +1,11 @@
 //! Diesel: `__diesel_schema_migrations(version, run_on)`.
 
 use crate::command::Invocation;
-use crate::definitions::Replay;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Entries, LedgerDef, Owner, Replay, Rule, RuleKind, Severity, Tool,
+    ToolDef,
+};
 
 pub(super) static REVERT: Rule = Rule {
     id: "diesel/revert",
@@ -39,13 +39,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "diesel" {
         return None;
     }
-    let pos = inv.positionals(&[
-        "--database-url",
-        "--migration-dir",
-        "--config-file",
-        "-n",
-        "--number",
-    ]);
+    let pos = inv.positionals(CLI.value_options);
     let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
     let c = |a| Classified::new(Tool(&TOOL), a);
     Some(match words.as_slice() {
@@ -59,14 +53,33 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "diesel",
+    programs: &["diesel"],
+    run_as: &["diesel"],
+    subcommands: &["migration", "database", "setup"],
+    carried: &["--migration-dir", "--config-file"],
+    value_options: &[
+        "--database-url",
+        "--migration-dir",
+        "--config-file",
+        "-n",
+        "--number",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "diesel",
     name: "Diesel",
     docs_url: "https://diesel.rs/guides/getting-started",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["diesel migration run"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "__diesel_schema_migrations",
         columns: &["version"],
@@ -78,9 +91,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: versions_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["diesel"],
-        verbs: &["migration", "database", "setup"],
-        carry: &["--migration-dir", "--config-file"],
         apply: &["migration", "run"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

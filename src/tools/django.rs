@@ -3,12 +3,11 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Lister, Owner, Replay, ReplayDef,
+    Rule, RuleKind, Severity, Step, Target, Tool, ToolDef,
+};
 use std::collections::BTreeMap;
 
 pub(super) static FAKE: Rule = Rule {
@@ -167,21 +166,30 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "django-admin",
+    python_modules: &["django"],
+    run_as: &["python", "manage.py"],
+    subcommands: &["migrate"],
+    value_options: VALUE_OPTIONS,
+    carried: &["--settings", "--database"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "django",
     name: "Django",
     docs_url: "https://docs.djangoproject.com/en/stable/ref/django-admin/#migrate",
     rules: RULES,
-    launched_as: Launched {
-        program: "django-admin",
-        python_modules: &["django"],
-        node_packages: &[],
-    },
+    cli: CLI,
     classify,
     clean: &[
         "python manage.py migrate --noinput",
         "django-admin migrate --settings=app.settings.prod",
     ],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "django_migrations",
         columns: &["app", "name"],
@@ -193,9 +201,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["python", "manage.py"],
-        verbs: &["migrate"],
-        carry: &["--settings", "--database"],
         apply: &["migrate", "--noinput"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::PerApp,

@@ -4,10 +4,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
+    Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static LOAD: Rule = Rule {
     id: "ecto/load",
@@ -57,11 +57,7 @@ static RULES: &[&Rule] = &[&LOAD, &DESTRUCTIVE, &ROLLBACK];
 fn classify(inv: &Invocation) -> Option<Classified> {
     let c = |a| Classified::new(Tool(&TOOL), a);
     if inv.program == "mix" {
-        let task = inv
-            .positionals(&["-r", "--repo", "--to", "--step", "--migrations-path"])
-            .first()?
-            .text
-            .as_str();
+        let task = inv.positionals(CLI.value_options).first()?.text.as_str();
         return match task {
             "ecto.migrate" => Some(c(Action::Apply)),
             "ecto.setup" | "ecto.create" => Some(c(Action::Other)),
@@ -89,17 +85,29 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     }
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "mix",
+    run_as: &["mix"],
+    subcommands: &["ecto.migrate", "ecto.rollback", "ecto.migrations"],
+    carried: &["-r", "--repo"],
+    value_options: &["-r", "--repo", "--to", "--step", "--migrations-path"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "ecto",
     name: "Ecto",
     docs_url: "https://hexdocs.pm/ecto_sql/Mix.Tasks.Ecto.Migrate.html",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &[
         "mix ecto.migrate",
         "bin/shop eval \"Shop.Release.migrate()\"",
     ],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version", "inserted_at"],
@@ -111,9 +119,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: versions_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["mix"],
-        verbs: &["ecto.migrate", "ecto.rollback", "ecto.migrations"],
-        carry: &["-r", "--repo"],
         apply: &["ecto.migrate"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

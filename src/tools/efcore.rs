@@ -3,10 +3,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Target, Tool, ToolDef,
+};
 
 pub(super) static DATABASE_DROP: Rule = Rule {
     id: "efcore/database-drop",
@@ -105,17 +105,37 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "dotnet-ef",
+    run_as: &["dotnet", "ef"],
+    subcommands: &["database"],
+    value_options: VALUE_OPTIONS,
+    carried: &[
+        "--project",
+        "-p",
+        "--startup-project",
+        "-s",
+        "--context",
+        "-c",
+        "--connection",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "efcore",
     name: "Entity Framework Core",
     docs_url: "https://learn.microsoft.com/ef/core/cli/dotnet",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &[
         "dotnet ef database update",
         "./efbundle --connection $CONNECTION",
     ],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "__efmigrationshistory",
         columns: &["migrationid"],
@@ -128,17 +148,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["dotnet", "ef"],
-        verbs: &["database"],
-        carry: &[
-            "--project",
-            "-p",
-            "--startup-project",
-            "-s",
-            "--context",
-            "-c",
-            "--connection",
-        ],
         apply: &["database", "update"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(

@@ -2,9 +2,9 @@
 
 use super::alembic;
 use crate::command::Invocation;
-use crate::definitions::Replay;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Owner, Replay, Rule, RuleKind, Severity, Tool, ToolDef,
+};
 
 pub(super) static STAMP: Rule = Rule {
     id: "flask-migrate/stamp",
@@ -57,16 +57,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "flask" {
         return None;
     }
-    let pos = inv.positionals(&[
-        "--app",
-        "-A",
-        "-e",
-        "--env-file",
-        "-d",
-        "--directory",
-        "-x",
-        "--tag",
-    ]);
+    let pos = inv.positionals(CLI.value_options);
     if pos.first().map(|w| w.text.as_str()) != Some("db") {
         return None;
     }
@@ -85,23 +76,39 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "flask",
+    programs: &["flask"],
+    python_modules: &["flask"],
+    run_as: &["flask", "db"],
+    subcommands: &["upgrade", "stamp", "downgrade"],
+    carried: &["-d", "--directory", "-x"],
+    value_options: &[
+        "--app",
+        "-A",
+        "-e",
+        "--env-file",
+        "-d",
+        "--directory",
+        "-x",
+        "--tag",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "flask-migrate",
     name: "Flask-Migrate",
     docs_url: "https://flask-migrate.readthedocs.io/en/latest/",
     rules: RULES,
-    launched_as: Launched {
-        program: "flask",
-        python_modules: &["flask"],
-        node_packages: &[],
-    },
+    cli: CLI,
     classify,
     clean: &["flask db upgrade"],
+    sql_folder: None,
     ledger: None,
     repair: crate::definitions::RepairDef {
-        program: &["flask", "db"],
-        verbs: &["upgrade", "stamp", "downgrade"],
-        carry: &["-d", "--directory", "-x"],
         apply: &["upgrade"],
         apply_heads: Some(&["upgrade", "heads"]),
         unrecord: crate::definitions::Unrecord::To(alembic::stamp_to),

@@ -3,13 +3,13 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag};
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 use crate::tools::util;
 
 pub(super) static CLEAN: Rule = Rule {
@@ -207,14 +207,48 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     Some(cl)
 }
 
+/// Flyway's checksum of a migration: CRC32 over each line without its line
+/// break, as a signed 32-bit number.
+pub fn checksum(sql: &str) -> String {
+    let mut h = crc32fast::Hasher::new();
+    let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    for line in sql.lines() {
+        h.update(line.as_bytes());
+    }
+    (h.finalize() as i32).to_string()
+}
+
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "flyway",
+    programs: &["flyway"],
+    images: &["flyway/flyway", "redgate/flyway"],
+    run_as: &["flyway"],
+    subcommands: &[
+        "migrate", "baseline", "repair", "validate", "info", "clean", "undo",
+    ],
+    carried: &["-configFiles", "-locations", "-schemas", "-table"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "flyway",
     name: "Flyway",
     docs_url: "https://documentation.red-gate.com/fd/commands-277579284.html",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["flyway -url=jdbc:postgresql://db/app migrate"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::Prefixed {
+            prefix: 'V',
+            separator: "__",
+        },
+        up: sql_folder::whole,
+        id: |v| v.replace('_', "."),
+        checksum: Some(checksum),
+    }),
     ledger: Some(LedgerDef {
         table: "flyway_schema_history",
         columns: &["installed_rank"],
@@ -231,11 +265,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["flyway"],
-        verbs: &[
-            "migrate", "baseline", "repair", "validate", "info", "clean", "undo",
-        ],
-        carry: &["-configFiles", "-locations", "-schemas", "-table"],
         apply: &["migrate"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
@@ -300,4 +329,13 @@ fn read_ledger(l: &mut Ledger, rows: &[Row]) {
         l.applied.push(version.to_string());
     }
     l.current = l.applied.last().cloned().into_iter().collect();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checksums_ignore_line_endings_and_a_byte_order_mark() {
+        assert_eq!(super::checksum("a\nb\n"), super::checksum("a\r\nb"));
+        assert_eq!(super::checksum("\u{feff}a\nb"), super::checksum("a\nb"));
+    }
 }

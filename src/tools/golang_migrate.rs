@@ -3,12 +3,12 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static FORCE: Rule = Rule {
     id: "golang-migrate/force",
@@ -94,14 +94,38 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "migrate",
+    programs: &["migrate"],
+    images: &["migrate/migrate"],
+    run_as: &[
+        "migrate",
+        "-path",
+        "migrations",
+        "-database",
+        "$DATABASE_URL",
+    ],
+    subcommands: &["up", "down", "force", "goto", "version", "drop"],
+    value_options: VALUE_OPTIONS,
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "golang-migrate",
     name: "golang-migrate",
     docs_url: "https://github.com/golang-migrate/migrate/tree/master/cmd/migrate",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["migrate -path /migrations -database $DATABASE_URL up"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::UpDownPair,
+        up: sql_folder::whole,
+        id: sql_folder::numeric_id,
+        checksum: None,
+    }),
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version", "dirty"],
@@ -113,15 +137,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &[
-            "migrate",
-            "-path",
-            "migrations",
-            "-database",
-            "$DATABASE_URL",
-        ],
-        verbs: &["up", "down", "force", "goto", "version", "drop"],
-        carry: &[],
         apply: &["up"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::To(|kept| {

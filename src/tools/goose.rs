@@ -3,12 +3,12 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field, flag, sort_versions};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 use std::collections::HashMap;
 
 pub(super) static RESET: Rule = Rule {
@@ -84,17 +84,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "goose" {
         return None;
     }
-    let pos = inv.positionals(&[
-        "-dir",
-        "--dir",
-        "-table",
-        "--table",
-        "-certfile",
-        "-ssl-cert",
-        "-ssl-key",
-        "-timeout",
-        "-s",
-    ]);
+    let pos = inv.positionals(CLI.value_options);
     // `goose DRIVER DBSTRING COMMAND` or `goose COMMAND` with GOOSE_DRIVER/GOOSE_DBSTRING.
     let sub = match pos.first().map(|w| w.text.as_str()) {
         Some(d) if DRIVERS.contains(&d) => pos.get(2).map(|w| w.text.as_str()),
@@ -117,14 +107,59 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     Some(cl)
 }
 
+/// The marker of a migration file's up section.
+const UP: &[&str] = &["-- +goose Up", "-- +goose up"];
+
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "goose",
+    programs: &["goose"],
+    run_as: &["goose"],
+    subcommands: &[
+        "up",
+        "up-by-one",
+        "up-to",
+        "down",
+        "down-to",
+        "redo",
+        "reset",
+        "status",
+        "version",
+        "fix",
+    ],
+    value_options: &[
+        "-dir",
+        "--dir",
+        "-table",
+        "--table",
+        "-certfile",
+        "-ssl-cert",
+        "-ssl-key",
+        "-timeout",
+        "-s",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "goose",
     name: "goose",
     docs_url: "https://pressly.github.io/goose/documentation/",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["goose postgres $DATABASE_URL up"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::Marked(UP),
+        up: |text| {
+            sql_folder::section(text, UP, &["-- +goose Down", "-- +goose down"])
+                .replace("-- +goose StatementBegin", "")
+                .replace("-- +goose StatementEnd", "")
+        },
+        id: sql_folder::numeric_id,
+        checksum: None,
+    }),
     ledger: Some(LedgerDef {
         table: "goose_db_version",
         columns: &["version_id"],
@@ -136,20 +171,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["goose"],
-        verbs: &[
-            "up",
-            "up-by-one",
-            "up-to",
-            "down",
-            "down-to",
-            "redo",
-            "reset",
-            "status",
-            "version",
-            "fix",
-        ],
-        carry: &[],
         apply: &["up"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(

@@ -4,10 +4,10 @@ use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
+    Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "knex/rollback",
@@ -41,18 +41,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "knex" {
         return None;
     }
-    let sub = inv
-        .positionals(&[
-            "--knexfile",
-            "--env",
-            "--cwd",
-            "--knexpath",
-            "--specific",
-            "--migrations-directory",
-        ])
-        .first()?
-        .text
-        .as_str();
+    let sub = inv.positionals(CLI.value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool(&TOOL), a);
     Some(match sub {
         "migrate:latest" | "migrate:up" => c(Action::Apply),
@@ -65,18 +54,45 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "knex",
+    programs: &["knex"],
+    node_packages: &["knex"],
+    run_as: &["npx", "knex"],
+    subcommands: &[
+        "migrate:latest",
+        "migrate:up",
+        "migrate:rollback",
+        "migrate:down",
+        "migrate:make",
+        "migrate:list",
+        "migrate:status",
+        "migrate:unlock",
+        "migrate:currentVersion",
+    ],
+    carried: &["--knexfile", "--env", "--migrations-directory", "--cwd"],
+    value_options: &[
+        "--knexfile",
+        "--env",
+        "--cwd",
+        "--knexpath",
+        "--specific",
+        "--migrations-directory",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "knex",
     name: "Knex",
     docs_url: "https://knexjs.org/guide/migrations.html",
     rules: RULES,
-    launched_as: Launched {
-        program: "knex",
-        python_modules: &[],
-        node_packages: &["knex"],
-    },
+    cli: CLI,
     classify,
     clean: &["npx knex migrate:latest"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "knex_migrations",
         columns: &["batch"],
@@ -88,17 +104,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["npx", "knex"],
-        verbs: &[
-            "migrate:latest",
-            "migrate:up",
-            "migrate:rollback",
-            "migrate:down",
-            "migrate:make",
-            "migrate:list",
-            "migrate:status",
-        ],
-        carry: &["--knexfile", "--env", "--migrations-directory", "--cwd"],
         apply: &["migrate:latest"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),

@@ -3,10 +3,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static DESTRUCTIVE: Rule = Rule {
     id: "laravel/destructive",
@@ -90,18 +90,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "artisan" {
         return None;
     }
-    let sub = inv
-        .positionals(&[
-            "--database",
-            "--path",
-            "--step",
-            "--batch",
-            "--env",
-            "--seeder",
-        ])
-        .first()?
-        .text
-        .as_str();
+    let sub = inv.positionals(CLI.value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool(&TOOL), a);
     Some(match sub {
         "migrate" if inv.has_flag(&["--pretend"]) => c(Action::PrintOnly).hit(&PRETEND),
@@ -117,14 +106,41 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "artisan",
+    run_as: &["php", "artisan"],
+    subcommands: &[
+        "migrate",
+        "migrate:fresh",
+        "migrate:refresh",
+        "migrate:reset",
+        "migrate:rollback",
+        "migrate:status",
+        "migrate:install",
+    ],
+    carried: &["--database", "--path"],
+    value_options: &[
+        "--database",
+        "--path",
+        "--step",
+        "--batch",
+        "--env",
+        "--seeder",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "laravel",
     name: "Laravel",
     docs_url: "https://laravel.com/docs/migrations",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["php artisan migrate --force"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "migrations",
         columns: &["migration", "batch"],
@@ -143,17 +159,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["php", "artisan"],
-        verbs: &[
-            "migrate",
-            "migrate:fresh",
-            "migrate:refresh",
-            "migrate:reset",
-            "migrate:rollback",
-            "migrate:status",
-            "migrate:install",
-        ],
-        carry: &["--database", "--path"],
         apply: &["migrate", "--force"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(

@@ -3,13 +3,12 @@
 
 use crate::command::Invocation;
 use crate::db::spelling;
-use crate::definitions::Ledger;
 use crate::definitions::ledger::{Row, field};
 use crate::definitions::replay::with_config;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static CHANGELOG_SYNC: Rule = Rule {
     id: "liquibase/changelog-sync",
@@ -174,14 +173,45 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "liquibase",
+    programs: &["liquibase"],
+    images: &["liquibase/liquibase", "liquibase"],
+    run_as: &["liquibase"],
+    subcommands: &[
+        "update",
+        "update-count",
+        "update-to-tag",
+        "changelog-sync",
+        "changelog-sync-to-tag",
+        "mark-next-changeset-ran",
+        "rollback",
+        "rollback-count",
+        "clear-checksums",
+    ],
+    value_options: VALUE_OPTIONS,
+    carried: &[
+        "--changelog-file",
+        "--changeLogFile",
+        "--defaults-file",
+        "--defaultsFile",
+        "--contexts",
+        "--labels",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "liquibase",
     name: "Liquibase",
     docs_url: "https://docs.liquibase.com/commands/home.html",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["liquibase --changelog-file=changelog.xml update"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "databasechangelog",
         columns: &["orderexecuted"],
@@ -198,26 +228,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["liquibase"],
-        verbs: &[
-            "update",
-            "update-count",
-            "update-to-tag",
-            "changelog-sync",
-            "changelog-sync-to-tag",
-            "mark-next-changeset-ran",
-            "rollback",
-            "rollback-count",
-            "clear-checksums",
-        ],
-        carry: &[
-            "--changelog-file",
-            "--changeLogFile",
-            "--defaults-file",
-            "--defaultsFile",
-            "--contexts",
-            "--labels",
-        ],
         apply: &["update"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Liquibase),

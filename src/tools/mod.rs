@@ -38,49 +38,43 @@ use crate::schema::Schema;
 /// The program a `python -m <module>` runs, for modules of known tools.
 pub fn python_module_program(module: &str) -> Option<&'static str> {
     all().find_map(|t| {
-        let l = &t.def().launched_as;
-        l.python_modules.contains(&module).then_some(l.program)
+        let cli = &t.def().cli;
+        cli.python_modules.contains(&module).then_some(cli.program)
     })
 }
 
 /// The program a script under `node_modules/<package>/` runs.
 pub fn node_package_program(package: &str) -> Option<&'static str> {
     all().find_map(|t| {
-        let l = &t.def().launched_as;
-        l.node_packages.contains(&package).then_some(l.program)
+        let cli = &t.def().cli;
+        cli.node_packages.contains(&package).then_some(cli.program)
     })
 }
 
-/// Programs of migration tools, as package managers run them (`yarn knex …`).
-const TOOL_PROGRAMS: &[&str] = &[
-    "alembic",
-    "flask",
-    "prisma",
-    "knex",
-    "sequelize",
-    "sequelize-cli",
-    "typeorm",
-    "node-pg-migrate",
-    "db-migrate",
-    "drizzle-kit",
-    "migrate",
-    "dbmate",
-    "goose",
-    "atlas",
-    "sqitch",
-    "flyway",
-    "liquibase",
-    "diesel",
-    "sqlx",
-    "rails",
-    "rake",
-    "typeorm-ts-node-commonjs",
-    "typeorm-ts-node-esm",
-];
+/// Migration tools preflight has no file for yet, whose program names still
+/// say that a package manager runs a tool (`yarn drizzle-kit …`).
+const OTHER_PROGRAMS: &[&str] = &["db-migrate", "drizzle-kit"];
 
 /// A migration tool's program, as package managers run it.
 pub fn is_tool_program(name: &str) -> bool {
-    TOOL_PROGRAMS.contains(&name)
+    OTHER_PROGRAMS.contains(&name) || all().any(|t| t.def().cli.programs.contains(&name))
+}
+
+/// The program of a container image whose entrypoint is a migration tool
+/// (`registry.example.com/flyway/flyway:10` → `flyway`).
+pub fn image_program(image: &str) -> Option<&'static str> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let repo = match without_digest.rfind(':') {
+        Some(i) if !without_digest[i..].contains('/') => &without_digest[..i],
+        _ => without_digest,
+    };
+    all().find_map(|t| {
+        let cli = &t.def().cli;
+        cli.images
+            .iter()
+            .any(|img| repo == *img || repo.ends_with(&format!("/{img}")))
+            .then_some(cli.program)
+    })
 }
 
 /// The registry as command analysis asks it about launchers.

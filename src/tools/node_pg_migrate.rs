@@ -3,10 +3,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
+    Severity, Step, Tool, ToolDef,
+};
 
 /// Options that take a value: they say where the migrations, the ledger and
 /// the connection are, so a repair plan's steps carry them too.
@@ -113,18 +113,28 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     Some(cl)
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "node-pg-migrate",
+    programs: &["node-pg-migrate"],
+    node_packages: &["node-pg-migrate"],
+    run_as: &["npx", "node-pg-migrate"],
+    subcommands: &["up", "down", "redo"],
+    value_options: VALUE_OPTIONS,
+    carried: VALUE_OPTIONS,
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "node-pg-migrate",
     name: "node-pg-migrate",
     docs_url: "https://salsita.github.io/node-pg-migrate/cli",
     rules: RULES,
-    launched_as: Launched {
-        program: "node-pg-migrate",
-        python_modules: &[],
-        node_packages: &["node-pg-migrate"],
-    },
+    cli: CLI,
     classify,
     clean: &["node-pg-migrate up"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "pgmigrations",
         columns: &["run_on"],
@@ -136,10 +146,7 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["npx", "node-pg-migrate"],
-        verbs: &["up", "down", "redo"],
         // Where the migrations and the ledger are: every step needs them.
-        carry: VALUE_OPTIONS,
         apply: &["up"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),

@@ -2,12 +2,13 @@
 //! times; `migrate resolve` edits it without running anything.
 
 use crate::command::Invocation;
-use crate::definitions::Ledger;
-use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
+    Tool, ToolDef,
+};
+use sha2::Digest;
 
 pub(super) static RESOLVE: Rule = Rule {
     id: "prisma/resolve",
@@ -135,18 +136,33 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "prisma",
+    programs: &["prisma"],
+    node_packages: &["prisma"],
+    run_as: &["npx", "prisma"],
+    subcommands: &["migrate", "db"],
+    value_options: VALUE_OPTIONS,
+    carried: &["--schema"],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "prisma",
     name: "Prisma Migrate",
     docs_url: "https://www.prisma.io/docs/orm/reference/prisma-cli-reference",
     rules: RULES,
-    launched_as: Launched {
-        program: "prisma",
-        python_modules: &[],
-        node_packages: &["prisma"],
-    },
+    cli: CLI,
     classify,
     clean: &["npx prisma migrate deploy"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::DirectoryPerMigration("migration.sql"),
+        up: sql_folder::whole,
+        id: sql_folder::same_id,
+        checksum: Some(|sql| sql_folder::hex(&sha2::Sha256::digest(sql.as_bytes()))),
+    }),
     ledger: Some(LedgerDef {
         table: "_prisma_migrations",
         columns: &["migration_name"],
@@ -172,9 +188,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["npx", "prisma"],
-        verbs: &["migrate", "db"],
-        carry: &["--schema"],
         apply: &["migrate", "deploy"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(

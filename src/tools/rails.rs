@@ -4,10 +4,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::versions_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Tool, ToolDef,
+};
 use crate::tools::util;
 
 pub(super) static SCHEMA_LOAD: Rule = Rule {
@@ -170,18 +170,36 @@ fn task_base(task: &str) -> &str {
     }
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "rails",
+    programs: &["rails", "rake"],
+    run_as: &["bin/rails"],
+    subcommands: &[
+        "db:migrate",
+        "db:prepare",
+        "db:migrate:up",
+        "db:schema:load",
+        "db:structure:load",
+        "db:setup",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "rails",
     name: "Rails (ActiveRecord)",
     docs_url: "https://guides.rubyonrails.org/active_record_migrations.html",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &[
         "bin/rails db:migrate",
         "bundle exec rake db:migrate",
         "rails db:prepare",
     ],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version"],
@@ -198,16 +216,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: versions_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["bin/rails"],
-        verbs: &[
-            "db:migrate",
-            "db:prepare",
-            "db:migrate:up",
-            "db:schema:load",
-            "db:structure:load",
-            "db:setup",
-        ],
-        carry: &[],
         apply: &["db:migrate"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

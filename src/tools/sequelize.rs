@@ -3,10 +3,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Lister, Replay, ReplayDef, Step, Target};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
+    RuleKind, Severity, Step, Target, Tool, ToolDef,
+};
 
 pub(super) static UNDO: Rule = Rule {
     id: "sequelize/undo",
@@ -39,23 +39,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "sequelize" | "sequelize-cli") {
         return None;
     }
-    let sub = inv
-        .positionals(&[
-            "--env",
-            "--config",
-            "--options-path",
-            "--migrations-path",
-            "--seeders-path",
-            "--models-path",
-            "--url",
-            "--to",
-            "--from",
-            "--name",
-            "--seed",
-        ])
-        .first()?
-        .text
-        .as_str();
+    let sub = inv.positionals(CLI.value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool(&TOOL), a);
     Some(match sub {
         "db:migrate" => c(Action::Apply),
@@ -71,18 +55,51 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "sequelize",
+    programs: &["sequelize", "sequelize-cli"],
+    node_packages: &["sequelize-cli", "sequelize"],
+    run_as: &["npx", "sequelize-cli"],
+    subcommands: &[
+        "db:migrate",
+        "db:migrate:undo",
+        "db:migrate:undo:all",
+        "db:migrate:status",
+    ],
+    carried: &[
+        "--env",
+        "--config",
+        "--migrations-path",
+        "--options-path",
+        "--url",
+    ],
+    value_options: &[
+        "--env",
+        "--config",
+        "--options-path",
+        "--migrations-path",
+        "--seeders-path",
+        "--models-path",
+        "--url",
+        "--to",
+        "--from",
+        "--name",
+        "--seed",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "sequelize",
     name: "Sequelize",
     docs_url: "https://sequelize.org/docs/v6/other-topics/migrations/",
     rules: RULES,
-    launched_as: Launched {
-        program: "sequelize",
-        python_modules: &[],
-        node_packages: &["sequelize-cli", "sequelize"],
-    },
+    cli: CLI,
     classify,
     clean: &["npx sequelize-cli db:migrate"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "sequelizemeta",
         columns: &["name"],
@@ -95,20 +112,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["npx", "sequelize-cli"],
-        verbs: &[
-            "db:migrate",
-            "db:migrate:undo",
-            "db:migrate:undo:all",
-            "db:migrate:status",
-        ],
-        carry: &[
-            "--env",
-            "--config",
-            "--migrations-path",
-            "--options-path",
-            "--url",
-        ],
         apply: &["db:migrate"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),

@@ -1,9 +1,9 @@
 //! Sqitch: a registry schema (`sqitch.changes`, `events`, `tags`) with script hashes.
 
 use crate::command::Invocation;
-use crate::definitions::Replay;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Owner, Replay, Rule, RuleKind, Severity, Tool, ToolDef,
+};
 
 pub(super) static LOG_ONLY: Rule = Rule {
     id: "sqitch/log-only",
@@ -39,35 +39,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if inv.program != "sqitch" {
         return None;
     }
-    let sub = inv
-        .positionals(&[
-            "--to",
-            "--to-change",
-            "--target",
-            "-t",
-            "--plan-file",
-            "-f",
-            "--engine",
-            "--top-dir",
-            "--registry",
-            "--db-name",
-            "-d",
-            "--db-user",
-            "-u",
-            "--db-host",
-            "-h",
-            "--db-port",
-            "-p",
-            "--mode",
-            "--onto",
-            "--set",
-            "-s",
-            "-C",
-            "--chdir",
-        ])
-        .first()?
-        .text
-        .as_str();
+    let sub = inv.positionals(CLI.value_options).first()?.text.as_str();
     let c = |a| Classified::new(Tool(&TOOL), a);
     let log_only = inv.has_flag(&["--log-only"]);
     Some(match sub {
@@ -85,26 +57,61 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "sqitch",
+    programs: &["sqitch"],
+    images: &["sqitch/sqitch"],
+    run_as: &["sqitch"],
+    subcommands: &["deploy", "revert", "rebase", "checkout", "status", "verify"],
+    carried: &[
+        "--target",
+        "-t",
+        "--plan-file",
+        "--top-dir",
+        "--chdir",
+        "-C",
+    ],
+    value_options: &[
+        "--to",
+        "--to-change",
+        "--target",
+        "-t",
+        "--plan-file",
+        "-f",
+        "--engine",
+        "--top-dir",
+        "--registry",
+        "--db-name",
+        "-d",
+        "--db-user",
+        "-u",
+        "--db-host",
+        "-h",
+        "--db-port",
+        "-p",
+        "--mode",
+        "--onto",
+        "--set",
+        "-s",
+        "-C",
+        "--chdir",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "sqitch",
     name: "Sqitch",
     docs_url: "https://sqitch.org/docs/manual/sqitch-deploy/",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["sqitch deploy --verify"],
+    sql_folder: None,
     ledger: None,
     repair: crate::definitions::RepairDef {
-        program: &["sqitch"],
-        verbs: &["deploy", "revert", "rebase", "checkout", "status", "verify"],
-        carry: &[
-            "--target",
-            "-t",
-            "--plan-file",
-            "--top-dir",
-            "--chdir",
-            "-C",
-        ],
         apply: &["deploy"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::To(|kept| {

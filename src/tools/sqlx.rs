@@ -1,12 +1,13 @@
 //! sqlx-cli: `_sqlx_migrations` with a SHA-384 checksum and a success flag.
 
 use crate::command::Invocation;
-use crate::definitions::Ledger;
-use crate::definitions::Replay;
 use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+use crate::definitions::{
+    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
+    Tool, ToolDef,
+};
+use sha2::Digest;
 
 pub(super) static DATABASE_RESET: Rule = Rule {
     id: "sqlx/database-reset",
@@ -67,13 +68,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     if !matches!(inv.program.as_str(), "sqlx" | "cargo-sqlx") {
         return None;
     }
-    let pos = inv.positionals(&[
-        "--source",
-        "--database-url",
-        "-D",
-        "--target-version",
-        "--connect-timeout",
-    ]);
+    let pos = inv.positionals(CLI.value_options);
     let words: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
     let c = |a| Classified::new(Tool(&TOOL), a);
     let mut cl = match words.as_slice() {
@@ -94,14 +89,38 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     Some(cl)
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "sqlx",
+    programs: &["sqlx"],
+    run_as: &["sqlx"],
+    subcommands: &["migrate"],
+    carried: &["--source", "-D", "--database-url"],
+    value_options: &[
+        "--source",
+        "--database-url",
+        "-D",
+        "--target-version",
+        "--connect-timeout",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "sqlx",
     name: "sqlx-cli",
     docs_url: "https://github.com/launchbadge/sqlx/blob/main/sqlx-cli/README.md",
     rules: RULES,
-    launched_as: Launched::NONE,
+    cli: CLI,
     classify,
     clean: &["sqlx migrate run"],
+    sql_folder: Some(SqlFolder {
+        layout: Layout::Versioned,
+        up: sql_folder::whole,
+        id: sql_folder::numeric_id,
+        checksum: Some(|sql| sql_folder::hex(&sha2::Sha384::digest(sql.as_bytes()))),
+    }),
     ledger: Some(LedgerDef {
         table: "_sqlx_migrations",
         columns: &["checksum"],
@@ -122,9 +141,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: read_ledger,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["sqlx"],
-        verbs: &["migrate"],
-        carry: &["--source", "-D", "--database-url"],
         apply: &["migrate", "run"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),

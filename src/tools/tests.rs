@@ -2,9 +2,8 @@
 //! apart, and every ledger reader reads the rows its tool writes.
 
 use super::*;
-use crate::definitions::Ledger;
-use crate::definitions::LedgerTable;
 use crate::definitions::ledger::rows;
+use crate::definitions::{Ledger, LedgerTable};
 use crate::schema::{Column, QName, Table};
 
 fn table(cols: &[&str]) -> Table {

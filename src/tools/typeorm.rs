@@ -4,10 +4,10 @@
 use crate::command::Invocation;
 use crate::db::spelling;
 use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{Action, Classified, Owner, Rule, RuleKind, Severity};
-use crate::definitions::{Connect, Replay, ReplayDef, Step};
-use crate::definitions::{Entries, LedgerDef};
-use crate::definitions::{Launched, Tool, ToolDef};
+use crate::definitions::{
+    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
+    Severity, Step, Tool, ToolDef,
+};
 
 pub(super) static FAKE: Rule = Rule {
     id: "typeorm/fake",
@@ -75,17 +75,7 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     ) {
         return None;
     }
-    let sub = inv.positionals(&[
-        "-d",
-        "--dataSource",
-        "--datasource",
-        "-t",
-        "--transaction",
-        "-c",
-        "--connection",
-        "-f",
-        "--config",
-    ]);
+    let sub = inv.positionals(CLI.value_options);
     let sub = sub.first()?.text.as_str();
     let fake = inv.has_flag(&["--fake", "-f"])
         && !inv
@@ -109,18 +99,44 @@ fn classify(inv: &Invocation) -> Option<Classified> {
     })
 }
 
+/// How release steps run the tool; read by the classifier, command
+/// analysis and the repair plans.
+const CLI: Cli = Cli {
+    program: "typeorm",
+    programs: &["typeorm", "typeorm-ts-node-commonjs", "typeorm-ts-node-esm"],
+    node_packages: &["typeorm"],
+    run_as: &["npx", "typeorm"],
+    subcommands: &[
+        "migration:run",
+        "migration:revert",
+        "migration:show",
+        "schema:sync",
+        "schema:drop",
+    ],
+    carried: &["-d", "--dataSource", "--datasource"],
+    value_options: &[
+        "-d",
+        "--dataSource",
+        "--datasource",
+        "-t",
+        "--transaction",
+        "-c",
+        "--connection",
+        "-f",
+        "--config",
+    ],
+    ..Cli::NONE
+};
+
 pub static TOOL: ToolDef = ToolDef {
     id: "typeorm",
     name: "TypeORM",
     docs_url: "https://typeorm.io/docs/migrations/executing",
     rules: RULES,
-    launched_as: Launched {
-        program: "typeorm",
-        python_modules: &[],
-        node_packages: &["typeorm"],
-    },
+    cli: CLI,
     classify,
     clean: &["npx typeorm migration:run -d dist/data-source.js"],
+    sql_folder: None,
     ledger: Some(LedgerDef {
         table: "migrations",
         columns: &["timestamp", "name"],
@@ -132,15 +148,6 @@ pub static TOOL: ToolDef = ToolDef {
         read: each_row_applied,
     }),
     repair: crate::definitions::RepairDef {
-        program: &["npx", "typeorm"],
-        verbs: &[
-            "migration:run",
-            "migration:revert",
-            "migration:show",
-            "schema:sync",
-            "schema:drop",
-        ],
-        carry: &["-d", "--dataSource", "--datasource"],
         apply: &["migration:run"],
         apply_heads: None,
         unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
