@@ -33,6 +33,21 @@ pub struct LedgerDef {
     pub read: fn(&mut Ledger, &[Row]),
 }
 
+impl LedgerDef {
+    /// Nothing beyond the table: a tool file states its table, columns,
+    /// entries, query and reader and spreads this for the rest.
+    pub const DEFAULT: LedgerDef = LedgerDef {
+        table: "",
+        columns: &[],
+        also: None,
+        any_name_with_exactly: None,
+        companions: &[],
+        entries: Entries::EachApplied,
+        query: |_| String::new(),
+        read: |_, _| {},
+    };
+}
+
 /// What the rows of a ledger say about which migrations were applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entries {

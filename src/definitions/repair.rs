@@ -24,6 +24,20 @@ pub struct RepairDef {
     pub shadow_cli: Option<ShadowCli>,
 }
 
+impl RepairDef {
+    /// What most tools have: no separate command for branched heads, no
+    /// failure mark, no way to accept an edit, no shadow runner of their
+    /// own. A tool file states its `apply` and `unrecord` and spreads this.
+    pub const DEFAULT: RepairDef = RepairDef {
+        apply: &[],
+        apply_heads: None,
+        unrecord: Unrecord::To(|_| Vec::new()),
+        dirty: Dirty::None,
+        accept_checksum: None,
+        shadow_cli: None,
+    };
+}
+
 /// The runner's arguments for a CLI command, in the project.
 pub type ShadowCli = fn(&Project, &[String]) -> Vec<String>;
 

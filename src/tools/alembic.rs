@@ -1,14 +1,7 @@
 //! Alembic: `alembic_version` holds one row per head and nothing else, so a
 //! stamped revision cannot be told from an applied one without the schema.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field};
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Lister, Owner, Project, Replay,
-    ReplayDef, Rule, RuleKind, Severity, Step, Target, Tool, ToolDef,
-};
-use crate::tools::util;
+use super::prelude::*;
 
 pub(super) static STAMP: Rule = Rule {
     id: "alembic/stamp",
@@ -185,25 +178,23 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "alembic_version",
         columns: &["version_num"],
-        also: None,
         // `context.configure(version_table=…)` renames it; the shape stays.
         any_name_with_exactly: Some(&["version_num"]),
-        companions: &[],
         entries: Entries::Heads,
         query: |t| t.select(&["version_num"], Some("version_num")),
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["upgrade", "head"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::definitions::Unrecord::To(stamp_to),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
+        unrecord: Unrecord::To(stamp_to),
         shadow_cli: Some(|p, args| {
             let mut v = vec!["-c".to_string(), SCRIPT.into(), "cli".into(), config(p)];
             v.extend(args.iter().cloned());
             v
         }),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         // Alembic runs through its Python API: the URL then reaches env.py

@@ -1,11 +1,6 @@
 //! Atlas: `atlas_schema_revisions` with applied/total counts and hashes.
 
-use crate::command::Invocation;
-use crate::definitions::ledger::{Row, field};
-use crate::definitions::{
-    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
-    Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static MIGRATE_SET: Rule = Rule {
     id: "atlas/migrate-set",
@@ -179,20 +174,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "atlas_schema_revisions",
         columns: &["version", "applied"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version", "applied", "total", "error"], Some("version")),
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate", "apply"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Column("version")),
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        dirty: Dirty::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "preflight does not drive Atlas yet; its migrations are SQL files, which `preflight snapshot --expected migrations --shadow-url URL` replays one by one",

@@ -1,13 +1,7 @@
 //! dbmate: `schema_migrations(version)` only; `dump` appends the version
 //! inserts to `schema.sql`, so `load` stamps every dumped version.
 
-use crate::command::Invocation;
-use crate::definitions::ledger::versions_applied;
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Entries, LedgerDef, Owner, Replay, Rule, RuleKind, Severity, Tool,
-    ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static LOAD: Rule = Rule {
     id: "dbmate/load",
@@ -111,20 +105,15 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version"], None),
         read: versions_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "dbmate applies every pending migration at once; its migrations are SQL files, which `preflight snapshot --expected db/migrations --shadow-url URL` replays one by one",

@@ -1,11 +1,6 @@
 //! Diesel: `__diesel_schema_migrations(version, run_on)`.
 
-use crate::command::Invocation;
-use crate::definitions::ledger::versions_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Entries, LedgerDef, Owner, Replay, Rule, RuleKind, Severity, Tool,
-    ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static REVERT: Rule = Rule {
     id: "diesel/revert",
@@ -83,20 +78,15 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "__diesel_schema_migrations",
         columns: &["version"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version"], None),
         read: versions_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migration", "run"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "`diesel migration run` applies every pending migration at once; record the schema after each revision with `preflight snapshot --revision R` on a database migrated that far",

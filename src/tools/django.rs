@@ -1,13 +1,7 @@
 //! Django: `django_migrations` has one row per applied migration and no
 //! checksum; `--fake` writes rows without running the operations.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field};
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Lister, Owner, Replay, ReplayDef,
-    Rule, RuleKind, Severity, Step, Target, Tool, ToolDef,
-};
+use super::prelude::*;
 use std::collections::BTreeMap;
 
 pub(super) static FAKE: Rule = Rule {
@@ -193,20 +187,15 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "django_migrations",
         columns: &["app", "name"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["app", "name"], Some("id")),
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate", "--noinput"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::PerApp,
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::PerApp,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["python", "manage.py"],

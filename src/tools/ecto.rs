@@ -1,13 +1,7 @@
 //! Ecto: `schema_migrations(version, inserted_at)`; `mix ecto.dump` writes the
 //! version inserts into `structure.sql`, so `ecto.load` stamps them.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::versions_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
-    Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static LOAD: Rule = Rule {
     id: "ecto/load",
@@ -111,20 +105,15 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version", "inserted_at"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version"], None),
         read: versions_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["ecto.migrate"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["mix"],

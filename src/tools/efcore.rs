@@ -1,12 +1,6 @@
 //! Entity Framework Core: `__EFMigrationsHistory(MigrationId, ProductVersion)`.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Target, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static DATABASE_DROP: Rule = Rule {
     id: "efcore/database-drop",
@@ -139,23 +133,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "__efmigrationshistory",
         columns: &["migrationid"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         // Migration ids start with a timestamp: their order is the apply order.
         query: |t| t.select(&["migrationid"], Some("migrationid")),
         read: each_row_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["database", "update"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
-            "migrationid",
-        )),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("migrationid")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["dotnet", "ef"],

@@ -1,10 +1,7 @@
 //! Flask-Migrate: `flask db …` wraps Alembic's commands and ledger.
 
 use super::alembic;
-use crate::command::Invocation;
-use crate::definitions::{
-    Action, Classified, Cli, Owner, Replay, Rule, RuleKind, Severity, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static STAMP: Rule = Rule {
     id: "flask-migrate/stamp",
@@ -108,13 +105,11 @@ pub static TOOL: ToolDef = ToolDef {
     clean: &["flask db upgrade"],
     sql_folder: None,
     ledger: None,
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["upgrade"],
         apply_heads: Some(&["upgrade", "heads"]),
-        unrecord: crate::definitions::Unrecord::To(alembic::stamp_to),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::To(alembic::stamp_to),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "Flask-Migrate runs Alembic's revisions: replay them with `--replay alembic --config migrations/alembic.ini`",

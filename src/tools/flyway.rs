@@ -1,16 +1,7 @@
 //! Flyway: `flyway_schema_history` with checksums and a success flag; a
 //! BASELINE row makes everything below it count as applied.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::replay::with_config;
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Tool, ToolDef,
-};
-use crate::tools::util;
+use super::prelude::*;
 
 pub(super) static CLEAN: Rule = Rule {
     id: "flyway/clean",
@@ -252,9 +243,6 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "flyway_schema_history",
         columns: &["installed_rank"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| {
             t.select(
@@ -263,20 +251,20 @@ pub static TOOL: ToolDef = ToolDef {
             )
         },
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::Command {
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        dirty: Dirty::Command {
             args: |_, _| vec!["repair".into()],
             means: "remove the failed migration's row from flyway_schema_history (Flyway's `repair`), so that `migrate` runs it again",
         },
-        accept_checksum: Some(crate::definitions::Accept {
+        accept_checksum: Some(Accept {
             args: &["repair"],
             means: "record the edited files' checksums as the applied ones (Flyway's `repair`): the edits themselves never run here",
         }),
-        shadow_cli: None,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["flyway"],

@@ -1,14 +1,7 @@
 //! golang-migrate: a single `schema_migrations(version, dirty)` row; `force`
 //! sets it to anything and clears the dirty flag.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static FORCE: Rule = Rule {
     id: "golang-migrate/force",
@@ -129,28 +122,24 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "schema_migrations",
         columns: &["version", "dirty"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::Cumulative,
         query: |t| t.select(&["version", "dirty"], None),
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["up"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::To(|kept| {
+        unrecord: Unrecord::To(|kept| {
             vec![
                 "force".into(),
                 kept.first().cloned().unwrap_or_else(|| "-1".into()),
             ]
         }),
-        dirty: crate::definitions::Dirty::Command {
+        dirty: Dirty::Command {
             args: |_, previous| vec!["force".into(), previous.unwrap_or("-1").to_string()],
             means: "clear the dirty flag at the last version that completed (`force` runs nothing), so that `up` runs the failed one again",
         },
-        accept_checksum: None,
-        shadow_cli: None,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["migrate", "-path", "migrations"],

@@ -1,14 +1,7 @@
 //! goose: `goose_db_version` rows with `is_applied`; `-no-versioning` applies
 //! migrations without recording them at all.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field, flag, sort_versions};
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 use std::collections::HashMap;
 
 pub(super) static RESET: Rule = Rule {
@@ -163,22 +156,15 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "goose_db_version",
         columns: &["version_id"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version_id", "is_applied"], Some("id")),
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["up"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
-            "version_id",
-        )),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version_id")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["goose"],

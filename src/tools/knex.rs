@@ -1,13 +1,6 @@
 //! Knex: `knex_migrations` (names grouped by batch) and `knex_migrations_lock`.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::each_row_applied;
-use crate::definitions::replay::with_config;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
-    Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static ROLLBACK: Rule = Rule {
     id: "knex/rollback",
@@ -96,20 +89,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "knex_migrations",
         columns: &["batch"],
-        also: None,
-        any_name_with_exactly: None,
         companions: &["knex_migrations_lock"],
         entries: Entries::EachApplied,
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate:latest"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("name")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "knex"],

@@ -1,14 +1,7 @@
 //! Liquibase: `DATABASECHANGELOG` rows written by `changelog-sync` look
 //! exactly like executed ones (`EXECTYPE='EXECUTED'`).
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::{Row, field};
-use crate::definitions::replay::with_config;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, Ledger, LedgerDef, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static CHANGELOG_SYNC: Rule = Rule {
     id: "liquibase/changelog-sync",
@@ -215,8 +208,6 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "databasechangelog",
         columns: &["orderexecuted"],
-        also: None,
-        any_name_with_exactly: None,
         companions: &["databasechangeloglock"],
         entries: Entries::EachApplied,
         query: |t| {
@@ -226,17 +217,17 @@ pub static TOOL: ToolDef = ToolDef {
             )
         },
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["update"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Liquibase),
-        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Liquibase),
-        accept_checksum: Some(crate::definitions::Accept {
+        unrecord: Unrecord::Rows(RowKey::Liquibase),
+        dirty: Dirty::Rows(RowKey::Liquibase),
+        accept_checksum: Some(Accept {
             args: &["clear-checksums"],
             means: "forget the recorded checksums; the next `update` records the files' current ones (the edits themselves never run here)",
         }),
-        shadow_cli: None,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["liquibase"],

@@ -24,6 +24,7 @@ pub mod knex;
 pub mod laravel;
 pub mod liquibase;
 pub mod node_pg_migrate;
+pub mod prelude;
 pub mod prisma;
 pub mod rails;
 pub mod sequelize;

@@ -1,12 +1,6 @@
 //! node-pg-migrate: the `pgmigrations(id, name, run_on)` table.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
-    Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 /// Options that take a value: they say where the migrations, the ledger and
 /// the connection are, so a repair plan's steps carry them too.
@@ -138,21 +132,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "pgmigrations",
         columns: &["run_on"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         // Where the migrations and the ledger are: every step needs them.
         apply: &["up"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("name")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "node-pg-migrate"],

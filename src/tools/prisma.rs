@@ -1,13 +1,7 @@
 //! Prisma Migrate: `_prisma_migrations` keeps a checksum, start and finish
 //! times; `migrate resolve` edits it without running anything.
 
-use crate::command::Invocation;
-use crate::definitions::ledger::{Row, field};
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
-    Tool, ToolDef,
-};
+use super::prelude::*;
 use sha2::Digest;
 
 pub(super) static RESOLVE: Rule = Rule {
@@ -166,9 +160,6 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "_prisma_migrations",
         columns: &["migration_name"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| {
             format!(
@@ -186,14 +177,12 @@ pub static TOOL: ToolDef = ToolDef {
             )
         },
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate", "deploy"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column(
-            "migration_name",
-        )),
-        dirty: crate::definitions::Dirty::Command {
+        unrecord: Unrecord::Rows(RowKey::Column("migration_name")),
+        dirty: Dirty::Command {
             args: |failed, _| {
                 vec![
                     "migrate".into(),
@@ -204,8 +193,7 @@ pub static TOOL: ToolDef = ToolDef {
             },
             means: "mark the failed migration as rolled back (once its partial changes are undone), so that `migrate deploy` runs it again",
         },
-        accept_checksum: None,
-        shadow_cli: None,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "`prisma migrate deploy` applies every pending migration at once; its migrations are SQL files, which `preflight snapshot --expected prisma/migrations --shadow-url URL` replays one by one",

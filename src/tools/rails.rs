@@ -1,14 +1,7 @@
 //! Rails / ActiveRecord: `schema_migrations` has one row per applied version;
 //! schema loads insert every version of the dump.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::versions_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Tool, ToolDef,
-};
-use crate::tools::util;
+use super::prelude::*;
 
 pub(super) static SCHEMA_LOAD: Rule = Rule {
     id: "rails/schema-load",
@@ -209,19 +202,16 @@ pub static TOOL: ToolDef = ToolDef {
                 .keys()
                 .any(|k| k.name.eq_ignore_ascii_case("ar_internal_metadata"))
         }),
-        any_name_with_exactly: None,
         companions: &["ar_internal_metadata"],
         entries: Entries::EachApplied,
         query: |t| t.select(&["version"], None),
         read: versions_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["db:migrate"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["bin/rails"],

@@ -1,12 +1,6 @@
 //! Sequelize CLI: `SequelizeMeta(name)`.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Lister, Owner, Replay, ReplayDef, Rule,
-    RuleKind, Severity, Step, Target, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static UNDO: Rule = Rule {
     id: "sequelize/undo",
@@ -103,21 +97,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "sequelizemeta",
         columns: &["name"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         // No id and no timestamp: names are ordered timestamps.
         query: |t| t.select(&["name"], Some("name")),
         read: each_row_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["db:migrate"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("name")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         launcher: &["npx", "sequelize-cli"],

@@ -1,9 +1,6 @@
 //! Sqitch: a registry schema (`sqitch.changes`, `events`, `tags`) with script hashes.
 
-use crate::command::Invocation;
-use crate::definitions::{
-    Action, Classified, Cli, Owner, Replay, Rule, RuleKind, Severity, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static LOG_ONLY: Rule = Rule {
     id: "sqitch/log-only",
@@ -111,10 +108,9 @@ pub static TOOL: ToolDef = ToolDef {
     clean: &["sqitch deploy --verify"],
     sql_folder: None,
     ledger: None,
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["deploy"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::To(|kept| {
+        unrecord: Unrecord::To(|kept| {
             let mut v: Vec<String> = ["revert", "--log-only", "-y"]
                 .iter()
                 .map(|s| s.to_string())
@@ -125,9 +121,7 @@ pub static TOOL: ToolDef = ToolDef {
             }
             v
         }),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
-        shadow_cli: None,
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "preflight does not drive Sqitch yet; record the schema after each change with `preflight snapshot --revision R` on a database deployed that far (`sqitch deploy --to <change>`)",

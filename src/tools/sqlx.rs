@@ -1,12 +1,6 @@
 //! sqlx-cli: `_sqlx_migrations` with a SHA-384 checksum and a success flag.
 
-use crate::command::Invocation;
-use crate::definitions::ledger::{Row, field, flag};
-use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-use crate::definitions::{
-    Action, Classified, Cli, Entries, Ledger, LedgerDef, Owner, Replay, Rule, RuleKind, Severity,
-    Tool, ToolDef,
-};
+use super::prelude::*;
 use sha2::Digest;
 
 pub(super) static DATABASE_RESET: Rule = Rule {
@@ -124,9 +118,6 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "_sqlx_migrations",
         columns: &["checksum"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| {
             format!(
@@ -139,14 +130,13 @@ pub static TOOL: ToolDef = ToolDef {
             )
         },
         read: read_ledger,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migrate", "run"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("version")),
-        dirty: crate::definitions::Dirty::Rows(crate::definitions::RowKey::Column("version")),
-        accept_checksum: None,
-        shadow_cli: None,
+        unrecord: Unrecord::Rows(RowKey::Column("version")),
+        dirty: Dirty::Rows(RowKey::Column("version")),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Unsupported {
         instead: "sqlx's migrations are SQL files, which `preflight snapshot --expected migrations --shadow-url URL` replays one by one",

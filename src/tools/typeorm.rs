@@ -1,13 +1,7 @@
 //! TypeORM: the `migrations(id, timestamp, name)` table; `--fake` writes or
 //! deletes rows without running `up()`/`down()`.
 
-use crate::command::Invocation;
-use crate::db::spelling;
-use crate::definitions::ledger::each_row_applied;
-use crate::definitions::{
-    Action, Classified, Cli, Connect, Entries, LedgerDef, Owner, Replay, ReplayDef, Rule, RuleKind,
-    Severity, Step, Tool, ToolDef,
-};
+use super::prelude::*;
 
 pub(super) static FAKE: Rule = Rule {
     id: "typeorm/fake",
@@ -140,20 +134,16 @@ pub static TOOL: ToolDef = ToolDef {
     ledger: Some(LedgerDef {
         table: "migrations",
         columns: &["timestamp", "name"],
-        also: None,
-        any_name_with_exactly: None,
-        companions: &[],
         entries: Entries::EachApplied,
         query: |t| t.select(&["name"], Some("id")),
         read: each_row_applied,
+        ..LedgerDef::DEFAULT
     }),
-    repair: crate::definitions::RepairDef {
+    repair: RepairDef {
         apply: &["migration:run"],
-        apply_heads: None,
-        unrecord: crate::definitions::Unrecord::Rows(crate::definitions::RowKey::Column("name")),
-        dirty: crate::definitions::Dirty::None,
-        accept_checksum: None,
+        unrecord: Unrecord::Rows(RowKey::Column("name")),
         shadow_cli: Some(shadow_cli),
+        ..RepairDef::DEFAULT
     },
     replay: Replay::Steps(ReplayDef {
         // The CLI cannot step: TypeORM's own MigrationExecutor applies the next one.

@@ -1,0 +1,18 @@
+//! What every tool file is written in: the definition types, the command
+//! being classified, the ledger readers several tools share, the shadow's
+//! address in each ecosystem's spelling. `use super::prelude::*;` at the top
+//! of a tool file.
+
+pub use crate::command::Invocation;
+pub use crate::db::spelling;
+pub use crate::definitions::ledger::{
+    Row, each_row_applied, field, flag, sort_versions, versions_applied,
+};
+pub use crate::definitions::replay::with_config;
+pub use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+pub use crate::definitions::{
+    Accept, Action, Classified, Cli, Connect, Dirty, Entries, Ledger, LedgerDef, Lister, Owner,
+    Project, RepairDef, Replay, ReplayDef, RowKey, Rule, RuleKind, Severity, Step, Target, Tool,
+    ToolDef, Unrecord,
+};
+pub use crate::tools::util;
