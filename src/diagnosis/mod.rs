@@ -191,30 +191,108 @@ fn against_head(
     d
 }
 
+/// A verdict with a ledger and expectations per revision: one step per
+/// verdict, in the order they are decided.
 fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions) -> Diagnosis {
     let claims = Claims::resolve(expected, l);
-    let head = expected.revisions.len().saturating_sub(1);
-    let id = |i: usize| expected.id(i).map(str::to_owned);
-
+    let j = Judge {
+        expected,
+        l,
+        live,
+        opts,
+        claims: &claims,
+    };
     if let Some(unknown) = claims.unknown.first() {
+        return j.unknown_revision(unknown);
+    }
+    let drift_claimed = drift::diff(&claims.schema(expected), live, opts);
+    if !l.dirty.is_empty() {
+        return j.failure_mark(drift_claimed);
+    }
+    if let Some(d) = j.edited_files(&drift_claimed) {
+        return d;
+    }
+    let f = j.findings(drift_claimed);
+    if f.consistent() {
+        return j.consistent(f);
+    }
+    if !f.not_applied.is_empty() || f.bulk_missing(&claims) {
+        return j.ledger_ahead(f);
+    }
+    if f.half_applied.is_some() {
+        return j.half_applied(f);
+    }
+    j.manual_change(f)
+}
+
+/// What a verdict with a ledger is decided from.
+struct Judge<'a> {
+    expected: &'a Expected,
+    l: &'a Ledger,
+    live: &'a Schema,
+    opts: DiffOptions<'a>,
+    claims: &'a Claims,
+}
+
+/// The evidence gathered once the ledger's marks and checksums are clean.
+struct Findings {
+    /// Drift against the schema the claims build, with what unmodelled
+    /// operations of recorded revisions may have done taken out.
+    drift: Vec<DriftItem>,
+    evidence: Vec<evidence::RevisionEvidence>,
+    /// Revisions that stand for many migrations (see `Judge::findings`).
+    bulk: Vec<bool>,
+    /// Recorded revisions provably not applied.
+    not_applied: Vec<usize>,
+    /// The earliest unrecorded revision partly there.
+    half_applied: Option<PartlyApplied>,
+    /// The diagnosis as far as the claims go: matched, pending, applied
+    /// without being recorded.
+    d: Diagnosis,
+}
+
+impl Findings {
+    /// Nothing the claims require is missing or changed.
+    fn consistent(&self) -> bool {
+        significant(&self.drift) == 0 && self.half_applied.is_none() && self.not_applied.is_empty()
+    }
+
+    /// A recorded revision standing for many migrations whose objects are
+    /// missing: the ledger claims them, but which were skipped is unknown.
+    fn bulk_missing(&self, claims: &Claims) -> bool {
+        (0..self.evidence.len())
+            .any(|i| claims.wholly[i] && self.bulk[i] && !self.evidence[i].absent.is_empty())
+            && has_missing_error(&self.drift)
+    }
+}
+
+impl Judge<'_> {
+    fn id(&self, i: usize) -> Option<String> {
+        self.expected.id(i).map(str::to_owned)
+    }
+
+    fn head(&self) -> usize {
+        self.expected.revisions.len().saturating_sub(1)
+    }
+
+    fn unknown_revision(&self, unknown: &str) -> Diagnosis {
+        let (l, expected) = (self.l, self.expected);
         let mut d = Diagnosis::new(Verdict::UnknownRevision);
         d.reason = format!(
             "{} says {unknown}, which is none of the {} known revisions ({} … {}): the database was migrated by another version of the code, or the ledger was edited",
             l.table,
             expected.revisions.len(),
-            id(0).unwrap_or_default(),
-            id(head).unwrap_or_default()
+            self.id(0).unwrap_or_default(),
+            self.id(self.head()).unwrap_or_default()
         );
-        d.drift = drift::diff(expected.head(), live, opts);
-        d.compared_with = id(head);
-        return d;
+        d.drift = drift::diff(expected.head(), self.live, self.opts);
+        d.compared_with = self.id(self.head());
+        d
     }
 
-    let state = claims.schema(expected);
-    let mut drift_claimed = drift::diff(&state, live, opts);
-    let claimed_id = claims.last_claimed().and_then(id);
-
-    if !l.dirty.is_empty() {
+    /// The ledger marks a migration as failed.
+    fn failure_mark(&self, drift_claimed: Vec<DriftItem>) -> Diagnosis {
+        let (l, expected) = (self.l, self.expected);
         let mut d = Diagnosis::new(Verdict::Dirty);
         d.reason = format!(
             "{} records {} as failed or half-applied ({}): the schema is whatever the failure left",
@@ -223,7 +301,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
             l.tool.id()
         );
         // What of the failed revision is there, when it is known.
-        let evidence = evidence::gather(expected, &claims.wholly, live);
+        let evidence = evidence::gather(expected, &self.claims.wholly, self.live);
         if let Some(p) = l
             .dirty
             .iter()
@@ -234,90 +312,112 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
             d.partly_applied = Some(p);
         }
         d.drift = drift_claimed;
-        d.compared_with = claimed_id;
-        return d;
+        d.compared_with = self.claims.last_claimed().and_then(|i| self.id(i));
+        d
     }
 
-    // Applied files edited after they ran.
-    let edited: Vec<String> = expected
-        .revisions
-        .iter()
-        .filter_map(|r| {
-            let rid = r.id.as_ref()?;
-            let recorded = l.checksums.get(rid)?;
-            let now = r.checksum.as_ref()?;
-            (recorded != now).then(|| rid.clone())
-        })
-        .collect();
-    if !edited.is_empty() {
+    /// Applied files edited after they ran.
+    fn edited_files(&self, drift_claimed: &[DriftItem]) -> Option<Diagnosis> {
+        let l = self.l;
+        let edited: Vec<String> = self
+            .expected
+            .revisions
+            .iter()
+            .filter_map(|r| {
+                let rid = r.id.as_ref()?;
+                let recorded = l.checksums.get(rid)?;
+                let now = r.checksum.as_ref()?;
+                (recorded != now).then(|| rid.clone())
+            })
+            .collect();
+        if edited.is_empty() {
+            return None;
+        }
         let mut d = Diagnosis::new(Verdict::ChecksumMismatch);
         d.reason = format!(
             "{} was applied and then edited: its checksum in {} differs from the file",
             join(&edited),
             l.table
         );
-        d.drift = drift_claimed;
-        d.compared_with = claimed_id;
-        return d;
+        d.drift = drift_claimed.to_vec();
+        d.compared_with = self.claims.last_claimed().and_then(|i| self.id(i));
+        Some(d)
     }
 
-    // Evidence per revision only matters when the schema differs at all from
-    // what the claims build (an extra column a recorded revision dropped is
-    // proof too), or when revisions are not recorded (applied anyway?).
-    let evidence = if !drift_claimed.is_empty() || claims.wholly.iter().any(|w| !w) {
-        evidence::gather(expected, &claims.wholly, live)
-    } else {
-        vec![evidence::RevisionEvidence::default(); expected.revisions.len()]
-    };
-    // A revision standing for many migrations (a snapshot of a whole ledger,
-    // the only revision of a head snapshot, or the first revision when the
-    // ledger has entries before it) holds more than its own changes: its
-    // evidence cannot tell which of them ran.
-    let bulk: Vec<bool> = (0..expected.revisions.len())
-        .map(|i| {
-            expected.revisions[i].entries.len() > 1
-                || i == 0 && (expected.revisions.len() == 1 || !claims.earlier.is_empty())
-        })
-        .collect();
-    let mut d = Diagnosis::new(Verdict::InSync);
-    d.compared_with = claimed_id.clone();
-    d.matched_revision = claimed_id;
-    d.pending = claims.pending(expected);
-    d.applied_not_recorded = (0..expected.revisions.len())
-        .filter(|&i| !claims.touched[i] && !bulk[i] && evidence[i].applied())
-        .filter_map(id)
-        .collect();
+    fn findings(&self, mut drift_claimed: Vec<DriftItem>) -> Findings {
+        let (expected, claims) = (self.expected, self.claims);
+        let n = expected.revisions.len();
+        // Evidence per revision only matters when the schema differs at all from
+        // what the claims build (an extra column a recorded revision dropped is
+        // proof too), or when revisions are not recorded (applied anyway?).
+        let evidence = if !drift_claimed.is_empty() || claims.wholly.iter().any(|w| !w) {
+            evidence::gather(expected, &claims.wholly, self.live)
+        } else {
+            vec![evidence::RevisionEvidence::default(); n]
+        };
+        // A revision standing for many migrations (a snapshot of a whole ledger,
+        // the only revision of a head snapshot, or the first revision when the
+        // ledger has entries before it) holds more than its own changes: its
+        // evidence cannot tell which of them ran.
+        let bulk: Vec<bool> = (0..n)
+            .map(|i| {
+                expected.revisions[i].entries.len() > 1
+                    || i == 0 && (n == 1 || !claims.earlier.is_empty())
+            })
+            .collect();
+        let claimed_id = claims.last_claimed().and_then(|i| self.id(i));
+        let mut d = Diagnosis::new(Verdict::InSync);
+        d.compared_with = claimed_id.clone();
+        d.matched_revision = claimed_id;
+        d.pending = claims.pending(expected);
+        d.applied_not_recorded = (0..n)
+            .filter(|&i| !claims.touched[i] && !bulk[i] && evidence[i].applied())
+            .filter_map(|i| self.id(i))
+            .collect();
 
-    // The earliest revision the ledger does not record whose changes are
-    // partly there: a migration that failed half-way (DDL is not
-    // transactional on MySQL/MariaDB) and was not recorded.
-    let not_applied = not_applied(expected, &claims, &evidence, &bulk);
-    for (i, ev) in evidence.iter().enumerate() {
-        tracing::debug!(
-            revision = expected.id(i).unwrap_or(""),
-            claimed = claims.wholly[i],
-            opaque = expected.revisions[i].is_opaque(),
-            present = ev.present.len(),
-            strong_present = ev.strong_present,
-            absent = ev.absent.len(),
-            strong_absent = ev.strong_absent,
-            not_applied = not_applied.contains(&i),
-            "evidence"
-        );
+        // The earliest revision the ledger does not record whose changes are
+        // partly there: a migration that failed half-way (DDL is not
+        // transactional on MySQL/MariaDB) and was not recorded.
+        let not_applied = not_applied(expected, claims, &evidence, &bulk);
+        for (i, ev) in evidence.iter().enumerate() {
+            tracing::debug!(
+                revision = expected.id(i).unwrap_or(""),
+                claimed = claims.wholly[i],
+                opaque = expected.revisions[i].is_opaque(),
+                present = ev.present.len(),
+                strong_present = ev.strong_present,
+                absent = ev.absent.len(),
+                strong_absent = ev.strong_absent,
+                not_applied = not_applied.contains(&i),
+                "evidence"
+            );
+        }
+        // What a recorded revision that may have run did without the model
+        // seeing it (computed SQL, a helper it cannot read) is not held against
+        // the database.
+        relax_unmodelled(&mut drift_claimed, expected, |j| {
+            claims.wholly[j] && !not_applied.contains(&j)
+        });
+        let half_applied = (0..n)
+            .filter(|&i| !claims.touched[i] && !bulk[i])
+            .find(|&i| evidence[i].strong_present > 0)
+            .and_then(|i| partly(expected, &evidence, i, false));
+        Findings {
+            drift: drift_claimed,
+            evidence,
+            bulk,
+            not_applied,
+            half_applied,
+            d,
+        }
     }
-    // What a recorded revision that may have run did without the model
-    // seeing it (computed SQL, a helper it cannot read) is not held against
-    // the database.
-    relax_unmodelled(&mut drift_claimed, expected, |j| {
-        claims.wholly[j] && !not_applied.contains(&j)
-    });
-    let half_applied = (0..expected.revisions.len())
-        .filter(|&i| !claims.touched[i] && !bulk[i])
-        .find(|&i| evidence[i].strong_present > 0)
-        .and_then(|i| partly(expected, &evidence, i, false));
 
-    if significant(&drift_claimed) == 0 && half_applied.is_none() && not_applied.is_empty() {
-        d.drift = drift_claimed;
+    /// The schema has everything the claims require: in sync, pending, or
+    /// more than the ledger says (applied without being recorded).
+    fn consistent(&self, f: Findings) -> Diagnosis {
+        let l = self.l;
+        let mut d = f.d;
+        d.drift = f.drift;
         if !d.applied_not_recorded.is_empty() {
             d.verdict = Verdict::ManualChange;
             d.pending.retain(|p| !d.applied_not_recorded.contains(p));
@@ -334,7 +434,7 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                 }
             );
         } else if d.pending.is_empty() {
-            d.matched_revision = id(head);
+            d.matched_revision = self.id(self.head());
             d.reason = format!(
                 "{} says {} and the schema has everything it requires",
                 l.table,
@@ -342,22 +442,26 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
             );
         } else {
             d.verdict = Verdict::Pending;
-            d.reason = pending_reason(expected, l, &claims, &d.pending, live, opts);
+            d.reason = pending_reason(
+                self.expected,
+                l,
+                self.claims,
+                &d.pending,
+                self.live,
+                self.opts,
+            );
         }
-        return d;
+        d
     }
 
-    // The schema lacks or changes something the claims require: whose?
-    // A recorded revision standing for many migrations whose objects are
-    // missing: the ledger claims them, but which were skipped is unknown.
-    let bulk_missing = (0..expected.revisions.len())
-        .any(|i| claims.wholly[i] && bulk[i] && !evidence[i].absent.is_empty())
-        && has_missing_error(&drift_claimed);
-    if !not_applied.is_empty() || bulk_missing {
+    /// Recorded revisions whose changes are provably absent.
+    fn ledger_ahead(&self, f: Findings) -> Diagnosis {
+        let (l, expected, claims) = (self.l, self.expected, self.claims);
+        let mut d = f.d;
         d.verdict = Verdict::LedgerAhead;
-        d.recorded_not_applied = not_applied.iter().filter_map(|&i| id(i)).collect();
-        let missing = summarize_missing(&drift_claimed, expected);
-        if not_applied.is_empty() {
+        d.recorded_not_applied = f.not_applied.iter().filter_map(|&i| self.id(i)).collect();
+        let missing = summarize_missing(&f.drift, expected);
+        if f.not_applied.is_empty() {
             d.reason = format!(
                 "{} says {}, but the schema lacks {} (expectations per revision would show which revisions were skipped)",
                 l.table,
@@ -369,21 +473,36 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
             // skipped one that some of its changes show; for revisions in
             // between nothing proves either way (data, types a static
             // reading does not know), so whether they ran cannot be told.
-            let first = not_applied[0];
-            let seen = |i: usize| !evidence[i].present.is_empty();
+            let first = f.not_applied[0];
+            let seen = |i: usize| !f.evidence[i].present.is_empty();
             let matched = (0..first)
                 .rev()
                 .find(|&i| claims.wholly[i] && seen(i))
                 .or_else(|| claims.matched_before(first));
             let unproven: Vec<String> = (matched.map_or(0, |m| m + 1)..first)
                 .filter(|&i| claims.wholly[i])
-                .filter_map(id)
+                .filter_map(|i| self.id(i))
                 .collect();
-            d.matched_revision = matched.and_then(id);
-            let rest = claims.without(&not_applied);
-            let unexplained = significant(&drift::diff(&rest.schema(expected), live, opts));
+            d.matched_revision = matched.and_then(|i| self.id(i));
+            let rest = claims.without(&f.not_applied);
+            let unexplained =
+                significant(&drift::diff(&rest.schema(expected), self.live, self.opts));
+            let what = if missing.is_empty() {
+                // Nothing missing: what the skipped revisions would have
+                // changed (a column they drop is still there).
+                let not_done: Vec<String> = f
+                    .not_applied
+                    .iter()
+                    .flat_map(|&i| evidence::headline(&f.evidence[i].absent))
+                    .take(5)
+                    .map(describe_effect)
+                    .collect();
+                format!("; not done: {}", join(&not_done))
+            } else {
+                format!("; missing {missing}")
+            };
             d.reason = format!(
-                "{} says {}, but the schema matches {}: {} {} recorded, not applied{}{}{}",
+                "{} says {}, but the schema matches {}: {} {} recorded, not applied{what}{}{}",
                 l.table,
                 l.version(),
                 d.matched_revision
@@ -394,19 +513,6 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
                     "was"
                 } else {
                     "were"
-                },
-                if missing.is_empty() {
-                    // Nothing missing: what the skipped revisions would have
-                    // changed (a column they drop is still there).
-                    let not_done: Vec<String> = not_applied
-                        .iter()
-                        .flat_map(|&i| evidence::headline(&evidence[i].absent))
-                        .take(5)
-                        .map(describe_effect)
-                        .collect();
-                    format!("; not done: {}", join(&not_done))
-                } else {
-                    format!("; missing {missing}")
                 },
                 if unproven.is_empty() {
                     String::new()
@@ -423,70 +529,83 @@ fn with_ledger(expected: &Expected, l: &Ledger, live: &Schema, opts: DiffOptions
         if let Some(branches) = per_branch(expected, l, &d.recorded_not_applied) {
             d.reason.push_str(&format!(" ({branches})"));
         }
-        d.drift = drift_claimed;
-        return d;
+        d.drift = f.drift;
+        d
     }
-    d.drift = drift_claimed;
 
-    if let Some(p) = half_applied {
+    /// An unrecorded migration that failed half-way.
+    fn half_applied(&self, f: Findings) -> Diagnosis {
+        let l = self.l;
+        let mut d = f.d;
+        d.drift = f.drift;
+        let Some(p) = f.half_applied else {
+            return d;
+        };
         d.verdict = Verdict::Dirty;
         d.reason = format!(
             "{} says {}, and {}: the migration failed half-way (DDL is not transactional on {}) and was not recorded",
             l.table,
             l.version(),
             describe_partly(&p),
-            live.engine.map_or("this engine", |e| e.name())
+            self.live.engine.map_or("this engine", |e| e.name())
         );
         d.pending.retain(|x| *x != p.revision);
         d.partly_applied = Some(p);
-        return d;
+        d
     }
-    if !d.applied_not_recorded.is_empty() {
+
+    /// Differences no revision explains.
+    fn manual_change(&self, f: Findings) -> Diagnosis {
+        let (l, expected, claims) = (self.l, self.expected, self.claims);
+        let mut d = f.d;
+        d.drift = f.drift;
         d.verdict = Verdict::ManualChange;
-        d.pending.retain(|p| !d.applied_not_recorded.contains(p));
+        if !d.applied_not_recorded.is_empty() {
+            d.pending.retain(|p| !d.applied_not_recorded.contains(p));
+            d.reason = format!(
+                "{} says {}, the schema has what {} {} (applied without being recorded), and differs in ways no revision explains: {}",
+                l.table,
+                l.version(),
+                join(&d.applied_not_recorded),
+                creates(&d.applied_not_recorded),
+                summarize(&d.drift)
+            );
+            return d;
+        }
+        // A recorded revision only part of whose changes are there — leaving out
+        // what later unmodelled operations may have changed.
+        let n = expected.revisions.len();
+        if let Some(p) = (0..n)
+            .filter(|&i| claims.wholly[i] && !f.bulk[i])
+            .filter(|&i| {
+                let later: Vec<&crate::expected::Unmodelled> = (i + 1..n)
+                    .filter(|&j| claims.wholly[j] && !f.not_applied.contains(&j))
+                    .flat_map(|j| expected.revisions[j].unmodelled.iter())
+                    .collect();
+                f.evidence[i]
+                    .absent
+                    .iter()
+                    .any(|e| !later.iter().any(|u| u.covers(&e.target(), e.object())))
+            })
+            .find_map(|i| partly(expected, &f.evidence, i, true))
+        {
+            d.reason = format!(
+                "{} says {}, but {}: changed by hand after it ran, or the migration does more than its file shows",
+                l.table,
+                l.version(),
+                describe_partly(&p)
+            );
+            d.partly_applied = Some(p);
+            return d;
+        }
         d.reason = format!(
-            "{} says {}, the schema has what {} {} (applied without being recorded), and differs in ways no revision explains: {}",
+            "{} says {}, and the schema differs from it in ways no revision explains: {}",
             l.table,
             l.version(),
-            join(&d.applied_not_recorded),
-            creates(&d.applied_not_recorded),
             summarize(&d.drift)
         );
-        return d;
+        d
     }
-    d.verdict = Verdict::ManualChange;
-    // A recorded revision only part of whose changes are there — leaving out
-    // what later unmodelled operations may have changed.
-    if let Some(p) = (0..expected.revisions.len())
-        .filter(|&i| claims.wholly[i] && !bulk[i])
-        .filter(|&i| {
-            let later: Vec<&crate::expected::Unmodelled> = (i + 1..expected.revisions.len())
-                .filter(|&j| claims.wholly[j] && !not_applied.contains(&j))
-                .flat_map(|j| expected.revisions[j].unmodelled.iter())
-                .collect();
-            evidence[i]
-                .absent
-                .iter()
-                .any(|e| !later.iter().any(|u| u.covers(&e.target(), e.object())))
-        })
-        .find_map(|i| partly(expected, &evidence, i, true))
-    {
-        d.reason = format!(
-            "{} says {}, but {}: changed by hand after it ran, or the migration does more than its file shows",
-            l.table,
-            l.version(),
-            describe_partly(&p)
-        );
-        d.partly_applied = Some(p);
-        return d;
-    }
-    d.reason = format!(
-        "{} says {}, and the schema differs from it in ways no revision explains: {}",
-        l.table,
-        l.version(),
-        summarize(&d.drift)
-    );
-    d
 }
 
 /// With several heads recorded (Alembic branches): which revisions were
