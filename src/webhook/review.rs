@@ -6,7 +6,7 @@ use super::guard_check;
 use super::policy::{FailureMode, Mode, OVERRIDE_ANNOTATION, Overrides, finding_line, selects};
 use crate::crd::DatabaseGuard;
 use crate::definitions::Severity;
-use crate::lint::{Finding, Linter};
+use crate::lint::{Finding, LintReport, Linter};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::ResourceExt;
 use kube::api::ApiResource;
@@ -301,24 +301,8 @@ impl Judge {
             return self.undecodable("the request's object is not a Kubernetes object");
         };
         let kind = resource.kind.as_str();
-        // Objects a controller creates (a Deployment's Pods, a CronJob's Jobs)
-        // were judged through their owner.
-        let owned = meta(obj, "ownerReferences")
-            .and_then(Value::as_array)
-            .is_some_and(|refs| {
-                refs.iter()
-                    .any(|o| o.get("controller") == Some(&Value::Bool(true)))
-            });
-        if owned {
+        if controller_owned(obj) || template_unchanged(req, kind, obj) {
             return Verdict::allow();
-        }
-        // Scaling, relabelling, status: only a new or changed pod template
-        // starts anything new.
-        if req.operation == "UPDATE" {
-            let old = req.old_object.as_ref().and_then(|o| template(kind, o));
-            if old.is_some() && old == template(kind, obj) {
-                return Verdict::allow();
-            }
         }
         let name = meta_str(obj, &["name"]).unwrap_or(&req.name).to_string();
         let display = format!("{kind} {namespace}/{name}");
@@ -349,60 +333,14 @@ impl Judge {
             .reduce(Mode::max)
             .unwrap_or(ns_mode);
 
-        let mut deny = Vec::new();
-        let mut warn = Vec::new();
-        let mut audit = Vec::new();
-        // Said, but not a finding: does not make the decision `warned`.
-        let mut notes = Vec::new();
-        let errors: Vec<&Finding> = report
-            .active()
-            .filter(|f| f.severity == Severity::Error)
-            .collect();
-        let owner = format!("{kind} `{name}`");
-        for f in &errors {
-            let line = finding_line(f, &owner);
-            match step_mode {
-                Mode::Enforce => deny.push(line),
-                Mode::Warn => warn.push(line),
-                Mode::Audit => audit.push(line),
-            }
-        }
-        if step_mode != Mode::Audit {
-            warn.extend(
-                report
-                    .active()
-                    .filter(|f| f.severity == Severity::Warning)
-                    .map(|f| finding_line(f, &owner)),
-            );
-        }
-
+        let mut said = Said::default();
+        let errors = said.release_steps(&report, step_mode, &format!("{kind} `{name}`"));
         // Rollout gating: not for Pods (blocking them would stop recovery),
         // never for the workload that applies the migrations.
-        let is_fix = report.applying_steps > 0 && errors.is_empty();
+        let is_fix = report.applying_steps > 0 && errors == 0;
         if kind != "Pod" && !is_fix {
-            match self.cluster.gating() {
-                // Audit stays silent.
-                Err(_) if ns_mode == Mode::Audit => {}
-                Err(why) => notes.push(format!(
-                    "preflight: rollout gating is unavailable ({why}); release steps were checked"
-                )),
-                Ok(()) => {
-                    for g in &guards {
-                        let Some(state) = blocking(g) else { continue };
-                        let line = format!(
-                            "{display} uses the database of DatabaseGuard {}, which is {state}. Migrate the database first (a Job running the migrations is admitted), or annotate the {kind} with {OVERRIDE_ANNOTATION}: \"<reason>\"",
-                            g.name_any()
-                        );
-                        match g.spec.enforcement.unwrap_or(ns_mode) {
-                            Mode::Enforce => deny.push(line),
-                            Mode::Warn => warn.push(line),
-                            Mode::Audit => audit.push(line),
-                        }
-                    }
-                }
-            }
+            self.gate_rollout(&guards, ns_mode, &display, kind, &mut said);
         }
-
         let regarding = ObjectReference {
             api_version: Some(resource.api_version.clone()),
             kind: Some(resource.kind.clone()),
@@ -413,25 +351,67 @@ impl Judge {
         };
         let override_reason =
             meta_str(obj, &["annotations", OVERRIDE_ANNOTATION]).map(|r| r.trim().to_string());
-        let override_refused = override_reason.as_deref().is_some_and(|r| !r.is_empty())
-            && !self
-                .overrides
-                .allows(&req.user_info.username, &req.user_info.groups);
+        self.decide(req, &display, regarding, override_reason.as_deref(), said)
+    }
+
+    /// Denies (or warns about) a rollout whose guarded database is not
+    /// ready for it.
+    fn gate_rollout(
+        &self,
+        guards: &[Arc<DatabaseGuard>],
+        ns_mode: Mode,
+        display: &str,
+        kind: &str,
+        said: &mut Said,
+    ) {
+        match self.cluster.gating() {
+            // Audit stays silent.
+            Err(_) if ns_mode == Mode::Audit => {}
+            Err(why) => said.notes.push(format!(
+                "preflight: rollout gating is unavailable ({why}); release steps were checked"
+            )),
+            Ok(()) => {
+                for g in guards {
+                    let Some(state) = blocking(g) else { continue };
+                    let line = format!(
+                        "{display} uses the database of DatabaseGuard {}, which is {state}. Migrate the database first (a Job running the migrations is admitted), or annotate the {kind} with {OVERRIDE_ANNOTATION}: \"<reason>\"",
+                        g.name_any()
+                    );
+                    said.by_mode(g.spec.enforcement.unwrap_or(ns_mode), line);
+                }
+            }
+        }
+    }
+
+    /// The decision from what was said: denied unless an allowed user
+    /// overrode it with a reason, else warned, audited or allowed.
+    fn decide(
+        &self,
+        req: &Request,
+        display: &str,
+        regarding: ObjectReference,
+        override_reason: Option<&str>,
+        said: Said,
+    ) -> Verdict {
+        let Said {
+            mut deny,
+            mut warn,
+            audit,
+            notes,
+        } = said;
         if !deny.is_empty() {
-            match override_reason.as_deref() {
-                Some(_) if override_refused => deny.push(format!(
+            let user = req.user_info.username.as_str();
+            let allowed = self.overrides.allows(user, &req.user_info.groups);
+            match override_reason {
+                Some(r) if !r.is_empty() && !allowed => deny.push(format!(
                     "the {OVERRIDE_ANNOTATION} annotation was ignored: {} may not override (only the users and groups the webhook's overrides name)",
-                    if req.user_info.username.is_empty() {
-                        "this user"
-                    } else {
-                        req.user_info.username.as_str()
-                    }
+                    if user.is_empty() { "this user" } else { user }
                 )),
                 Some(reason) if !reason.is_empty() => {
-                    let by = if req.user_info.username.is_empty() {
+                    let by = if user.is_empty() {
                         String::new()
                     } else {
-                        format!(" of {}", req.user_info.username)
+                        format!(" of {user}")
                     };
                     let note = format!(
                         "admitted by {OVERRIDE_ANNOTATION}{by} ({reason}) despite: {}",
@@ -493,6 +473,68 @@ impl Judge {
             records,
         }
     }
+}
+
+/// What a review says about a workload, by the mode it falls under.
+#[derive(Default)]
+struct Said {
+    deny: Vec<String>,
+    warn: Vec<String>,
+    audit: Vec<String>,
+    /// Said, but not a finding: does not make the decision `warned`.
+    notes: Vec<String>,
+}
+
+impl Said {
+    fn by_mode(&mut self, mode: Mode, line: String) {
+        match mode {
+            Mode::Enforce => self.deny.push(line),
+            Mode::Warn => self.warn.push(line),
+            Mode::Audit => self.audit.push(line),
+        }
+    }
+
+    /// The release steps' findings: errors by `mode`, warnings as warnings
+    /// unless audited. Returns how many errors there were.
+    fn release_steps(&mut self, report: &LintReport, mode: Mode, owner: &str) -> usize {
+        let errors: Vec<&Finding> = report
+            .active()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        for f in &errors {
+            self.by_mode(mode, finding_line(f, owner));
+        }
+        if mode != Mode::Audit {
+            self.warn.extend(
+                report
+                    .active()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .map(|f| finding_line(f, owner)),
+            );
+        }
+        errors.len()
+    }
+}
+
+/// Objects a controller creates (a Deployment's Pods, a CronJob's Jobs) were
+/// judged through their owner.
+fn controller_owned(obj: &Value) -> bool {
+    meta(obj, "ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|o| o.get("controller") == Some(&Value::Bool(true)))
+        })
+}
+
+/// Scaling, relabelling, status: only a new or changed pod template starts
+/// anything new.
+fn template_unchanged(req: &Request, kind: &str, obj: &Value) -> bool {
+    if req.operation != "UPDATE" {
+        return false;
+    }
+    let old = req.old_object.as_ref().and_then(|o| template(kind, o));
+    old.is_some() && old == template(kind, obj)
 }
 
 /// The AdmissionReview response for `uid`.

@@ -312,56 +312,17 @@ impl Model {
         }
     }
 
+    /// One `op.<operation>(…)` call of a revision's `upgrade()`.
     fn op(&mut self, call: &Call, module: &Module) {
-        let method = call.method().to_string();
-        match method.as_str() {
-            "create_table" => {
-                let Some(q) = self.table_arg(call, 0, module) else {
-                    return self.unknown_addition(call, "create_table with a computed name");
-                };
-                let mut table = Table::default();
-                for item in call.args.iter().skip(1) {
-                    if let Expr::Call(c) = item {
-                        self.table_item(&q, &mut table, c, module);
-                    }
-                }
-                finish_primary_key(&q, &mut table);
-                self.schema.tables.insert(q, table);
-            }
+        match call.method() {
+            "create_table" => self.op_create_table(call, module),
             "drop_table" => match self.table_arg(call, 0, module) {
                 Some(q) => {
                     self.schema.tables.remove(&q);
                 }
                 None => self.opaque(call, "drop_table with a computed name", None, Reach::Tables),
             },
-            "rename_table" => {
-                let (Some(old), Some(new)) = (
-                    self.string(call.args.first(), module),
-                    self.string(call.args.get(1), module),
-                ) else {
-                    return self.opaque(
-                        call,
-                        "rename_table with a computed name",
-                        None,
-                        Reach::Tables,
-                    );
-                };
-                let schema = self
-                    .string(call.kwarg("schema"), module)
-                    .unwrap_or_default();
-                if let Some(t) = self.schema.tables.remove(&QName::new(&schema, &old)) {
-                    self.schema.tables.insert(QName::new(&schema, &new), t);
-                }
-                for t in self.schema.tables.values_mut() {
-                    for c in &mut t.constraints {
-                        if let ConstraintKind::ForeignKey { references, .. } = &mut c.kind
-                            && QName::parse(references).name == old
-                        {
-                            *references = new.clone();
-                        }
-                    }
-                }
-            }
+            "rename_table" => self.op_rename_table(call, module),
             "add_column" => {
                 let Some(q) = self.table_arg(call, 0, module) else {
                     return self.unknown_addition(call, "add_column on a computed table name");
@@ -371,38 +332,7 @@ impl Model {
                     _ => self.unknown_addition(call, "add_column with a computed column"),
                 }
             }
-            "drop_column" => {
-                if let (Some(q), Some(col)) = (
-                    self.table_arg(call, 0, module),
-                    self.string(call.args.get(1), module),
-                ) {
-                    self.drop_column(&q, &col);
-                } else {
-                    let t = self.table_arg(call, 0, module);
-                    self.opaque(
-                        call,
-                        "drop_column with a computed name",
-                        t.as_ref(),
-                        Reach::Columns,
-                    );
-                }
-            }
-            "alter_column" => {
-                if let (Some(q), Some(col)) = (
-                    self.table_arg(call, 0, module),
-                    self.string(call.args.get(1), module),
-                ) {
-                    self.alter_column(&q, &col, call, module);
-                } else {
-                    let t = self.table_arg(call, 0, module);
-                    self.opaque(
-                        call,
-                        "alter_column with a computed name",
-                        t.as_ref(),
-                        Reach::Columns,
-                    );
-                }
-            }
+            "drop_column" | "alter_column" => self.op_on_column(call, module),
             "create_index" => {
                 let (Some(name), Some(q)) = (
                     self.string(Self::arg_or_kw(call, 0, "index_name"), module),
@@ -413,96 +343,16 @@ impl Model {
                 let keys = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
                 self.create_index(&q, name, keys, call, module);
             }
-            "drop_index" => {
-                let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else {
-                    let t = self.table_arg(call, 1, module);
-                    return self.opaque(
-                        call,
-                        "drop_index with a computed name",
-                        t.as_ref(),
-                        Reach::IndexesAndConstraints,
-                    );
-                };
-                let table = self
-                    .string(call.kwarg("table_name").or(call.args.get(1)), module)
-                    .map(|t| {
-                        QName::new(
-                            self.string(call.kwarg("schema"), module)
-                                .unwrap_or_default(),
-                            t,
-                        )
-                    });
-                self.drop_named(table.as_ref(), &name);
-            }
-            "create_foreign_key" => {
-                let name = self
-                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
-                    .unwrap_or_default();
-                let source = self
-                    .string(Self::arg_or_kw(call, 1, "source_table"), module)
-                    .map(|t| {
-                        QName::new(
-                            self.string(call.kwarg("source_schema"), module)
-                                .unwrap_or_default(),
-                            t,
-                        )
-                    });
-                let (Some(source), Some(referent)) = (
-                    source,
-                    self.string(Self::arg_or_kw(call, 2, "referent_table"), module),
-                ) else {
-                    return self.unknown_addition(call, "create_foreign_key with a computed name");
-                };
-                let local = self.string_list(Self::arg_or_kw(call, 3, "local_cols"), module);
-                let remote = self.string_list(Self::arg_or_kw(call, 4, "remote_cols"), module);
-                self.add_fk(&source, name, local, referent, remote, call, module);
-            }
+            "drop_index" => self.op_drop_index(call, module),
+            "create_foreign_key" => self.op_create_foreign_key(call, module),
             "create_unique_constraint" => {
-                let name = self
-                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
-                    .unwrap_or_default();
-                if let Some(q) = self.table_arg(call, 1, module) {
-                    let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
-                    self.add_constraint(
-                        &q,
-                        Constraint {
-                            name,
-                            kind: ConstraintKind::Unique { columns },
-                        },
-                    );
-                }
+                self.op_create_constraint(call, module, NewConstraint::Unique)
             }
             "create_primary_key" => {
-                let name = self
-                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
-                    .unwrap_or_default();
-                if let Some(q) = self.table_arg(call, 1, module) {
-                    let columns = self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
-                    self.add_constraint(
-                        &q,
-                        Constraint {
-                            name,
-                            kind: ConstraintKind::PrimaryKey { columns },
-                        },
-                    );
-                }
+                self.op_create_constraint(call, module, NewConstraint::PrimaryKey)
             }
             "create_check_constraint" => {
-                let name = self
-                    .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
-                    .unwrap_or_default();
-                if let (Some(q), Some(expression)) = (
-                    self.table_arg(call, 1, module),
-                    self.string(Self::arg_or_kw(call, 2, "condition"), module),
-                ) {
-                    self.add_constraint(
-                        &q,
-                        Constraint {
-                            name,
-                            kind: ConstraintKind::Check { expression },
-                        },
-                    );
-                }
+                self.op_create_constraint(call, module, NewConstraint::Check)
             }
             "drop_constraint" => {
                 let Some(name) = self.string(Self::arg_or_kw(call, 0, "constraint_name"), module)
@@ -529,6 +379,142 @@ impl Model {
             | "batch_alter_table" => {}
             other => self.note(call, &format!("op.{other} is not modelled")),
         }
+    }
+
+    fn op_create_table(&mut self, call: &Call, module: &Module) {
+        let Some(q) = self.table_arg(call, 0, module) else {
+            return self.unknown_addition(call, "create_table with a computed name");
+        };
+        let mut table = Table::default();
+        for item in call.args.iter().skip(1) {
+            if let Expr::Call(c) = item {
+                self.table_item(&q, &mut table, c, module);
+            }
+        }
+        finish_primary_key(&q, &mut table);
+        self.schema.tables.insert(q, table);
+    }
+
+    /// `rename_table(old, new)`: the table and the foreign keys that name it.
+    fn op_rename_table(&mut self, call: &Call, module: &Module) {
+        let (Some(old), Some(new)) = (
+            self.string(call.args.first(), module),
+            self.string(call.args.get(1), module),
+        ) else {
+            return self.opaque(
+                call,
+                "rename_table with a computed name",
+                None,
+                Reach::Tables,
+            );
+        };
+        let schema = self
+            .string(call.kwarg("schema"), module)
+            .unwrap_or_default();
+        if let Some(t) = self.schema.tables.remove(&QName::new(&schema, &old)) {
+            self.schema.tables.insert(QName::new(&schema, &new), t);
+        }
+        for t in self.schema.tables.values_mut() {
+            for c in &mut t.constraints {
+                if let ConstraintKind::ForeignKey { references, .. } = &mut c.kind
+                    && QName::parse(references).name == old
+                {
+                    *references = new.clone();
+                }
+            }
+        }
+    }
+
+    /// `drop_column(table, column)` and `alter_column(table, column, …)`.
+    fn op_on_column(&mut self, call: &Call, module: &Module) {
+        let method = call.method();
+        let (Some(q), Some(col)) = (
+            self.table_arg(call, 0, module),
+            self.string(call.args.get(1), module),
+        ) else {
+            let t = self.table_arg(call, 0, module);
+            return self.opaque(
+                call,
+                &format!("{method} with a computed name"),
+                t.as_ref(),
+                Reach::Columns,
+            );
+        };
+        if method == "drop_column" {
+            self.drop_column(&q, &col);
+        } else {
+            self.alter_column(&q, &col, call, module);
+        }
+    }
+
+    fn op_drop_index(&mut self, call: &Call, module: &Module) {
+        let Some(name) = self.string(Self::arg_or_kw(call, 0, "index_name"), module) else {
+            let t = self.table_arg(call, 1, module);
+            return self.opaque(
+                call,
+                "drop_index with a computed name",
+                t.as_ref(),
+                Reach::IndexesAndConstraints,
+            );
+        };
+        let table = self
+            .string(call.kwarg("table_name").or(call.args.get(1)), module)
+            .map(|t| {
+                QName::new(
+                    self.string(call.kwarg("schema"), module)
+                        .unwrap_or_default(),
+                    t,
+                )
+            });
+        self.drop_named(table.as_ref(), &name);
+    }
+
+    fn op_create_foreign_key(&mut self, call: &Call, module: &Module) {
+        let name = self
+            .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+            .unwrap_or_default();
+        let source = self
+            .string(Self::arg_or_kw(call, 1, "source_table"), module)
+            .map(|t| {
+                QName::new(
+                    self.string(call.kwarg("source_schema"), module)
+                        .unwrap_or_default(),
+                    t,
+                )
+            });
+        let (Some(source), Some(referent)) = (
+            source,
+            self.string(Self::arg_or_kw(call, 2, "referent_table"), module),
+        ) else {
+            return self.unknown_addition(call, "create_foreign_key with a computed name");
+        };
+        let local = self.string_list(Self::arg_or_kw(call, 3, "local_cols"), module);
+        let remote = self.string_list(Self::arg_or_kw(call, 4, "remote_cols"), module);
+        self.add_fk(&source, name, local, referent, remote, call, module);
+    }
+
+    /// `create_unique_constraint`, `create_primary_key`,
+    /// `create_check_constraint`: a name, a table, then the columns (or the
+    /// condition).
+    fn op_create_constraint(&mut self, call: &Call, module: &Module, what: NewConstraint) {
+        let name = self
+            .string(Self::arg_or_kw(call, 0, "constraint_name"), module)
+            .unwrap_or_default();
+        let Some(q) = self.table_arg(call, 1, module) else {
+            return;
+        };
+        let columns = || self.string_list(Self::arg_or_kw(call, 2, "columns"), module);
+        let kind = match what {
+            NewConstraint::Unique => ConstraintKind::Unique { columns: columns() },
+            NewConstraint::PrimaryKey => ConstraintKind::PrimaryKey { columns: columns() },
+            NewConstraint::Check => {
+                match self.string(Self::arg_or_kw(call, 2, "condition"), module) {
+                    Some(expression) => ConstraintKind::Check { expression },
+                    None => return,
+                }
+            }
+        };
+        self.add_constraint(&q, Constraint { name, kind });
     }
 
     fn batch_op(&mut self, call: &Call, q: &QName, module: &Module) {
@@ -1087,3 +1073,14 @@ fn looks_like_schema_helper(call: &Call) -> bool {
     .iter()
     .any(|w| m.starts_with(w) || m == *w)
 }
+
+/// The constraints an `op.create_*` call adds.
+enum NewConstraint {
+    Unique,
+    PrimaryKey,
+    Check,
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;
