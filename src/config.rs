@@ -14,7 +14,7 @@
 //! ```
 
 use crate::definitions::Severity;
-use crate::rules::{self};
+use crate::rules;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,10 +24,37 @@ pub const DEFAULT_NAMES: &[&str] = &["preflight.yaml", ".preflight.yaml"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: {message}")]
-    Read { path: PathBuf, message: String },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: Invalid,
+    },
+}
+
+/// What is wrong with a configuration's content.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error(transparent)]
+    Yaml(#[from] crate::yaml::TypedError),
+    #[error("lint.rules: unknown rule `{0}` (see `preflight rules`)")]
+    UnknownRule(String),
+    #[error("lint.allow[{index}]: unknown rule `{rule}` (see `preflight rules`)")]
+    UnknownAllowedRule { index: usize, rule: String },
+    #[error("lint.allow[{index}] ({rule}): `reason` is required — say why this exception is safe")]
+    NoReason { index: usize, rule: String },
+    #[error("{field}: {source}")]
+    Glob {
+        field: String,
+        #[source]
+        source: globset::Error,
+    },
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,20 +146,20 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
-            message: e.to_string(),
+            source,
         })?;
-        let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
+        let mut config = Config::parse(&text).map_err(|source| ConfigError::Invalid {
             path: path.clone(),
-            message,
+            source,
         })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(config)
     }
 
     /// Parses and validates configuration text.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    pub fn parse(text: &str) -> Result<Config, Invalid> {
         let config: Config = if text.trim().is_empty() {
             Config::default()
         } else {
@@ -142,35 +169,31 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
+        let glob = |field: String, g: &str| {
+            globset::Glob::new(g).map_err(|source| Invalid::Glob { field, source })
+        };
         for id in self.lint.rules.keys() {
             if rules::find(id).is_none() {
-                return Err(format!(
-                    "lint.rules: unknown rule `{id}` (see `preflight rules`)"
-                ));
+                return Err(Invalid::UnknownRule(id.clone()));
             }
         }
-        for (i, a) in self.lint.allow.iter().enumerate() {
+        for (index, a) in self.lint.allow.iter().enumerate() {
+            let rule = a.rule.clone();
             if rules::find(&a.rule).is_none() {
-                return Err(format!(
-                    "lint.allow[{i}]: unknown rule `{}` (see `preflight rules`)",
-                    a.rule
-                ));
+                return Err(Invalid::UnknownAllowedRule { index, rule });
             }
             if a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                return Err(format!(
-                    "lint.allow[{i}] ({}): `reason` is required — say why this exception is safe",
-                    a.rule
-                ));
+                return Err(Invalid::NoReason { index, rule });
             }
-            for (field, glob) in [("path", &a.path), ("object", &a.object)] {
-                if let Some(g) = glob {
-                    globset::Glob::new(g).map_err(|e| format!("lint.allow[{i}].{field}: {e}"))?;
+            for (field, g) in [("path", &a.path), ("object", &a.object)] {
+                if let Some(g) = g {
+                    glob(format!("lint.allow[{index}].{field}"), g)?;
                 }
             }
         }
         for g in &self.lint.exclude {
-            globset::Glob::new(g).map_err(|e| format!("lint.exclude: {e}"))?;
+            glob("lint.exclude".into(), g)?;
         }
         Ok(())
     }

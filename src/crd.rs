@@ -202,7 +202,7 @@ pub struct DriftStatus {
 }
 
 /// The CRD as YAML, for `preflight crd` and the Helm chart.
-pub fn crd_yaml() -> Result<String, String> {
+pub fn crd_yaml() -> Result<String, crate::yaml::TypedError> {
     use kube::CustomResourceExt;
     let crd = DatabaseGuard::crd();
     crate::yaml::to_string(&crd)

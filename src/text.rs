@@ -14,17 +14,22 @@ pub fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-/// An error and its sources, `: `-joined, for one log line or message.
+/// An error and its sources, `: `-joined, for one log line or message;
+/// secrets in any of them redacted.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
+    let mut last = s.clone();
     let mut cur = e.source();
     while let Some(c) = cur {
-        let text = c.to_string();
-        // Some errors repeat their source's text in their own.
-        if !s.contains(&text) {
+        let text = crate::redact::text(&c.to_string()).into_owned();
+        // Some errors repeat their source's text in their own, and some
+        // sources restate the link above them at length (a driver's error
+        // beneath the server's message).
+        if !s.contains(&text) && !text.contains(last.as_str()) {
             s.push_str(": ");
             s.push_str(&text);
         }
+        last = text;
         cur = c.source();
     }
     s

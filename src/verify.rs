@@ -7,8 +7,8 @@ use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
 use crate::definitions::Ledger;
 use crate::diagnosis::{self, Diagnosis, PartlyApplied, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
-use crate::introspect::{self, IntrospectOptions};
-use crate::ledger::{self};
+use crate::introspect::{self, IntrospectOptions, QueryError};
+use crate::ledger;
 use crate::repair::{self, Plan};
 use crate::schema::{Engine, Schema};
 use serde::Serialize;
@@ -100,10 +100,35 @@ pub struct LiveState {
     pub ledger_unreadable: Option<String>,
 }
 
+/// Why the live database could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error(transparent)]
+    Connect(#[from] DbError),
+    #[error("starting a read-only transaction on {url}")]
+    Begin {
+        url: String,
+        #[source]
+        source: db::ServerError,
+    },
+    #[error("introspecting {url}")]
+    Introspect {
+        url: String,
+        #[source]
+        source: QueryError,
+    },
+    #[error("{url}")]
+    Ledger {
+        url: String,
+        #[source]
+        source: QueryError,
+    },
+}
+
 /// Reads the live schema and ledger in a read-only transaction with timeouts.
 /// On a PostgreSQL primary a second connection shares the transaction's
 /// snapshot, so introspection runs on two backends at once.
-pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, String> {
+pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveState, LiveError> {
     let open = || async {
         match &opts.connections {
             Some(cache) => cache.get(url, &opts.connect).await,
@@ -116,18 +141,18 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
     } else {
         (open().await, None)
     };
-    let mut conn = first.map_err(|e: DbError| e.to_string())?;
+    let mut conn = first?;
     let mut second = second;
     let mut helper = None;
     let result = async {
-        conn.begin_read_only(&opts.connect).await.map_err(|e| format!("starting a read-only transaction on {url}: {}", db::clean_message(&e)))?;
+        conn.begin_read_only(&opts.connect).await.map_err(|e| LiveError::Begin { url: url.redacted(), source: e.into() })?;
         if let Some(mut other) = second.take() {
             match conn.export_snapshot().await {
                 Some(id) if other.begin_read_only_at(&opts.connect, &id).await.is_ok() => helper = Some(other),
                 _ => other.close().await,
             }
         }
-        let (schema, h) = introspect::introspect_with(&mut conn, helper.take(), &opts.introspect).await.map_err(|e| format!("introspecting {url}: {e}"))?;
+        let (schema, h) = introspect::introspect_with(&mut conn, helper.take(), &opts.introspect).await.map_err(|source| LiveError::Introspect { url: url.redacted(), source })?;
         helper = h;
         let found = ledger::detect(&schema);
         let mut ledger = None;
@@ -143,10 +168,11 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
                 // A monitoring role may see the catalogs but not the ledger:
                 // the schema is still checked, and the report says why the
                 // ledger's claims are not.
-                Err(e) if e.message.contains("permission denied") || e.message.contains("command denied") => {
-                    ledger_unreadable = Some(format!("{table} is not readable by this role ({}); grant SELECT on it to check the ledger's claims", e.message));
+                Err(e) if e.is_permission_denied() => {
+                    let said = e.server().map_or(String::new(), |s| s.message().to_string());
+                    ledger_unreadable = Some(format!("{table} is not readable by this role ({said}); grant SELECT on it to check the ledger's claims"));
                 }
-                Err(e) => return Err(format!("{url}: {e}")),
+                Err(source) => return Err(LiveError::Ledger { url: url.redacted(), source }),
             }
         }
         Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable })
@@ -184,7 +210,7 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
     };
     let live = match live {
         Ok(l) => l,
-        Err(e) => return Verification::error(url, e, started),
+        Err(e) => return Verification::error(url, crate::text::error_chain(&e), started),
     };
     let Diagnosis {
         verdict,

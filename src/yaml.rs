@@ -532,14 +532,24 @@ impl<R: BufRead> Iterator for DocumentSplitter<R> {
     }
 }
 
+/// A typed YAML document that could not be read, or a value that could not
+/// be written as YAML.
+#[derive(Debug, thiserror::Error)]
+pub enum TypedError {
+    #[error(transparent)]
+    Read(Box<serde_saphyr::Error>),
+    #[error(transparent)]
+    Write(Box<serde_saphyr::SerializeError>),
+}
+
 /// Deserializes a typed YAML file (configuration, snapshots).
-pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_saphyr::from_str(text).map_err(|e| e.to_string())
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TypedError> {
+    serde_saphyr::from_str(text).map_err(|e| TypedError::Read(Box::new(e)))
 }
 
 /// Serializes a value as YAML.
-pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
-    serde_saphyr::to_string(value).map_err(|e| e.to_string())
+pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, TypedError> {
+    serde_saphyr::to_string(value).map_err(|e| TypedError::Write(Box::new(e)))
 }
 
 #[cfg(test)]

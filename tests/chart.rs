@@ -309,9 +309,13 @@ async fn the_generated_certificate_works_for_the_api_server() {
         watch_namespaces: Vec::new(),
     };
     let metrics = std::sync::Arc::new(preflight::metrics::Metrics::new());
-    let running = preflight::webhook::start(options, Err("test".into()), metrics)
-        .await
-        .expect("start");
+    let running = preflight::webhook::start(
+        options,
+        preflight::webhook::Api::Unavailable("test".into()),
+        metrics,
+    )
+    .await
+    .expect("start");
     let service = &hook["clientConfig"]["service"];
     let host = format!(
         "{}.{}.svc",

@@ -83,14 +83,14 @@ fn shipped_files(entry: &Path, out: &mut Vec<PathBuf>) {
             .or_else(|| l.strip_prefix("pub(crate) mod "))
             .or_else(|| l.strip_prefix("pub(super) mod "))
             .or_else(|| l.strip_prefix("mod "));
-        if let Some(name) = decl.and_then(|d| d.strip_suffix(';')) {
-            if !test_next {
-                let file = dir.join(format!("{name}.rs"));
-                if file.exists() {
-                    shipped_files(&file, out);
-                } else {
-                    shipped_files(&dir.join(name).join("mod.rs"), out);
-                }
+        if let Some(name) = decl.and_then(|d| d.strip_suffix(';'))
+            && !test_next
+        {
+            let file = dir.join(format!("{name}.rs"));
+            if file.exists() {
+                shipped_files(&file, out);
+            } else {
+                shipped_files(&dir.join(name).join("mod.rs"), out);
             }
         }
         if !l.starts_with("#[") {

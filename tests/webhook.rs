@@ -88,10 +88,11 @@ impl Server {
             watch_namespaces: Vec::new(),
         };
         let metrics = Arc::new(Metrics::new());
-        let client = kube
-            .map(FakeKube::client)
-            .ok_or_else(|| "no API server in this test".to_string());
-        let running = webhook::start(options, client, metrics.clone())
+        let api = match kube.map(FakeKube::client) {
+            Some(c) => webhook::Api::Client(c),
+            None => webhook::Api::Unavailable("no API server in this test".to_string()),
+        };
+        let running = webhook::start(options, api, metrics.clone())
             .await
             .expect("webhook starts");
         let url = format!("https://127.0.0.1:{}/validate", running.addr.port());

@@ -26,7 +26,7 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
     let config = match Config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             return exit::INPUT;
         }
     };
@@ -34,7 +34,10 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
     let linter = match Linter::new(config) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: invalid configuration: {e}");
+            eprintln!(
+                "error: invalid configuration: {}",
+                crate::text::error_chain(&e)
+            );
             return exit::INPUT;
         }
     };

@@ -28,7 +28,10 @@ pub fn run(args: DaemonArgs) -> u8 {
     let config = match DaemonConfig::load(&args.config) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: invalid configuration: {e}");
+            eprintln!(
+                "error: invalid configuration: {}",
+                crate::text::error_chain(&e)
+            );
             return exit::INPUT;
         }
     };
@@ -52,8 +55,8 @@ pub fn run(args: DaemonArgs) -> u8 {
     match rt.block_on(daemon::run(config, args.listen)) {
         Ok(()) => exit::OK,
         Err(e) => {
-            tracing::error!(error = %e, "daemon failed");
-            eprintln!("error: {e}");
+            tracing::error!(error = %crate::text::error_chain(&e), "daemon failed");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             exit::INPUT
         }
     }

@@ -39,7 +39,7 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
     let config = match Config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             return exit::INPUT;
         }
     };
@@ -50,7 +50,10 @@ pub fn run(args: LintArgs, color: ColorChoice) -> u8 {
     let linter = match Linter::new(config) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: invalid configuration: {e}");
+            eprintln!(
+                "error: invalid configuration: {}",
+                crate::text::error_chain(&e)
+            );
             return exit::INPUT;
         }
     };

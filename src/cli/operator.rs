@@ -74,7 +74,7 @@ pub fn run(args: OperatorArgs) -> u8 {
     let lint = match Config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             return exit::INPUT;
         }
     };
@@ -115,8 +115,8 @@ pub fn run(args: OperatorArgs) -> u8 {
     match rt.block_on(operator::run(options)) {
         Ok(()) => exit::OK,
         Err(e) => {
-            tracing::error!(error = %e, "operator failed");
-            eprintln!("error: {e}");
+            tracing::error!(error = %crate::text::error_chain(&e), "operator failed");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             exit::INPUT
         }
     }
@@ -132,7 +132,10 @@ pub fn crd(_args: CrdArgs) -> u8 {
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: cannot render the CRD: {e}");
+            eprintln!(
+                "error: cannot render the CRD: {}",
+                crate::text::error_chain(&e)
+            );
             exit::INPUT
         }
     }

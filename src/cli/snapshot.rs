@@ -173,7 +173,10 @@ fn from_database(args: &SnapshotArgs) -> Result<(), String> {
         introspect: args.db.introspect_options(),
         ..VerifyOptions::default()
     };
-    let live = runtime().and_then(|rt| rt.block_on(verify::read_live(&url, &opts)))?;
+    let live = runtime().and_then(|rt| {
+        rt.block_on(verify::read_live(&url, &opts))
+            .map_err(|e| crate::text::error_chain(&e))
+    })?;
     // The snapshot records the ledger it was taken at: every entry, so a
     // ledger behind it later is known to be behind, not unknown.
     let (revision, entries) = match &live.ledger {

@@ -109,7 +109,7 @@ pub fn run(args: WebhookArgs) -> u8 {
     let lint = match Config::load(args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::text::error_chain(&e));
             return exit::INPUT;
         }
     };
@@ -138,13 +138,18 @@ pub fn run(args: WebhookArgs) -> u8 {
         }
     };
     let result = rt.block_on(async {
-        let client = if args.no_kube {
-            Err("disabled with --no-kube".to_string())
+        let api = if args.no_kube {
+            webhook::Api::Unavailable("disabled with --no-kube".to_string())
         } else {
-            kube::Client::try_default().await.map_err(|e| e.to_string())
+            match kube::Client::try_default().await {
+                Ok(c) => webhook::Api::Client(c),
+                Err(e) => webhook::Api::Unavailable(crate::text::error_chain(&e)),
+            }
         };
         let metrics = Arc::new(Metrics::new());
-        let running = webhook::start(options, client, metrics.clone()).await?;
+        let running = webhook::start(options, api, metrics.clone())
+            .await
+            .map_err(|e| crate::text::error_chain(&e))?;
         let stop = tokio_util::sync::CancellationToken::new();
         let health = Health {
             metrics,
@@ -173,7 +178,7 @@ pub fn run(args: WebhookArgs) -> u8 {
 /// files load as a pair.
 pub fn check(webhook: Option<&WebhookOptions>, lint: &Config) -> u8 {
     if let Err(e) = crate::lint::Linter::new(lint.clone()) {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", crate::text::error_chain(&e));
         return exit::INPUT;
     }
     match webhook {
@@ -185,7 +190,7 @@ pub fn check(webhook: Option<&WebhookOptions>, lint: &Config) -> u8 {
                 w.cert.display()
             ),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::text::error_chain(&e));
                 return exit::INPUT;
             }
         },

@@ -204,6 +204,59 @@ pub struct DatabaseConfig {
     pub schemas: Vec<String>,
 }
 
+/// A daemon configuration that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: Invalid,
+    },
+}
+
+/// What is wrong with a daemon configuration's content, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    #[error(transparent)]
+    Yaml(#[from] crate::yaml::TypedError),
+    /// A setting with a value it may not have: `at` names it.
+    #[error("{at}{why}")]
+    Setting { at: String, why: &'static str },
+    #[error("server.listen `{value}`: {source} (write host:port, e.g. 0.0.0.0:9187)")]
+    Listen {
+        value: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+}
+
+fn invalid(at: impl Into<String>, why: &'static str) -> Invalid {
+    Invalid::Setting { at: at.into(), why }
+}
+
+/// A secret that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{what}: environment variable {var} is not set")]
+    NotSet { what: String, var: String },
+    #[error("{what}: cannot read {}", file.display())]
+    File {
+        what: String,
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: no source given")]
+    NoSource { what: String },
+}
+
 /// A secret read from the environment or a file, at the time it is needed
 /// (so rotated secrets are picked up).
 pub fn read_secret(
@@ -211,33 +264,46 @@ pub fn read_secret(
     env: Option<&str>,
     file: Option<&Path>,
     what: &str,
-) -> Result<String, String> {
+) -> Result<String, SecretError> {
     if let Some(v) = value {
         return Ok(v.to_string());
     }
     if let Some(e) = env {
-        return std::env::var(e)
-            .map_err(|_| format!("{what}: environment variable {e} is not set"));
+        return std::env::var(e).map_err(|_| SecretError::NotSet {
+            what: what.to_string(),
+            var: e.to_string(),
+        });
     }
     if let Some(f) = file {
         return std::fs::read_to_string(f)
             .map(|s| s.trim().to_string())
-            .map_err(|err| format!("{what}: cannot read {}: {err}", f.display()));
+            .map_err(|source| SecretError::File {
+                what: what.to_string(),
+                file: f.to_path_buf(),
+                source,
+            });
     }
-    Err(format!("{what}: no source given"))
+    Err(SecretError::NoSource {
+        what: what.to_string(),
+    })
 }
 
 impl DaemonConfig {
-    pub fn load(path: &Path) -> Result<DaemonConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut config =
-            DaemonConfig::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<DaemonConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = DaemonConfig::parse(&text).map_err(|source| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            source,
+        })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         config.resolve_paths();
         Ok(config)
     }
 
-    pub fn parse(text: &str) -> Result<DaemonConfig, String> {
+    pub fn parse(text: &str) -> Result<DaemonConfig, Invalid> {
         let config: DaemonConfig = crate::yaml::from_str(text)?;
         config.validate()?;
         Ok(config)
@@ -275,55 +341,57 @@ impl DaemonConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
         if self.checks.concurrency == 0 {
-            return Err("checks.concurrency must be at least 1".into());
+            return Err(invalid("checks.concurrency", " must be at least 1"));
         }
         if !(0.0..=0.9).contains(&self.checks.jitter) {
-            return Err(
-                "checks.jitter must be between 0 and 0.9 (a fraction of the interval)".into(),
-            );
+            return Err(invalid(
+                "checks.jitter",
+                " must be between 0 and 0.9 (a fraction of the interval)",
+            ));
         }
         if self.checks.interval < Duration::from_secs(1) {
-            return Err("checks.interval must be at least 1s".into());
+            return Err(invalid("checks.interval", " must be at least 1s"));
         }
         self.server
             .listen
             .parse::<std::net::SocketAddr>()
-            .map_err(|e| {
-                format!(
-                    "server.listen `{}`: {e} (write host:port, e.g. 0.0.0.0:9187)",
-                    self.server.listen
-                )
+            .map_err(|source| Invalid::Listen {
+                value: self.server.listen.clone(),
+                source,
             })?;
         let mut apps = HashSet::new();
         for (i, app) in self.apps.iter().enumerate() {
             let at = format!("apps[{i}] ({})", app.name);
             if app.name.trim().is_empty() {
-                return Err(format!("apps[{i}]: name is empty"));
+                return Err(invalid(format!("apps[{i}]"), ": name is empty"));
             }
             if !apps.insert((app.namespace.clone(), app.name.clone())) {
-                return Err(format!("{at}: another app has the same name and namespace"));
+                return Err(invalid(at, ": another app has the same name and namespace"));
             }
             if app.specs.is_empty() && app.digitalocean.is_none() && app.databases.is_empty() {
-                return Err(format!(
-                    "{at}: nothing to check; give specs, digitalocean or databases"
+                return Err(invalid(
+                    at,
+                    ": nothing to check; give specs, digitalocean or databases",
                 ));
             }
             if let Some(d) = &app.digitalocean
                 && d.token_env.is_none()
                 && d.token_file.is_none()
             {
-                return Err(format!(
-                    "{at}: digitalocean needs token_env or token_file (the token is never written in this file)"
+                return Err(invalid(
+                    at,
+                    ": digitalocean needs token_env or token_file (the token is never written in this file)",
                 ));
             }
             let mut dbs = HashSet::new();
             for (j, db) in app.databases.iter().enumerate() {
                 let at = format!("{at}.databases[{j}] ({})", db.name);
                 if !dbs.insert(db.name.clone()) {
-                    return Err(format!(
-                        "{at}: another database of this app has the same name"
+                    return Err(invalid(
+                        at,
+                        ": another database of this app has the same name",
                     ));
                 }
                 let sources = [
@@ -335,13 +403,13 @@ impl DaemonConfig {
                 .filter(|b| **b)
                 .count();
                 if sources != 1 {
-                    return Err(format!("{at}: give exactly one of url, url_env, url_file"));
+                    return Err(invalid(at, ": give exactly one of url, url_env, url_file"));
                 }
                 if db.expected.trim().is_empty() {
-                    return Err(format!("{at}: expected is empty"));
+                    return Err(invalid(at, ": expected is empty"));
                 }
                 if db.interval.is_some_and(|d| d < Duration::from_secs(1)) {
-                    return Err(format!("{at}: interval must be at least 1s"));
+                    return Err(invalid(at, ": interval must be at least 1s"));
                 }
             }
         }
@@ -369,7 +437,7 @@ mod tests {
 
     #[test]
     fn mistakes_get_clear_errors() {
-        let bad = |yaml: &str| DaemonConfig::parse(yaml).unwrap_err();
+        let bad = |yaml: &str| DaemonConfig::parse(yaml).unwrap_err().to_string();
         assert!(bad("apps: []\nchecks: {concurrency: 0}\n").contains("concurrency"));
         assert!(bad("apps:\n  - name: a\n").contains("nothing to check"));
         assert!(

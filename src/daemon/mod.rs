@@ -55,22 +55,57 @@ struct Shared {
     config: DaemonConfig,
 }
 
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("server.listen: `{value}`")]
+    ListenAddress {
+        value: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+    #[error("apps.{app}.databases.{database}: expected")]
+    Expected {
+        app: String,
+        database: String,
+        #[source]
+        source: crate::expected::ExpectedError,
+    },
+    #[error(transparent)]
+    Lint(#[from] crate::lint::GlobError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Starts the daemon and returns once it listens.
-pub async fn start(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<Running, String> {
+pub async fn start(
+    config: DaemonConfig,
+    listen: Option<SocketAddr>,
+) -> Result<Running, StartError> {
     let addr: SocketAddr = match listen {
         Some(a) => a,
         None => config
             .server
             .listen
             .parse()
-            .map_err(|e| format!("server.listen: {e}"))?,
+            .map_err(|source| StartError::ListenAddress {
+                value: config.server.listen.clone(),
+                source,
+            })?,
     };
     // Expected-schema sources are checked before anything runs: a typo is a
     // configuration error, not a database that looks broken.
     for app in &config.apps {
         for db in &app.databases {
-            ExpectedSpec::parse(&db.expected)
-                .map_err(|e| format!("apps.{}.databases.{}: expected: {e}", app.name, db.name))?;
+            ExpectedSpec::parse(&db.expected).map_err(|source| StartError::Expected {
+                app: app.name.clone(),
+                database: db.name.clone(),
+                source,
+            })?;
         }
     }
     let metrics = Arc::new(Metrics::new());
@@ -91,7 +126,7 @@ pub async fn start(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<R
         server_stop.clone(),
     )
     .await
-    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    .map_err(|source| StartError::Listen { addr, source })?;
     info!(addr = %bound, "serving /metrics, /healthz and /readyz");
 
     let connections = (config.checks.connection_idle_timeout > Duration::ZERO).then(|| {
@@ -154,7 +189,7 @@ pub async fn start(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<R
 }
 
 /// Runs until SIGTERM or SIGINT.
-pub async fn run(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<(), String> {
+pub async fn run(config: DaemonConfig, listen: Option<SocketAddr>) -> Result<(), StartError> {
     let running = start(config, listen).await?;
     server::stop_signal().await;
     running.stop().await;
@@ -209,6 +244,15 @@ fn schedule_database(
     );
 }
 
+/// A database URL that could not be had.
+#[derive(Debug, thiserror::Error)]
+enum UrlError {
+    #[error(transparent)]
+    Secret(config::SecretError),
+    #[error(transparent)]
+    Url(crate::db::DbError),
+}
+
 async fn check_database(
     s: &Shared,
     db: &DatabaseConfig,
@@ -223,11 +267,12 @@ async fn check_database(
         db.url_file.as_deref(),
         "database URL",
     )
-    .and_then(|u| DatabaseUrl::parse(&u).map_err(|e| e.to_string()))
+    .map_err(UrlError::Secret)
+    .and_then(|u| DatabaseUrl::parse(&u).map_err(UrlError::Url))
     {
         Ok(u) => u,
         Err(e) => {
-            warn!(namespace = ns, name, error = %e, "cannot check");
+            warn!(namespace = ns, name, error = %crate::text::error_chain(&e), "cannot check");
             s.metrics.record_error(
                 ns,
                 name,
@@ -390,7 +435,7 @@ async fn check_live_spec(s: &Shared, app: &AppConfig, src: &DigitalOceanSource) 
     ) {
         Ok(t) => t,
         Err(e) => {
-            warn!(app = %app.name, error = %e, "cannot read the live spec");
+            warn!(app = %app.name, error = %crate::text::error_chain(&e), "cannot read the live spec");
             return Outcome::Failed;
         }
     };

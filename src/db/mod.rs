@@ -21,27 +21,75 @@ use std::time::Duration;
 pub enum DbError {
     #[error("invalid database URL `{url}`: {reason}")]
     InvalidUrl { url: String, reason: String },
-    #[error("cannot connect to {url}: {message}")]
-    Connect { url: String, message: String },
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: ServerError,
+    },
+    #[error("cannot connect to {url}: no such SQLite database file")]
+    NoSqliteFile { url: String },
     #[error("timed out after {secs}s connecting to {url}")]
     ConnectTimeout { url: String, secs: u64 },
-    #[error("{what} failed on {url}: {message}")]
-    Query {
-        what: String,
-        url: String,
-        message: String,
-    },
 }
 
-impl DbError {
-    /// A lock or statement timeout (the server cancelled a query).
+/// What the database server or the driver said: its message (first line,
+/// secrets redacted) and error code, with the driver's error as the source.
+/// Kinds of failure are told by the code (SQLSTATE, MySQL error number),
+/// never by the words of the message.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ServerError {
+    message: String,
+    /// PostgreSQL's SQLSTATE, MySQL/MariaDB's error number, SQLite's
+    /// extended result code.
+    code: Option<String>,
+    #[source]
+    source: Box<sqlx::Error>,
+}
+
+impl From<sqlx::Error> for ServerError {
+    fn from(source: sqlx::Error) -> ServerError {
+        let code = match &source {
+            sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+            _ => None,
+        };
+        ServerError {
+            message: clean_message(&source),
+            code,
+            source: Box::new(source),
+        }
+    }
+}
+
+impl ServerError {
+    /// The server's message, redacted.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error code, when the server gave one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The role lacks a privilege: PostgreSQL `42501`
+    /// (insufficient_privilege); MySQL/MariaDB 1142 (table), 1143 (column),
+    /// 1044 (database) denied.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self.code(), Some("42501" | "1142" | "1143" | "1044"))
+    }
+
+    /// The server cancelled a query for taking too long or waiting too long
+    /// for a lock: PostgreSQL `57014` (statement_timeout) and `55P03`
+    /// (lock_timeout); MySQL 1205 (lock wait) and 3024
+    /// (max_execution_time); MariaDB 1969 (max_statement_time); SQLite
+    /// `5`/`517` (busy, the busy timeout ran out).
     pub fn is_timeout(&self) -> bool {
-        let m = self.to_string().to_ascii_lowercase();
-        m.contains("timeout")
-            || m.contains("canceling statement")
-            || m.contains("lock wait")
-            || m.contains("max_statement_time")
-            || m.contains("interrupted")
+        matches!(
+            self.code(),
+            Some("57014" | "55P03" | "1205" | "3024" | "1969" | "5" | "517")
+        )
     }
 }
 
@@ -206,7 +254,7 @@ pub async fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connect
     let redacted = url.redacted();
     let conn_err = |e: sqlx::Error| DbError::Connect {
         url: redacted.clone(),
-        message: clean_message(&e),
+        source: e.into(),
     };
     let fut = async {
         Ok::<Connection, DbError>(match url.engine {
@@ -234,9 +282,8 @@ pub async fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connect
             Engine::Sqlite => {
                 let path = url.database();
                 if !path.starts_with(':') && !Path::new(&path).is_file() {
-                    return Err(DbError::Connect {
+                    return Err(DbError::NoSqliteFile {
                         url: redacted.clone(),
-                        message: "no such SQLite database file".into(),
                     });
                 }
                 let o = SqliteConnectOptions::from_str(url.expose())
@@ -263,7 +310,7 @@ pub async fn connect_writable(url: &DatabaseUrl) -> Result<Connection, DbError> 
     let redacted = url.redacted();
     let conn_err = |e: sqlx::Error| DbError::Connect {
         url: redacted.clone(),
-        message: clean_message(&e),
+        source: e.into(),
     };
     Ok(match url.engine {
         Engine::Postgres => Connection::Postgres(

@@ -17,10 +17,41 @@ pub struct IntrospectOptions {
 
 /// A catalog query that failed, with the part of the schema it was reading.
 #[derive(Debug, thiserror::Error)]
-#[error("reading {what}: {message}")]
-pub struct QueryError {
-    pub what: &'static str,
-    pub message: String,
+pub enum QueryError {
+    #[error("reading {what}: {source}")]
+    Server {
+        what: &'static str,
+        #[source]
+        source: db::ServerError,
+    },
+    /// The second connection's reader (PostgreSQL) did not finish.
+    #[error("reading {what}: the concurrent reader stopped")]
+    Reader {
+        what: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+}
+
+impl QueryError {
+    /// What the server said, when it said something.
+    pub fn server(&self) -> Option<&db::ServerError> {
+        match self {
+            QueryError::Server { source, .. } => Some(source),
+            QueryError::Reader { .. } => None,
+        }
+    }
+
+    /// The role may not read what was queried.
+    pub fn is_permission_denied(&self) -> bool {
+        self.server()
+            .is_some_and(db::ServerError::is_permission_denied)
+    }
+
+    /// The server cancelled the query (statement or lock timeout).
+    pub fn is_timeout(&self) -> bool {
+        self.server().is_some_and(db::ServerError::is_timeout)
+    }
 }
 
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
@@ -30,9 +61,9 @@ pub(crate) async fn run(
     what: &'static str,
     sql: &str,
 ) -> Result<Rows, QueryError> {
-    conn.text_rows(sql).await.map_err(|e| QueryError {
+    conn.text_rows(sql).await.map_err(|e| QueryError::Server {
         what,
-        message: db::clean_message(&e),
+        source: e.into(),
     })
 }
 

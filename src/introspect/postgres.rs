@@ -14,7 +14,6 @@
 //! constraint queries on the other.
 
 use super::{IntrospectOptions, QueryError};
-use crate::db::clean_message;
 use crate::schema::normalize;
 use crate::schema::{
     Column, Constraint, ConstraintKind, Engine, EnumType, Index, QName, Schema, Sequence, Table,
@@ -118,9 +117,9 @@ async fn each(
     sql: String,
     mut f: impl FnMut(&PgRow) -> Result<(), sqlx::Error>,
 ) -> Result<(), QueryError> {
-    let err = |e: sqlx::Error| QueryError {
+    let err = |e: sqlx::Error| QueryError::Server {
         what,
-        message: clean_message(&e),
+        source: e.into(),
     };
     let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(conn);
     while let Some(row) = rows.try_next().await.map_err(err)? {
@@ -470,9 +469,9 @@ pub async fn introspect(
             }
             .await;
             drop(tx);
-            let (other, b) = task.await.map_err(|e| QueryError {
+            let (other, b) = task.await.map_err(|source| QueryError::Reader {
                 what: "indexes and constraints",
-                message: e.to_string(),
+                source,
             })?;
             returned = Some(other);
             (a?, b?)

@@ -136,16 +136,28 @@ pub struct Linter {
     charts: source::helm::render::RenderOptions,
 }
 
-fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+/// A configuration's glob that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid glob `{pattern}`: {source}")]
+pub struct GlobError {
+    pub pattern: String,
+    #[source]
+    pub source: globset::Error,
+}
+
+fn glob(pattern: &str) -> Result<GlobMatcher, GlobError> {
     GlobBuilder::new(pattern)
         .literal_separator(false)
         .build()
         .map(|g| g.compile_matcher())
-        .map_err(|e| e.to_string())
+        .map_err(|source| GlobError {
+            pattern: pattern.to_string(),
+            source,
+        })
 }
 
 impl Linter {
-    pub fn new(config: Config) -> Result<Linter, String> {
+    pub fn new(config: Config) -> Result<Linter, GlobError> {
         let allow = config
             .lint
             .allow
@@ -157,14 +169,18 @@ impl Linter {
                     object: a.object.as_deref().map(glob).transpose()?,
                 })
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, GlobError>>()?;
         let mut exclude = GlobSetBuilder::new();
+        let invalid = |pattern: &str| {
+            let pattern = pattern.to_string();
+            move |source| GlobError { pattern, source }
+        };
         for g in &config.lint.exclude {
-            exclude.add(GlobBuilder::new(g).build().map_err(|e| e.to_string())?);
+            exclude.add(GlobBuilder::new(g).build().map_err(invalid(g))?);
         }
         Ok(Linter {
             allow,
-            exclude: exclude.build().map_err(|e| e.to_string())?,
+            exclude: exclude.build().map_err(invalid("lint.exclude"))?,
             config,
             charts: Default::default(),
         })

@@ -92,8 +92,25 @@ impl Running {
     }
 }
 
+/// Why the operator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Lint(#[from] crate::lint::GlobError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the webhook")]
+    Webhook(#[from] crate::webhook::StartError),
+    #[error("cannot configure the Kubernetes client")]
+    Client(#[source] kube::Error),
+}
+
 /// Starts the operator with `client` and returns once it listens.
-pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, String> {
+pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, StartError> {
     let linter = Arc::new(Linter::new(options.lint.clone())?);
     let metrics = Arc::new(Metrics::new());
     let ready = Arc::new(AtomicBool::new(false));
@@ -107,13 +124,17 @@ pub async fn start(client: Client, options: OperatorOptions) -> Result<Running, 
         server_stop.clone(),
     )
     .await
-    .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    .map_err(|source| StartError::Listen {
+        addr: options.listen,
+        source,
+    })?;
     info!(%addr, "serving /metrics, /healthz and /readyz");
     let webhook = match options.webhook.clone() {
         Some(mut w) => {
             // The webhook sees the guards the operator may read.
             w.watch_namespaces = options.watch_namespaces.clone();
-            Some(crate::webhook::start(w, Ok(client.clone()), metrics.clone()).await?)
+            let api = crate::webhook::Api::Client(client.clone());
+            Some(crate::webhook::start(w, api, metrics.clone()).await?)
         }
         None => None,
     };
@@ -306,10 +327,8 @@ impl GuardCleanup {
 }
 
 /// Runs until SIGTERM or SIGINT, with the in-cluster (or kubeconfig) client.
-pub async fn run(options: OperatorOptions) -> Result<(), String> {
-    let client = Client::try_default()
-        .await
-        .map_err(|e| format!("cannot configure the Kubernetes client: {e}"))?;
+pub async fn run(options: OperatorOptions) -> Result<(), StartError> {
+    let client = Client::try_default().await.map_err(StartError::Client)?;
     let running = start(client, options).await?;
     server::stop_signal().await;
     running.stop().await;

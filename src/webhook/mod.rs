@@ -234,13 +234,12 @@ pub async fn serve_tls(
     certs: Arc<tls::ReloadingCert>,
     router: Router,
     stop: CancellationToken,
-) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), String> {
-    let config = certs.server_config().map_err(|e| e.to_string())?;
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), StartError> {
+    let config = certs.server_config()?;
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let listen = |source| StartError::Listen { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen)?;
+    let local = listener.local_addr().map_err(listen)?;
     let task = tokio::spawn(async move {
         loop {
             let (stream, peer) = tokio::select! {
@@ -328,19 +327,41 @@ impl Running {
     }
 }
 
-/// Starts the webhook. Without a client (`Err(why)`), release steps are
-/// judged and rollout gating says it is unavailable.
+/// Why the webhook could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error(transparent)]
+    Lint(#[from] crate::lint::GlobError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The Kubernetes API the webhook reads guards and namespaces from, or why
+/// there is none.
+pub enum Api {
+    Client(kube::Client),
+    Unavailable(String),
+}
+
+/// Starts the webhook. Without an API, release steps are judged and rollout
+/// gating says it is unavailable.
 pub async fn start(
     options: WebhookOptions,
-    client: Result<kube::Client, String>,
+    api: Api,
     metrics: Arc<Metrics>,
-) -> Result<Running, String> {
-    let certs = tls::ReloadingCert::new(&options.cert, &options.key).map_err(|e| e.to_string())?;
+) -> Result<Running, StartError> {
+    let certs = tls::ReloadingCert::new(&options.cert, &options.key)?;
     let linter = Arc::new(crate::lint::Linter::new(options.lint.clone())?);
     let stop = CancellationToken::new();
     let cert_watch = certs.clone().watch(options.cert_poll, stop.clone());
-    let (cluster, recorder) = match client {
-        Ok(client) => {
+    let (cluster, recorder) = match api {
+        Api::Client(client) => {
             let reporter = kube::runtime::events::Reporter {
                 controller: "preflight.dev/webhook".into(),
                 instance: Some(options.identity.clone()),
@@ -354,7 +375,7 @@ pub async fn start(
                 Some(Recorder::new(client, reporter)),
             )
         }
-        Err(why) => {
+        Api::Unavailable(why) => {
             tracing::warn!(reason = %why, "no Kubernetes API: release steps are judged, rollout gating is unavailable");
             (
                 cluster::ClusterView::without_api(&format!("no Kubernetes API: {why}")),

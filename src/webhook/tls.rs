@@ -16,20 +16,34 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("{path}: {message}")]
-    File { path: PathBuf, message: String },
-    #[error("{cert} and {key} do not form a usable certificate: {message}")]
+    #[error("{path}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a PEM {what}")]
+    Pem {
+        path: PathBuf,
+        what: &'static str,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("{path}: no certificate in the file")]
+    NoCertificate { path: PathBuf },
+    #[error("{cert} and {key} do not form a usable certificate")]
     Pair {
         cert: PathBuf,
         key: PathBuf,
-        message: String,
+        #[source]
+        source: rustls::Error,
     },
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| TlsError::File {
+    std::fs::read(path).map_err(|source| TlsError::File {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     })
 }
 
@@ -37,26 +51,27 @@ fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
 pub fn load(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
         .collect::<Result<_, _>>()
-        .map_err(|e| TlsError::File {
+        .map_err(|source| TlsError::Pem {
             path: cert.to_path_buf(),
-            message: format!("not a PEM certificate chain: {e}"),
+            what: "certificate chain",
+            source,
         })?;
     if chain.is_empty() {
-        return Err(TlsError::File {
+        return Err(TlsError::NoCertificate {
             path: cert.to_path_buf(),
-            message: "no certificate in the file".into(),
         });
     }
-    let private = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| TlsError::File {
+    let private = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|source| TlsError::Pem {
         path: key.to_path_buf(),
-        message: format!("not a PEM private key: {e}"),
+        what: "private key",
+        source,
     })?;
     let provider = ring::default_provider();
     let certified =
-        CertifiedKey::from_der(chain, private, &provider).map_err(|e| TlsError::Pair {
+        CertifiedKey::from_der(chain, private, &provider).map_err(|source| TlsError::Pair {
             cert: cert.to_path_buf(),
             key: key.to_path_buf(),
-            message: e.to_string(),
+            source,
         })?;
     Ok(Arc::new(certified))
 }
@@ -130,10 +145,10 @@ impl ReloadingCert {
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, TlsError> {
         let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
             .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError::Pair {
+            .map_err(|source| TlsError::Pair {
                 cert: self.cert.clone(),
                 key: self.key.clone(),
-                message: e.to_string(),
+                source,
             })?
             .with_no_client_auth()
             .with_cert_resolver(self.clone());
