@@ -10,6 +10,7 @@
 //!
 //! Target (issue #2): at least 50,000 objects per second on one core, with
 //! memory proportional to one document, not to the stream.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use preflight::config::Config;
 use preflight::lint::Linter;

@@ -9,6 +9,7 @@
 //! pipeline at the root and a `node_modules/` the `.gitignore` hides. It then
 //! lints the whole tree as `preflight lint .` does, three times, and prints
 //! files per second (walk included) and the peak resident memory.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use preflight::config::Config;
 use preflight::lint::Linter;

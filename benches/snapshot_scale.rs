@@ -9,6 +9,7 @@
 //!   whole command against PostgreSQL).
 //!
 //! `cargo bench --bench snapshot_scale`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use preflight::definitions::Ledger;
 use preflight::diagnosis;

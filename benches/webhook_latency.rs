@@ -10,6 +10,7 @@
 //! Target (issue #5): p99 under 2 ms at 2,000 requests/s, no errors, under
 //! 50 MB. Environment: PREFLIGHT_BENCH_RPS (2000), PREFLIGHT_BENCH_SECONDS (20),
 //! PREFLIGHT_BENCH_CONNECTIONS (8: the API server keeps a small pool).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use serde_json::{Value, json};
 use std::process::{Child, Command};

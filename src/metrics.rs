@@ -21,6 +21,57 @@ type Labels = Vec<String>;
 /// The series set for one target, per metric family.
 type TargetSeries = BTreeMap<&'static str, Vec<Labels>>;
 
+/// Why a check could not run: the bounded `reason` label of
+/// `preflight_checks_total` and the `Ready` condition's reason. Never an
+/// error's text, which goes to logs and the status message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckReason {
+    /// The verification ran and ended in `error` (its reason text says why).
+    CheckFailed,
+    CheckTimeout,
+    SecretNotFound,
+    ConfigMapNotFound,
+    KeyNotFound,
+    InvalidSpec,
+    KubernetesError,
+    /// preflight's own files (the expected schema written for a check).
+    InternalError,
+    /// The daemon: no database URL could be read or parsed.
+    InvalidDatabaseUrl,
+    /// The daemon: the expected-schema source is not one preflight reads.
+    InvalidExpected,
+}
+
+impl CheckReason {
+    pub const ALL: &[CheckReason] = &[
+        CheckReason::CheckFailed,
+        CheckReason::CheckTimeout,
+        CheckReason::SecretNotFound,
+        CheckReason::ConfigMapNotFound,
+        CheckReason::KeyNotFound,
+        CheckReason::InvalidSpec,
+        CheckReason::KubernetesError,
+        CheckReason::InternalError,
+        CheckReason::InvalidDatabaseUrl,
+        CheckReason::InvalidExpected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckReason::CheckFailed => "CheckFailed",
+            CheckReason::CheckTimeout => "CheckTimeout",
+            CheckReason::SecretNotFound => "SecretNotFound",
+            CheckReason::ConfigMapNotFound => "ConfigMapNotFound",
+            CheckReason::KeyNotFound => "KeyNotFound",
+            CheckReason::InvalidSpec => "InvalidSpec",
+            CheckReason::KubernetesError => "KubernetesError",
+            CheckReason::InternalError => "InternalError",
+            CheckReason::InvalidDatabaseUrl => "InvalidDatabaseUrl",
+            CheckReason::InvalidExpected => "InvalidExpected",
+        }
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
     schema_in_sync: GaugeVec,
@@ -238,7 +289,7 @@ impl Metrics {
         // A verification that could not run says why in its reason text;
         // the label stays bounded.
         let reason = if v.verdict == Verdict::Error {
-            "CheckFailed"
+            CheckReason::CheckFailed.as_str()
         } else {
             ""
         };
@@ -332,7 +383,8 @@ impl Metrics {
     /// Records a check that could not run at all (no URL, no expected schema).
     /// `reason` is bounded: a condition reason (`CheckTimeout`,
     /// `SecretNotFound`, …), never an error's text.
-    pub fn record_error(&self, namespace: &str, name: &str, seconds: f64, reason: &str) {
+    pub fn record_error(&self, namespace: &str, name: &str, seconds: f64, reason: CheckReason) {
+        let reason = reason.as_str();
         let t = (namespace, name);
         self.check_duration
             .with_label_values(&[namespace, name])
@@ -433,4 +485,28 @@ fn now_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CheckReason;
+
+    /// The README's metrics table lists every reason a check can fail with,
+    /// in the order of `CheckReason::ALL`.
+    #[test]
+    fn the_readme_lists_every_check_reason() {
+        let readme = include_str!("../README.md");
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `preflight_checks_total`"))
+            .expect("the README's metrics table has preflight_checks_total");
+        let listed: Vec<&str> = row
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            .collect();
+        let all: Vec<&str> = CheckReason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(listed, all);
+    }
 }

@@ -39,9 +39,19 @@ impl StepDiff {
     }
 }
 
-fn steps(text: &str) -> Result<BTreeMap<String, (String, Option<String>)>, String> {
+/// A spec that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{which} spec")]
+pub struct SpecError {
+    /// `repository` or `live`.
+    pub which: &'static str,
+    #[source]
+    pub source: yaml::YamlError,
+}
+
+fn steps(text: &str) -> Result<BTreeMap<String, (String, Option<String>)>, yaml::YamlError> {
     let mut out = BTreeMap::new();
-    for root in yaml::parse_document(text).map_err(|e| e.to_string())? {
+    for root in yaml::parse_document(text)? {
         let extracted: Extracted = source::digitalocean::extract(&root, text, true);
         for s in extracted.steps {
             // Keys without the app name, so a renamed app still compares.
@@ -66,9 +76,10 @@ fn steps(text: &str) -> Result<BTreeMap<String, (String, Option<String>)>, Strin
 }
 
 /// Release steps whose commands differ between the two specs (YAML or JSON text).
-pub fn compare(repo_spec: &str, live_spec: &str) -> Result<Vec<StepDiff>, String> {
-    let repo = steps(repo_spec).map_err(|e| format!("repository spec: {e}"))?;
-    let live = steps(live_spec).map_err(|e| format!("live spec: {e}"))?;
+pub fn compare(repo_spec: &str, live_spec: &str) -> Result<Vec<StepDiff>, SpecError> {
+    let spec = |which| move |source| SpecError { which, source };
+    let repo = steps(repo_spec).map_err(spec("repository"))?;
+    let live = steps(live_spec).map_err(spec("live"))?;
     let mut out = Vec::new();
     for (key, (object, cmd)) in &repo {
         match live.get(key) {

@@ -1,6 +1,7 @@
 //! The alert rules the chart ships: valid for Prometheus, and each alert
 //! fires on recorded incident series and stays silent on healthy ones
 //! (`tests/prometheus/alerts_test.yaml`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use std::process::Command;
 

@@ -5,6 +5,7 @@
 //! server, the CRD identical to `preflight crd`, values validated by the
 //! schema, dashboard queries that parse, the plain manifests in `deploy/` up
 //! to date, and RBAC rules equal to the API calls the code makes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 mod fake_kube;

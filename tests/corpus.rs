@@ -2,6 +2,7 @@
 //! file is either linted or gets a clean per-file error; nothing panics; the
 //! run goes on after a bad file. The snapshot records what each file yields,
 //! so a change in behaviour shows up in review.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use preflight::config::Config;
 use preflight::lint::{LintReport, Linter};

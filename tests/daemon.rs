@@ -3,6 +3,7 @@
 //! (scraped over HTTP and checked by `promtool`), goes back to in-sync once
 //! the database is repaired, and a real Prometheus scraping the daemon fires
 //! the chart's ledger alert.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! clean, and its PRE_DEPLOY command, run with the real Alembic, fails on the
 //! incident's database (so App Platform cancels the deploy) and passes on a
 //! database it migrates from empty.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

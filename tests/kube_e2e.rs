@@ -3,6 +3,7 @@
 //! enforces it, the operator running with nothing but the chart's RBAC,
 //! and the webhook called by the API server with the chart's registration.
 //! Each scenario prints its result; none is skipped in CI.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod cluster;
 mod common;

@@ -3,6 +3,7 @@
 //! top, and no import circle between top-level modules (ARCHITECTURE.md,
 //! "Layers"). Test code may reach up (a unit test of a source format lints
 //! through the engine); only the code that ships is checked.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

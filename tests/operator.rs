@@ -3,6 +3,7 @@
 //! databases built by the real Alembic: status conditions, Events, metrics,
 //! requeue after errors, cleanup of deleted guards, the workload linter and
 //! leader election.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 mod fake_kube;

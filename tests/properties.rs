@@ -1,5 +1,6 @@
 //! Property tests: the shell reader and every spec parser accept any input
 //! without panicking, and every span they report lies inside the input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 use preflight::command::{self, CommandText, Word, shell};
 use preflight::config::Config;

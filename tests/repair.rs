@@ -5,6 +5,7 @@
 //! the real tool leads to `in_sync`. A database in sync gets no plan; a plan
 //! that cannot be proven says why; a failing proof names the step and the
 //! tool's error.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

@@ -16,6 +16,7 @@
 //! The tools come from `scripts/tools.sh` (target/tools); the test script
 //! runs it. Without them, the tests say so and stop — except under CI
 //! (`PREFLIGHT_REQUIRE_TOOLS`), where a missing tool fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

@@ -15,6 +15,7 @@
 //! `scripts/test.sh` fetches the packages and builds their environments
 //! (`fetch.sh`, `install-tools.sh`); without them the tests say so and stop,
 //! except under CI (`PREFLIGHT_REQUIRE_TOOLS`), where that fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

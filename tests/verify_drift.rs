@@ -3,6 +3,7 @@
 //! kind of object as missing, extra or changed — and nothing for the
 //! untouched schema. (The same matrix on generated schemas, without a
 //! database, is the property test in `src/drift/tests.rs`.)
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Faults: unreachable servers, bad credentials, TLS, locks and timeouts
 //! always give the verdict `error` quickly (never `in_sync`, never a hang),
 //! and verification provably writes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

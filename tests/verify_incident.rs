@@ -2,6 +2,7 @@
 //! PostgreSQL, revision by revision: at every revision the honest ledger is
 //! `pending` (or `in_sync` at head) and the stamped ledger is `ledger_ahead`,
 //! with the matched revision and the skipped ones named.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

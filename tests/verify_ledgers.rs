@@ -1,6 +1,7 @@
 //! Every ledger format, produced the way its tool produces it: the real tool
 //! where it can run here (sqlx's own migrator; Alembic and Django in other
 //! tests), otherwise the exact DDL and rows the tool writes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

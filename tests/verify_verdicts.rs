@@ -1,6 +1,7 @@
 //! Every verdict, from expected schemas replayed into shadow databases
 //! (Flyway layout on PostgreSQL, golang-migrate layout on MariaDB), and the
 //! spellings that must not be drift.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! and workload kind, the incident Job, rollout gating with guards from an
 //! in-process API server, overrides, guard validation, malformed bodies, and
 //! certificate rotation without a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod common;
 mod fake_kube;

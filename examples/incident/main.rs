@@ -9,6 +9,7 @@
 //! Alembic produced, `database/incident-state.sqlite.sql`) and runs the gate
 //! preflight offers: `preflight check` — lint the live spec, verify the
 //! database against the Alembic revision files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // an example stops at the first surprise
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

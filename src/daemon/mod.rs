@@ -14,7 +14,7 @@ use crate::expected::ExpectedSpec;
 use crate::introspect::IntrospectOptions;
 use crate::lint::{Finding, LintReport, Linter};
 use crate::location::Located;
-use crate::metrics::Metrics;
+use crate::metrics::{CheckReason, Metrics};
 use crate::rules::release;
 use crate::schedule::{Cadence, Job, Outcome, Scheduler};
 use crate::server::{self, Health};
@@ -234,7 +234,7 @@ fn schedule_database(
     let (ns3, name3) = (ns, name);
     let on_timeout = Arc::new(move |after: Duration| {
         warn!(namespace = %ns3, name = %name3, after_s = after.as_secs(), "check timed out");
-        m.record_error(&ns3, &name3, after.as_secs_f64(), "CheckTimeout");
+        m.record_error(&ns3, &name3, after.as_secs_f64(), CheckReason::CheckTimeout);
     });
     scheduler.upsert(
         &key,
@@ -277,7 +277,7 @@ async fn check_database(
                 ns,
                 name,
                 started.elapsed().as_secs_f64(),
-                "InvalidDatabaseUrl",
+                CheckReason::InvalidDatabaseUrl,
             );
             return Outcome::Failed;
         }
@@ -286,8 +286,12 @@ async fn check_database(
         Ok(x) => x,
         Err(e) => {
             warn!(namespace = ns, name, error = %e, "cannot check");
-            s.metrics
-                .record_error(ns, name, started.elapsed().as_secs_f64(), "InvalidExpected");
+            s.metrics.record_error(
+                ns,
+                name,
+                started.elapsed().as_secs_f64(),
+                CheckReason::InvalidExpected,
+            );
             return Outcome::Failed;
         }
     };

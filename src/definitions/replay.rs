@@ -54,8 +54,6 @@ pub enum Lister {
         args: fn(&Project) -> Vec<String>,
         parse: fn(&str) -> Vec<Target>,
     },
-    /// Read by preflight itself (Alembic's revision graph).
-    Read(fn(&Project) -> Result<Vec<Target>, String>),
 }
 
 /// One revision to step to.

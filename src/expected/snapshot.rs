@@ -53,6 +53,19 @@ pub struct SnapshotRevision {
     pub changes: Option<Changes>,
 }
 
+/// Bytes that are not a snapshot this preflight reads.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("not a gzip-compressed snapshot: {0}")]
+    Gzip(#[source] std::io::Error),
+    #[error("not a preflight snapshot: {0}")]
+    Json(#[source] serde_json::Error),
+    #[error("snapshot format {0} is not supported (this preflight reads 1 to {FORMAT_VERSION})")]
+    Format(u32),
+    #[error("revision {number} ({name}) must hold either `schema` or `changes`")]
+    Revision { number: usize, name: String },
+}
+
 impl SnapshotFile {
     pub fn new() -> SnapshotFile {
         SnapshotFile {
@@ -67,37 +80,32 @@ impl SnapshotFile {
     /// Reads a snapshot file, gzip-compressed or not.
     pub fn read(path: &Path) -> Result<SnapshotFile, ExpectedError> {
         let bytes = std::fs::read(path).map_err(|e| ExpectedError::new(path, e.to_string()))?;
-        SnapshotFile::parse(&bytes).map_err(|m| ExpectedError::new(path, m))
+        SnapshotFile::parse(&bytes).map_err(|e| ExpectedError::new(path, e.to_string()))
     }
 
-    pub fn parse(bytes: &[u8]) -> Result<SnapshotFile, String> {
+    pub fn parse(bytes: &[u8]) -> Result<SnapshotFile, SnapshotError> {
         let plain;
         let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(bytes)
                 .take(MAX_UNCOMPRESSED)
                 .read_to_end(&mut out)
-                .map_err(|e| format!("not a gzip-compressed snapshot: {e}"))?;
+                .map_err(SnapshotError::Gzip)?;
             plain = out;
             &plain[..]
         } else {
             bytes
         };
-        let file: SnapshotFile =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a preflight snapshot: {e}"))?;
+        let file: SnapshotFile = serde_json::from_slice(bytes).map_err(SnapshotError::Json)?;
         if !(1..=FORMAT_VERSION).contains(&file.preflight_snapshot) {
-            return Err(format!(
-                "snapshot format {} is not supported (this preflight reads 1 to {FORMAT_VERSION})",
-                file.preflight_snapshot
-            ));
+            return Err(SnapshotError::Format(file.preflight_snapshot));
         }
         for (i, r) in file.revisions.iter().enumerate() {
             if r.schema.is_some() == r.changes.is_some() {
-                return Err(format!(
-                    "revision {} ({}) must hold either `schema` or `changes`",
-                    i + 1,
-                    r.revision.as_deref().unwrap_or("unnamed")
-                ));
+                return Err(SnapshotError::Revision {
+                    number: i + 1,
+                    name: r.revision.clone().unwrap_or_else(|| "unnamed".into()),
+                });
             }
         }
         Ok(file)
@@ -350,7 +358,7 @@ mod tests {
             (b"\x1f\x8bgarbage", "gzip"),
             (b"not json", "not a preflight snapshot"),
         ] {
-            let e = SnapshotFile::parse(text).expect_err(why);
+            let e = SnapshotFile::parse(text).expect_err(why).to_string();
             assert!(e.contains(why), "{why}: {e}");
         }
     }

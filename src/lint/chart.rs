@@ -125,9 +125,11 @@ impl Linter {
             for file in template_files(&dir.join("templates")) {
                 match files::read_text(&file) {
                     Ok(text) => self.lint_template(&file, &text, report),
-                    Err(e) => report
-                        .errors
-                        .push(error(&file.display().to_string(), None, e)),
+                    Err(e) => {
+                        report
+                            .errors
+                            .push(error(&file.display().to_string(), None, e.to_string()))
+                    }
                 }
             }
         }

@@ -317,7 +317,7 @@ impl Linter {
                         report,
                     );
                 }
-                Err(e) => report.errors.push(error(&display, None, e)),
+                Err(e) => report.errors.push(error(&display, None, e.to_string())),
             },
             FileKind::FlyToml | FileKind::RailwayToml => match files::read_text(path) {
                 Ok(text) => {
@@ -341,7 +341,7 @@ impl Linter {
                         }
                     }
                 }
-                Err(e) => report.errors.push(error(&display, None, e)),
+                Err(e) => report.errors.push(error(&display, None, e.to_string())),
             },
             FileKind::Yaml(hint) => match std::fs::File::open(path) {
                 Ok(file) => {
@@ -639,7 +639,7 @@ impl Linter {
                     });
                 }
                 Ok(_) => {}
-                Err(message) => self.invalid_suppression(ctx, at, message, reported, report),
+                Err(e) => self.invalid_suppression(ctx, at, e.to_string(), reported, report),
             }
         }
         // Annotations on the Kubernetes object.
@@ -653,7 +653,7 @@ impl Linter {
                         });
                     }
                     Ok(_) => {}
-                    Err(message) => self.invalid_suppression(ctx, *at, message, reported, report),
+                    Err(e) => self.invalid_suppression(ctx, *at, e.to_string(), reported, report),
                 }
             }
         }

@@ -37,17 +37,28 @@ impl Directive {
     }
 }
 
+/// What is wrong with a suppression directive.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectiveError {
+    #[error("`{0}` has no reason: write `{MARKER} <rule>: <why this is safe>`")]
+    NoReason(String),
+    #[error("`{0}` has an empty reason")]
+    EmptyReason(String),
+    #[error("`{0}` names no rule")]
+    NoRule(String),
+    #[error("`{0}` is not a rule id (see `preflight rules`)")]
+    UnknownRule(String),
+}
+
 /// Parses `rule-a, rule-b: reason`. Errors say what is wrong.
-pub fn parse(text: &str) -> Result<Directive, String> {
+pub fn parse(text: &str) -> Result<Directive, DirectiveError> {
     let text = text.trim();
     let Some((rules, reason)) = text.split_once(':') else {
-        return Err(format!(
-            "`{text}` has no reason: write `{MARKER} <rule>: <why this is safe>`"
-        ));
+        return Err(DirectiveError::NoReason(text.to_string()));
     };
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(format!("`{text}` has an empty reason"));
+        return Err(DirectiveError::EmptyReason(text.to_string()));
     }
     let rules: Vec<String> = rules
         .split(',')
@@ -55,15 +66,13 @@ pub fn parse(text: &str) -> Result<Directive, String> {
         .filter(|r| !r.is_empty())
         .collect();
     if rules.is_empty() {
-        return Err(format!("`{text}` names no rule"));
+        return Err(DirectiveError::NoRule(text.to_string()));
     }
     if let Some(unknown) = rules
         .iter()
         .find(|r| *r != "all" && crate::rules::find(r).is_none())
     {
-        return Err(format!(
-            "`{unknown}` is not a rule id (see `preflight rules`)"
-        ));
+        return Err(DirectiveError::UnknownRule(unknown.clone()));
     }
     Ok(Directive {
         rules,
@@ -74,7 +83,10 @@ pub fn parse(text: &str) -> Result<Directive, String> {
 /// Comment directives that apply to a finding on `line`: a trailing comment on
 /// that line, and the block of comment lines directly above it. Returns each
 /// directive with the byte offset of its comment.
-pub fn comment_directives(unit: &Unit<'_>, line: u32) -> Vec<(Result<Directive, String>, usize)> {
+pub fn comment_directives(
+    unit: &Unit<'_>,
+    line: u32,
+) -> Vec<(Result<Directive, DirectiveError>, usize)> {
     let mut out = Vec::new();
     let mut current = line;
     while let Some(range) = unit.line_range(current) {
@@ -108,15 +120,22 @@ mod tests {
             parse("alembic/stamp, release/masked-failure: bootstrap of the empty staging database")
                 .unwrap();
         assert!(d.covers("alembic/stamp") && d.covers("release/masked-failure"));
-        assert!(parse("alembic/stamp").unwrap_err().contains("no reason"));
+        assert!(
+            parse("alembic/stamp")
+                .unwrap_err()
+                .to_string()
+                .contains("no reason")
+        );
         assert!(
             parse("alembic/stamp:   ")
                 .unwrap_err()
+                .to_string()
                 .contains("empty reason")
         );
         assert!(
             parse("alembic/stomp: typo")
                 .unwrap_err()
+                .to_string()
                 .contains("not a rule id")
         );
     }

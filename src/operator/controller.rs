@@ -15,7 +15,7 @@ use crate::diagnosis::Verdict;
 use crate::drift::{Change, ObjectKind};
 use crate::expected::ExpectedSpec;
 use crate::introspect::IntrospectOptions;
-use crate::metrics::Metrics;
+use crate::metrics::{CheckReason, Metrics};
 use crate::schedule::{self, Cadence};
 use crate::text::truncate;
 use crate::verify::{self, Verification, VerifyOptions};
@@ -56,15 +56,15 @@ pub enum GuardError {
 }
 
 impl GuardError {
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> CheckReason {
         match self {
-            GuardError::SecretNotFound(_) => "SecretNotFound",
-            GuardError::ConfigMapNotFound(_) => "ConfigMapNotFound",
-            GuardError::KeyNotFound(..) => "KeyNotFound",
-            GuardError::Invalid(_) => "InvalidSpec",
-            GuardError::Kube(_) => "KubernetesError",
-            GuardError::Timeout(_) => "CheckTimeout",
-            GuardError::Scratch { .. } => "InternalError",
+            GuardError::SecretNotFound(_) => CheckReason::SecretNotFound,
+            GuardError::ConfigMapNotFound(_) => CheckReason::ConfigMapNotFound,
+            GuardError::KeyNotFound(..) => CheckReason::KeyNotFound,
+            GuardError::Invalid(_) => CheckReason::InvalidSpec,
+            GuardError::Kube(_) => CheckReason::KubernetesError,
+            GuardError::Timeout(_) => CheckReason::CheckTimeout,
+            GuardError::Scratch { .. } => CheckReason::InternalError,
         }
     }
 }
@@ -174,10 +174,10 @@ pub async fn reconcile(
     // span carries the key).
     match &outcome {
         Err(e) => {
-            tracing::warn!(reason = e.reason(), error = %crate::text::error_chain(e), "check failed")
+            tracing::warn!(reason = e.reason().as_str(), error = %crate::text::error_chain(e), "check failed")
         }
         Ok(v) if v.verdict == Verdict::Error => {
-            tracing::warn!(reason = "CheckFailed", error = %v.reason, "check failed")
+            tracing::warn!(reason = CheckReason::CheckFailed.as_str(), error = %v.reason, "check failed")
         }
         Ok(v) => tracing::info!(
             verdict = v.verdict.as_str(),
@@ -229,7 +229,11 @@ pub async fn reconcile(
                     None => v.reason.clone(),
                 },
             ),
-            Err(e) => (EventType::Warning, e.reason().to_string(), e.to_string()),
+            Err(e) => (
+                EventType::Warning,
+                e.reason().as_str().to_string(),
+                e.to_string(),
+            ),
         };
         let event = Event {
             type_,
@@ -689,7 +693,14 @@ fn status_for_error(guard: &DatabaseGuard, e: &GuardError) -> DatabaseGuardStatu
     let message = e.to_string();
     DatabaseGuardStatus {
         conditions: vec![
-            condition("Ready", false, e.reason(), &message, generation, prev),
+            condition(
+                "Ready",
+                false,
+                e.reason().as_str(),
+                &message,
+                generation,
+                prev,
+            ),
             condition(
                 "SchemaInSync",
                 false,

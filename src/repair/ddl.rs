@@ -45,6 +45,31 @@ pub fn bring_to(engine: Engine, target: &Schema, live: &Schema, drift: &[DriftIt
     b
 }
 
+/// Why preflight writes no DDL for a difference.
+#[derive(Debug, thiserror::Error)]
+enum Unwritable {
+    #[error("table {0} is not in the model")]
+    TableNotInModel(String),
+    #[error("not in the expected model")]
+    NotInExpectedModel,
+    #[error("its definition is not in the model")]
+    NoDefinition,
+    #[error("its table is not in the live schema")]
+    NoLiveTable,
+    #[error(
+        "SQLite cannot add a constraint to a table: rebuild the table (create the new one, copy, drop, rename)"
+    )]
+    SqliteAddConstraint,
+    #[error("SQLite cannot drop a constraint: rebuild the table")]
+    SqliteDropConstraint,
+    #[error("SQLite cannot change a column: rebuild the table")]
+    SqliteChangeColumn,
+    #[error("drop it and create it again as the migrations define it")]
+    Recreate,
+    #[error("preflight does not write {0} DDL; write it from the revision's migration")]
+    Kind(&'static str),
+}
+
 struct Writer<'a> {
     engine: Engine,
     target: &'a Schema,
@@ -61,20 +86,20 @@ impl Writer<'_> {
         schema.tables.iter().find(|(q, _)| q.to_string() == name)
     }
 
-    fn owner(&self) -> Result<(&QName, &Table), String> {
+    fn owner(&self) -> Result<(&QName, &Table), Unwritable> {
         let name = self.item.table.as_deref().unwrap_or(&self.item.name);
         self.table_in(self.target, name)
             .or_else(|| self.table_in(self.live, name))
-            .ok_or_else(|| format!("table {name} is not in the model"))
+            .ok_or_else(|| Unwritable::TableNotInModel(name.to_string()))
     }
 
-    fn statement(&self) -> Result<String, String> {
+    fn statement(&self) -> Result<String, Unwritable> {
         let d = self.item;
         match (d.object, d.change) {
             (ObjectKind::Table, Change::Missing) => {
                 let (q, t) = self
                     .table_in(self.target, &d.name)
-                    .ok_or("not in the expected model")?;
+                    .ok_or(Unwritable::NotInExpectedModel)?;
                 Ok(self.create_table(q, t))
             }
             (ObjectKind::Table, Change::Extra) => Ok(format!(
@@ -89,7 +114,7 @@ impl Writer<'_> {
                     .indexes
                     .iter()
                     .find(|i| i.name == d.name || format!("({})", i.keys.join(", ")) == d.name)
-                    .ok_or("its definition is not in the model")?;
+                    .ok_or(Unwritable::NoDefinition)?;
                 Ok(self.create_index(q, i))
             }
             (ObjectKind::Index, Change::Extra) => {
@@ -105,14 +130,14 @@ impl Writer<'_> {
             }
             (ObjectKind::Constraint, Change::Missing) => {
                 if self.engine == Engine::Sqlite {
-                    return Err("SQLite cannot add a constraint to a table: rebuild the table (create the new one, copy, drop, rename)".into());
+                    return Err(Unwritable::SqliteAddConstraint);
                 }
                 let (q, t) = self.owner()?;
                 let c = t
                     .constraints
                     .iter()
                     .find(|c| c.name == d.name)
-                    .ok_or("its definition is not in the model")?;
+                    .ok_or(Unwritable::NoDefinition)?;
                 Ok(format!(
                     "ALTER TABLE {} ADD {};",
                     qualified(self.engine, q),
@@ -121,11 +146,11 @@ impl Writer<'_> {
             }
             (ObjectKind::Constraint, Change::Extra) => {
                 if self.engine == Engine::Sqlite {
-                    return Err("SQLite cannot drop a constraint: rebuild the table".into());
+                    return Err(Unwritable::SqliteDropConstraint);
                 }
                 let (q, t) = self
                     .table_in(self.live, d.table.as_deref().unwrap_or(""))
-                    .ok_or("its table is not in the live schema")?;
+                    .ok_or(Unwritable::NoLiveTable)?;
                 let kind = t
                     .constraints
                     .iter()
@@ -144,23 +169,20 @@ impl Writer<'_> {
                 ))
             }
             (ObjectKind::Constraint, Change::Changed) | (ObjectKind::Index, Change::Changed) => {
-                Err("drop it and create it again as the migrations define it".into())
+                Err(Unwritable::Recreate)
             }
-            _ => Err(format!(
-                "preflight does not write {} DDL; write it from the revision's migration",
-                d.object.as_str()
-            )),
+            _ => Err(Unwritable::Kind(d.object.as_str())),
         }
     }
 
-    fn column(&self) -> Result<String, String> {
+    fn column(&self) -> Result<String, Unwritable> {
         let d = self.item;
         let (q, t) = self.owner()?;
         let name = d.name.rsplit('.').next().unwrap_or(&d.name);
         let table = qualified(self.engine, q);
         match d.change {
             Change::Missing => {
-                let c = t.column(name).ok_or("its definition is not in the model")?;
+                let c = t.column(name).ok_or(Unwritable::NoDefinition)?;
                 Ok(format!(
                     "ALTER TABLE {table} ADD COLUMN {};",
                     self.column_def(c)
@@ -172,11 +194,9 @@ impl Writer<'_> {
                 self.q(name)
             )),
             Change::Changed => {
-                let c = t.column(name).ok_or("its definition is not in the model")?;
+                let c = t.column(name).ok_or(Unwritable::NoDefinition)?;
                 match self.engine {
-                    Engine::Sqlite => {
-                        Err("SQLite cannot change a column: rebuild the table".into())
-                    }
+                    Engine::Sqlite => Err(Unwritable::SqliteChangeColumn),
                     Engine::Mysql => Ok(format!(
                         "ALTER TABLE {table} MODIFY COLUMN {};",
                         self.column_def(c)

@@ -7,6 +7,17 @@ use crate::definitions::Ledger;
 use crate::definitions::RowKey;
 use crate::schema::{Engine, QName, Schema, Table};
 
+/// Why the ledger rows cannot be written as a `DELETE`.
+#[derive(Debug, thiserror::Error)]
+pub enum NoDelete {
+    #[error("the ledger table {0} is not in the live schema")]
+    NoTable(String),
+    #[error("{table} has no column {column}")]
+    NoColumn { table: String, column: String },
+    #[error("{0} is not a Liquibase change set key (file::id::author)")]
+    NotLiquibaseKey(String),
+}
+
 /// `DELETE FROM <ledger> WHERE <key> IN (…);` for these entries.
 pub fn delete(
     engine: Engine,
@@ -14,21 +25,20 @@ pub fn delete(
     live: &Schema,
     key: RowKey,
     entries: &[String],
-) -> Result<String, String> {
+) -> Result<String, NoDelete> {
     let wanted = super::ledger_qname(ledger);
-    let (name, table) = find(live, &wanted).ok_or_else(|| {
-        format!(
-            "the ledger table {} is not in the live schema",
-            ledger.table
-        )
-    })?;
-    let col = |c: &str| -> Result<String, String> {
+    let (name, table) =
+        find(live, &wanted).ok_or_else(|| NoDelete::NoTable(ledger.table.clone()))?;
+    let col = |c: &str| -> Result<String, NoDelete> {
         table
             .columns
             .iter()
             .find(|x| x.name.eq_ignore_ascii_case(c))
             .map(|x| quote_ident(engine, &x.name))
-            .ok_or_else(|| format!("{} has no column {c}", ledger.table))
+            .ok_or_else(|| NoDelete::NoColumn {
+                table: ledger.table.clone(),
+                column: c.to_string(),
+            })
     };
     let from = qualified(engine, name);
     let condition = match key {
@@ -42,9 +52,7 @@ pub fn delete(
             for e in entries {
                 let mut it = e.splitn(3, "::");
                 let (Some(file), Some(id), Some(author)) = (it.next(), it.next(), it.next()) else {
-                    return Err(format!(
-                        "{e} is not a Liquibase change set key (file::id::author)"
-                    ));
+                    return Err(NoDelete::NotLiquibaseKey(e.clone()));
                 };
                 parts.push(format!(
                     "({f} = {} AND {i} = {} AND {a} = {})",
@@ -190,7 +198,8 @@ mod tests {
             RowKey::Column("name"),
             &["a".into()],
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("knex_migrations"), "{e}");
     }
 }

@@ -375,7 +375,7 @@ impl Builder<'_> {
                     }),
                     Err(e) => self.plan.steps.push(Self::manual(
                         format!("delete the rows of {} from {}", join(skipped), ledger.table),
-                        e,
+                        e.to_string(),
                     )),
                 }
             }
@@ -429,7 +429,7 @@ impl Builder<'_> {
                 }),
                 Err(e) => self.plan.steps.push(Self::manual(
                     format!("remove the failed record of {failed}"),
-                    e,
+                    e.to_string(),
                 )),
             },
             Dirty::None => {}

@@ -116,7 +116,10 @@ async fn on_shadow(
     copy_ledger(facts, shadow, &ropts.connect)
         .await
         .map_err(|e| {
-            Proof::not_proven(format!("copying the live ledger's rows to the shadow: {e}"))
+            Proof::not_proven(format!(
+                "copying the live ledger's rows to the shadow: {}",
+                crate::text::error_chain(&e)
+            ))
         })?;
     log.push(format!(
         "the shadow's {} given the live ledger's rows ({})",
@@ -267,6 +270,32 @@ fn ran(f: &Facts) -> BTreeSet<String> {
         .collect()
 }
 
+/// The live ledger's rows could not be copied to the shadow.
+#[derive(Debug, thiserror::Error)]
+enum CopyError {
+    #[error("{0} is not in the live schema")]
+    NotLive(String),
+    #[error(transparent)]
+    Connect(#[from] db::DbError),
+    #[error(transparent)]
+    Introspect(#[from] crate::introspect::QueryError),
+    #[error("{what}")]
+    Sql {
+        what: String,
+        #[source]
+        source: db::ServerError,
+    },
+}
+
+impl CopyError {
+    fn sql(what: &str) -> impl Fn(sqlx::Error) -> CopyError + '_ {
+        move |e| CopyError::Sql {
+            what: what.to_string(),
+            source: e.into(),
+        }
+    }
+}
+
 /// Replaces the shadow ledger's rows with the target's, column by column
 /// as text (each engine converts text to the column's type). Identity
 /// sequences are moved past the copied ids so the tool's next row fits.
@@ -274,11 +303,11 @@ async fn copy_ledger(
     f: &Facts<'_>,
     shadow: &mut Shadow,
     connect: &ConnectOptions,
-) -> Result<(), String> {
+) -> Result<(), CopyError> {
     let engine = f.target.engine();
     let wanted = super::ledger_qname(f.ledger);
     let (live_name, live_table) = ledger_sql::find(f.live, &wanted)
-        .ok_or_else(|| format!("{} is not in the live schema", f.ledger.table))?;
+        .ok_or_else(|| CopyError::NotLive(f.ledger.table.clone()))?;
     let cols: Vec<String> = live_table.columns.iter().map(|c| c.name.clone()).collect();
     let t = crate::definitions::ledger::LedgerTable {
         engine,
@@ -288,27 +317,24 @@ async fn copy_ledger(
     let names: Vec<&str> = cols.iter().map(String::as_str).collect();
     let select = t.select(&names, None);
     // The user's TLS and timeouts, as for the verification itself.
-    let mut conn = db::connect(f.target, connect)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = db::connect(f.target, connect).await?;
     let rows = async {
-        conn.begin_read_only(connect)
-            .await
-            .map_err(|e| db::clean_message(&e))?;
+        conn.begin_read_only(connect).await.map_err(CopyError::sql(
+            "starting a read-only transaction on the target",
+        ))?;
         let rows = conn
             .text_rows(&select)
             .await
-            .map_err(|e| db::clean_message(&e))?;
+            .map_err(CopyError::sql("reading the target's ledger"))?;
         let _ = conn.rollback().await;
-        Ok::<_, String>(rows)
+        Ok::<_, CopyError>(rows)
     }
     .await;
     conn.close().await;
     let rows = rows?;
 
-    let shadow_schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let shadow_schema =
+        introspect::introspect(&mut shadow.conn, &IntrospectOptions::default()).await?;
     let table = match ledger_sql::find(&shadow_schema, live_name) {
         Some((q, _)) => ledger_sql::qualified(engine, q),
         None => {
@@ -319,7 +345,10 @@ async fn copy_ledger(
                 .conn
                 .execute(&create)
                 .await
-                .map_err(|e| format!("{create}: {}", db::clean_message(&e)))?;
+                .map_err(|e| CopyError::Sql {
+                    what: create.clone(),
+                    source: e.into(),
+                })?;
             ledger_sql::qualified(engine, live_name)
         }
     };
@@ -340,7 +369,7 @@ async fn copy_ledger(
         .conn
         .execute(&sql)
         .await
-        .map_err(|e| db::clean_message(&e))?;
+        .map_err(CopyError::sql("writing the rows"))?;
     if engine == Engine::Postgres {
         for c in &cols {
             let reset = format!(

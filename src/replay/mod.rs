@@ -484,7 +484,6 @@ async fn list_targets(
             }
             Ok(targets)
         }
-        Lister::Read(read) => read(project).map_err(ReplayError::List),
     }
 }
 

@@ -175,21 +175,29 @@ pub fn text_reader<'a, R: Read + 'a>(reader: R) -> std::io::Result<Box<dyn BufRe
     Ok(Box::new(Cursor::new(text.into_bytes())))
 }
 
+/// A small file that could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadTextError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("not UTF-8 text (invalid byte sequence on line {line}); save the file as UTF-8")]
+    NotUtf8 { line: usize },
+}
+
 /// Reads a whole small file (Procfile, TOML) as text.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut reader = text_reader(file).map_err(|e| e.to_string())?;
+pub fn read_text(path: &Path) -> Result<String, ReadTextError> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = text_reader(file)?;
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    reader.read_to_end(&mut bytes)?;
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+    String::from_utf8(bytes).map_err(|e| ReadTextError::NotUtf8 {
+        line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
-            .count();
-        format!("not UTF-8 text (invalid byte sequence on line {line}); save the file as UTF-8")
+            .count(),
     })
 }
 

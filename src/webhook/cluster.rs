@@ -24,6 +24,11 @@ pub struct ClusterView {
     unavailable: Mutex<Option<String>>,
 }
 
+/// Why rollout gating cannot work right now (no API, caches not synced).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct GatingUnavailable(pub String);
+
 impl ClusterView {
     /// No API server: release steps only.
     pub fn without_api(reason: &str) -> Arc<ClusterView> {
@@ -106,11 +111,11 @@ impl ClusterView {
         }
     }
 
-    /// `Err(reason)` while rollout gating cannot work.
-    pub fn gating(&self) -> Result<(), String> {
+    /// `Err` with the reason while rollout gating cannot work.
+    pub fn gating(&self) -> Result<(), GatingUnavailable> {
         match self.unavailable.lock() {
-            Ok(u) => u.clone().map_or(Ok(()), Err),
-            Err(_) => Err("internal error".into()),
+            Ok(u) => u.clone().map_or(Ok(()), |why| Err(GatingUnavailable(why))),
+            Err(_) => Err(GatingUnavailable("internal error".into())),
         }
     }
 

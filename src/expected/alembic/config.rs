@@ -169,7 +169,7 @@ impl AlembicConfig {
                 .iter()
                 .map(|l| {
                     resolve(&interpolate(l, &none, &defaults), &here, &mut notes)
-                        .map_err(|m| ExpectedError::new(path, m))
+                        .map_err(|e| ExpectedError::new(path, e.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             _ => vec![script_location.join("versions")],
@@ -382,7 +382,16 @@ fn split_locations(value: &str, separator: Option<&str>) -> Vec<String> {
 /// absolute path, or a path relative to the working directory. A relative
 /// path that only exists next to the configuration file is taken from there,
 /// with a note (run from another directory, Alembic would not find it).
-fn resolve(raw: &str, here: &Path, notes: &mut Vec<String>) -> Result<PathBuf, String> {
+/// A package resource (`pkg.sub:path`) with no directory where Alembic
+/// would find it.
+#[derive(Debug, thiserror::Error)]
+#[error("package resource {raw}: no directory {} under the working directory or the configuration's (Python imports are not run)", rel.display())]
+struct NoResource {
+    raw: String,
+    rel: PathBuf,
+}
+
+fn resolve(raw: &str, here: &Path, notes: &mut Vec<String>) -> Result<PathBuf, NoResource> {
     if let Some((package, resource)) = raw.split_once(':')
         && !package.is_empty()
         && !package.contains(['/', '\\'])
@@ -401,10 +410,10 @@ fn resolve(raw: &str, here: &Path, notes: &mut Vec<String>) -> Result<PathBuf, S
                 return Ok(p);
             }
         }
-        return Err(format!(
-            "package resource {raw}: no directory {} under the working directory or the configuration's (Python imports are not run)",
-            rel.display()
-        ));
+        return Err(NoResource {
+            raw: raw.to_string(),
+            rel,
+        });
     }
     let p = PathBuf::from(raw);
     if p.is_absolute() {

@@ -109,13 +109,13 @@ pub fn read_revisions(config: &AlembicConfig) -> Result<Vec<RevisionFile>, Expec
 pub fn load(path: &Path, engine: Option<Engine>) -> Result<Expected, ExpectedError> {
     let config = AlembicConfig::find(path)?;
     let files = read_revisions(&config)?;
-    let order = topological(&files).map_err(|m| {
+    let order = topological(&files).map_err(|e| {
         ExpectedError::new(
             config
                 .version_locations
                 .first()
                 .map_or(path, |p| p.as_path()),
-            m,
+            e.to_string(),
         )
     })?;
 
@@ -174,8 +174,17 @@ fn strings(e: Option<&Expr>) -> Vec<String> {
     }
 }
 
+/// Revisions that do not form a graph Alembic could walk.
+#[derive(Debug, thiserror::Error)]
+enum GraphError {
+    #[error("revision {0} is not among the revision files")]
+    MissingParent(String),
+    #[error("the revisions form a cycle")]
+    Cycle,
+}
+
 /// Orders revisions parents-first; ties by id, so the order is stable.
-fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
+fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, GraphError> {
     let index: HashMap<&str, usize> = files
         .iter()
         .enumerate()
@@ -198,7 +207,7 @@ fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
         }
     }
     if let Some(m) = missing_parent.into_iter().next() {
-        return Err(format!("revision {m} is not among the revision files"));
+        return Err(GraphError::MissingParent(m));
     }
     let mut ready: BTreeSet<(&str, usize)> = (0..files.len())
         .filter(|&i| indegree[i] == 0)
@@ -216,7 +225,7 @@ fn topological(files: &[RevisionFile]) -> Result<Vec<usize>, String> {
         }
     }
     if order.len() != files.len() {
-        return Err("the revisions form a cycle".into());
+        return Err(GraphError::Cycle);
     }
     Ok(order)
 }
