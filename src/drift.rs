@@ -867,10 +867,5 @@ fn display_name(name: &str, fallback: impl FnOnce() -> String) -> String {
     }
 }
 
-/// Items at or above `min`.
-pub fn at_least(items: &[DriftItem], min: Severity) -> Vec<&DriftItem> {
-    items.iter().filter(|d| d.severity >= min).collect()
-}
-
 #[cfg(test)]
 mod tests;

@@ -6,10 +6,9 @@
 
 use futures::future::BoxFuture;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 /// How often and how patiently a target is checked.
@@ -71,7 +70,6 @@ pub type OnTimeout = Arc<dyn Fn(Duration) + Send + Sync>;
 
 struct Entry {
     cancel: CancellationToken,
-    wake: Arc<Notify>,
     handle: tokio::task::JoinHandle<()>,
 }
 
@@ -80,7 +78,6 @@ pub struct Scheduler {
     permits: Arc<Semaphore>,
     cancel: CancellationToken,
     entries: Mutex<HashMap<String, Entry>>,
-    started: Arc<AtomicUsize>,
 }
 
 impl Scheduler {
@@ -89,13 +86,7 @@ impl Scheduler {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             cancel: CancellationToken::new(),
             entries: Mutex::new(HashMap::new()),
-            started: Arc::new(AtomicUsize::new(0)),
         }
-    }
-
-    /// Number of targets whose first run has been scheduled.
-    pub fn scheduled(&self) -> usize {
-        self.started.load(Ordering::Relaxed)
     }
 
     /// Adds or replaces a target. Its first run comes after a random part of
@@ -103,20 +94,16 @@ impl Scheduler {
     pub fn upsert(&self, key: &str, cadence: Cadence, job: Job, on_timeout: Option<OnTimeout>) {
         self.remove(key);
         let cancel = self.cancel.child_token();
-        let wake = Arc::new(Notify::new());
         let permits = self.permits.clone();
-        let started = self.started.clone();
-        let (c, w) = (cancel.clone(), wake.clone());
+        let c = cancel.clone();
         let mut rng = Rng::seeded(key);
         let handle = tokio::spawn(async move {
             let mut delay = cadence.interval.mul_f64(rng.unit());
-            started.fetch_add(1, Ordering::Relaxed);
             let mut failures: u32 = 0;
             loop {
                 tokio::select! {
                     () = c.cancelled() => return,
                     () = tokio::time::sleep(delay) => {}
-                    () = w.notified() => {}
                 }
                 let permit = tokio::select! {
                     () = c.cancelled() => return,
@@ -140,26 +127,7 @@ impl Scheduler {
             }
         });
         if let Ok(mut e) = self.entries.lock() {
-            e.insert(
-                key.to_string(),
-                Entry {
-                    cancel,
-                    wake,
-                    handle,
-                },
-            );
-        }
-    }
-
-    /// Runs a target's check as soon as a permit is free (spec changed, …).
-    pub fn wake(&self, key: &str) {
-        if let Some(e) = self
-            .entries
-            .lock()
-            .ok()
-            .and_then(|e| e.get(key).map(|x| x.wake.clone()))
-        {
-            e.notify_one();
+            e.insert(key.to_string(), Entry { cancel, handle });
         }
     }
 
@@ -167,13 +135,6 @@ impl Scheduler {
         if let Some(e) = self.entries.lock().ok().and_then(|mut e| e.remove(key)) {
             e.cancel.cancel();
         }
-    }
-
-    pub fn keys(&self) -> Vec<String> {
-        self.entries
-            .lock()
-            .map(|e| e.keys().cloned().collect())
-            .unwrap_or_default()
     }
 
     /// Stops scheduling; checks in flight get until `deadline` to finish.
@@ -220,6 +181,7 @@ impl Rng {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicU32;
+    use std::sync::atomic::Ordering;
 
     fn counting(
         counter: Arc<AtomicU32>,

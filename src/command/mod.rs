@@ -10,7 +10,7 @@
 
 pub mod shell;
 mod unwrap;
-pub mod word;
+pub(crate) mod word;
 
 pub use shell::{Branch, Link};
 pub use word::Word;

@@ -4,11 +4,11 @@
 //! the engines (lint, ledger reading, diagnosis, replay, repair) read them;
 //! nothing here depends on a tool or an engine.
 
-pub mod ledger;
-pub mod repair;
-pub mod replay;
-pub mod rule;
-pub mod sql_folder;
+pub(crate) mod ledger;
+pub(crate) mod repair;
+pub(crate) mod replay;
+pub(crate) mod rule;
+pub(crate) mod sql_folder;
 mod tool;
 
 pub use ledger::{Entries, Ledger, LedgerDef, LedgerTable, Row};

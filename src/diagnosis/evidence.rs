@@ -397,11 +397,6 @@ pub struct RevisionEvidence {
 }
 
 impl RevisionEvidence {
-    /// Nothing of it is there, and that is proven by a structural change.
-    pub fn not_applied(&self) -> bool {
-        self.strong_present == 0 && self.strong_absent > 0
-    }
-
     /// All of it that can be seen is there.
     pub fn applied(&self) -> bool {
         self.absent.is_empty() && self.strong_present > 0

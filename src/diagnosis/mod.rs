@@ -12,7 +12,7 @@
 //! whose changes are provably absent.
 
 mod claims;
-pub mod evidence;
+pub(crate) mod evidence;
 #[cfg(test)]
 mod tests;
 

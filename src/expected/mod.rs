@@ -3,13 +3,13 @@
 //! shadow database, directories of SQL migrations replayed into a shadow
 //! database, and Alembic revision files read statically.
 
-pub mod alembic;
-pub mod changes;
+pub(crate) mod alembic;
+pub(crate) mod changes;
 pub mod migrations;
-pub mod python;
-pub mod shadow;
+pub(crate) mod python;
+pub(crate) mod shadow;
 pub mod snapshot;
-pub mod sql;
+pub(crate) mod sql;
 
 use crate::db::{ConnectOptions, DatabaseUrl};
 use crate::definitions::Tool;

@@ -38,6 +38,7 @@ impl Expr {
         }
     }
 
+    #[cfg(test)]
     pub fn as_call(&self) -> Option<&Call> {
         match self {
             Expr::Call(c) => Some(c),
@@ -314,7 +315,6 @@ pub enum Statement {
         var: String,
         iter: Expr,
         body: Vec<Statement>,
-        line: u32,
     },
 }
 
@@ -443,7 +443,6 @@ fn parse_body(tokens: &[Token]) -> Vec<Statement> {
                 var,
                 iter,
                 body: parse_body(&tokens[body_start..end]),
-                line: tokens[i].line,
             });
             i = end.max(i + 1);
             continue;

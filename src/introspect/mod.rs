@@ -1,9 +1,9 @@
 //! Introspection: the live schema from the catalogs of each engine, inside
 //! the read-only, time-limited session opened by `db`.
 
-pub mod mysql;
-pub mod postgres;
-pub mod sqlite;
+pub(crate) mod mysql;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
 
 use crate::db::{self, Connection};
 use crate::schema::Schema;

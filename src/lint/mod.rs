@@ -2,9 +2,9 @@
 //! release steps, locates findings and applies suppressions.
 
 mod chart;
-pub mod judge;
+pub(crate) mod judge;
 mod kustomize;
-pub mod suppress;
+pub(crate) mod suppress;
 
 use crate::config::{Allow, Config};
 use crate::definitions::{Rule, Severity};

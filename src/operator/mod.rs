@@ -5,10 +5,10 @@
 //! `DatabaseGuard` controller (`controller`) and the workload linter
 //! (`workloads`). Losing the lease stops both; gaining it starts them.
 
-pub mod controller;
+pub(crate) mod controller;
 
 pub mod leader;
-pub mod workloads;
+pub(crate) mod workloads;
 
 use crate::config::Config;
 use crate::crd::DatabaseGuard;

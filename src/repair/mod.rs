@@ -9,7 +9,7 @@
 
 mod ddl;
 mod ledger_sql;
-pub mod prove;
+pub(crate) mod prove;
 #[cfg(test)]
 mod tests;
 

@@ -31,7 +31,7 @@ use crate::ledger::{self};
 use crate::schema::{Engine, Schema};
 pub use runner::Output;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A replay could not be done; nothing is written.
@@ -230,11 +230,6 @@ impl ToolSession {
     /// Runs one command; the output is redacted.
     pub async fn run(&self, args: &[String], during: &str) -> Result<Output, ReplayError> {
         self.runner().run(args, during).await
-    }
-
-    /// The command as shown to people.
-    pub fn display(&self, args: &[String]) -> String {
-        self.runner().display(args)
     }
 }
 
@@ -484,16 +479,5 @@ async fn list_targets(
             }
             Ok(targets)
         }
-    }
-}
-
-/// The project's path for a file given relative to the working directory.
-pub fn project_path(project: &Project, file: &Path) -> PathBuf {
-    if file.is_absolute() {
-        file.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(file))
-            .unwrap_or_else(|_| project.dir.join(file))
     }
 }

@@ -1,9 +1,9 @@
 //! Output formats shared by the commands: human (terminal), JSON, SARIF.
 
-pub mod human;
-pub mod json;
-pub mod sarif;
-pub mod verify;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod sarif;
+pub(crate) mod verify;
 
 use serde::Serialize;
 

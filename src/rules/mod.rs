@@ -10,7 +10,7 @@
 //! severity and adds it to the message.
 
 pub mod docs;
-pub mod release;
+pub(crate) mod release;
 
 use crate::command::Invocation;
 use crate::definitions::{Classified, Rule};

@@ -4,8 +4,8 @@
 //! Expected schemas may be partial: a field that is `None` (a column type read
 //! from an Alembic revision file without running it) is not compared.
 
-pub mod expr;
-pub mod normalize;
+pub(crate) mod expr;
+pub(crate) mod normalize;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -6,19 +6,19 @@
 //! their own file. All of them return an [`Extracted`]: release steps, apps
 //! (for checks across steps) and per-object problems.
 
-pub mod ci;
-pub mod compose;
-pub mod digitalocean;
-pub mod digitalocean_api;
+pub(crate) mod ci;
+pub(crate) mod compose;
+pub(crate) mod digitalocean;
+pub(crate) mod digitalocean_api;
 pub mod files;
-pub mod fly;
-pub mod github_actions;
-pub mod gitlab_ci;
+pub(crate) mod fly;
+pub(crate) mod github_actions;
+pub(crate) mod gitlab_ci;
 pub mod helm;
-pub mod kubernetes;
-pub mod procfile;
-pub mod railway;
-pub mod render;
+pub(crate) mod kubernetes;
+pub(crate) mod procfile;
+pub(crate) mod railway;
+pub(crate) mod render;
 
 use crate::release_step::Extracted;
 use crate::yaml::Node;

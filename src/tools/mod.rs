@@ -9,29 +9,29 @@
 //! matches on tools; the rule catalogue, the ledger detection, the replay
 //! command and the tests iterate over [`ALL`].
 
-pub mod alembic;
-pub mod atlas;
-pub mod dbmate;
-pub mod diesel;
-pub mod django;
-pub mod ecto;
-pub mod efcore;
-pub mod flask_migrate;
-pub mod flyway;
-pub mod golang_migrate;
-pub mod goose;
-pub mod knex;
-pub mod laravel;
-pub mod liquibase;
-pub mod node_pg_migrate;
-pub mod prelude;
-pub mod prisma;
-pub mod rails;
-pub mod sequelize;
-pub mod sqitch;
-pub mod sqlx;
-pub mod typeorm;
-pub mod util;
+pub(crate) mod alembic;
+pub(crate) mod atlas;
+pub(crate) mod dbmate;
+pub(crate) mod diesel;
+pub(crate) mod django;
+pub(crate) mod ecto;
+pub(crate) mod efcore;
+pub(crate) mod flask_migrate;
+pub(crate) mod flyway;
+pub(crate) mod golang_migrate;
+pub(crate) mod goose;
+pub(crate) mod knex;
+pub(crate) mod laravel;
+pub(crate) mod liquibase;
+pub(crate) mod node_pg_migrate;
+pub(crate) mod prelude;
+pub(crate) mod prisma;
+pub(crate) mod rails;
+pub(crate) mod sequelize;
+pub(crate) mod sqitch;
+pub(crate) mod sqlx;
+pub(crate) mod typeorm;
+pub(crate) mod util;
 
 use crate::definitions::{Tool, ToolDef};
 use crate::schema::Schema;

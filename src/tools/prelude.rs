@@ -3,16 +3,16 @@
 //! address in each ecosystem's spelling. `use super::prelude::*;` at the top
 //! of a tool file.
 
-pub use crate::command::Invocation;
-pub use crate::db::spelling;
-pub use crate::definitions::ledger::{
+pub(crate) use crate::command::Invocation;
+pub(crate) use crate::db::spelling;
+pub(crate) use crate::definitions::ledger::{
     Row, each_row_applied, field, flag, sort_versions, versions_applied,
 };
-pub use crate::definitions::replay::with_config;
-pub use crate::definitions::sql_folder::{self, Layout, SqlFolder};
-pub use crate::definitions::{
+pub(crate) use crate::definitions::replay::with_config;
+pub(crate) use crate::definitions::sql_folder::{self, Layout, SqlFolder};
+pub(crate) use crate::definitions::{
     Accept, Action, Classified, Cli, Connect, Dirty, Entries, Ledger, LedgerDef, Lister, Owner,
     Project, RepairDef, Replay, ReplayDef, RowKey, Rule, RuleKind, Severity, Step, Target, Tool,
     ToolDef, Unrecord,
 };
-pub use crate::tools::util;
+pub(crate) use crate::tools::util;

@@ -7,11 +7,11 @@
 //! knows of the cluster (`cluster`), and answers `admission.k8s.io/v1`
 //! `AdmissionReview`s (`review`).
 
-pub mod cluster;
-pub mod guard_check;
+pub(crate) mod cluster;
+pub(crate) mod guard_check;
 pub mod policy;
-pub mod review;
-pub mod tls;
+pub(crate) mod review;
+pub(crate) mod tls;
 
 use crate::metrics::Metrics;
 use axum::Router;

@@ -3,5 +3,5 @@
 //! positions in rendered output mapped back to template lines (`map`).
 
 pub mod map;
-pub mod render;
+pub(crate) mod render;
 pub mod template;
