@@ -125,13 +125,18 @@ fi
 # built from their Go modules (scripts/kube.sh), once per version, into
 # target/tools/kube/<version>. The newest release the module proxy serves and
 # the oldest that builds with this Go.
+# Every named version must build: tests/cluster fails (under CI) for a version
+# in PREFLIGHT_KUBE_VERSIONS that has no binaries, so CI cannot silently test
+# one version instead of two.
 if [ -z "${PREFLIGHT_KUBE_BIN:-}" ] && command -v go >/dev/null; then
+  export PREFLIGHT_KUBE_VERSIONS="${PREFLIGHT_KUBE_VERSIONS:-1.37.2 1.29.6}"
   kube_dirs=""
-  for v in ${PREFLIGHT_KUBE_VERSIONS:-1.37.2 1.29.6}; do
+  for v in $PREFLIGHT_KUBE_VERSIONS; do
     if d=$(scripts/kube.sh "$v" | tail -n 1); then
       kube_dirs="${kube_dirs:+$kube_dirs:}$d"
     else
       echo "could not build kube-apiserver/etcd $v (see above)" >&2
+      [ -n "${PREFLIGHT_REQUIRE_TOOLS:-}" ] && exit 1
     fi
   done
   [ -n "$kube_dirs" ] && export PREFLIGHT_KUBE_BIN="$kube_dirs"

@@ -351,7 +351,7 @@ fn every_optional_feature_renders_valid_objects() {
                           "egress": [{"ports": [{"port": 5432}, {"port": 3306}, {"port": 53, "protocol": "UDP"}, {"port": 443}, {"port": 6443}]}]},
         "lint": {"rules": {"release/migrate-on-start": "off"},
                  "allow": [{"rule": "alembic/stamp", "object": "Job/db-bootstrap/*", "reason": "one-time bootstrap of the empty staging database"}]},
-        "operator": {"watchNamespace": "shop"},
+        "operator": {"watchNamespaces": ["shop"]},
         "podAnnotations": {"example.com/team": "platform"},
     });
     lint(&python, &on);
@@ -497,6 +497,12 @@ fn the_values_schema_rejects_mistakes() {
             "/operator/leaseDuration",
         ),
         (json!({"replicaCount": 0}), "/replicaCount"),
+        // One key names the watched namespaces; the old singular one is refused,
+        // not silently ignored (the install would watch the whole cluster).
+        (
+            json!({"operator": {"watchNamespace": "shop"}}),
+            "additional properties 'watchNamespace'",
+        ),
         (
             json!({"lint": {"allow": [{"rule": "alembic/stamp"}]}}),
             "reason",
@@ -572,10 +578,7 @@ fn the_example_guard_matches_the_crd_schema() {
 #[test]
 fn dashboard_queries_are_valid_promql() {
     let Some(promtool) = which("promtool") else {
-        assert!(
-            std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
-            "promtool is not installed"
-        );
+        common::missing("promtool is not installed");
         return;
     };
     let dashboard: Value = serde_json::from_str(

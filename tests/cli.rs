@@ -2,6 +2,8 @@
 //! suppressions and configuration.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -403,11 +405,7 @@ fn rule_pages_match_the_catalogue() {
 #[test]
 fn sarif_passes_the_official_validator() {
     let Some(validator) = std::env::var_os("PREFLIGHT_SARIF_VALIDATOR") else {
-        assert!(
-            std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
-            "PREFLIGHT_SARIF_VALIDATOR is not set (run scripts/test.sh)"
-        );
-        eprintln!("skipping: PREFLIGHT_SARIF_VALIDATOR not set; scripts/test.sh sets it");
+        common::missing("PREFLIGHT_SARIF_VALIDATOR is not set (run scripts/test.sh)");
         return;
     };
     let dir = tempfile::tempdir().expect("tmp");
@@ -451,4 +449,50 @@ fn sarif_passes_the_official_validator() {
         })
         .unwrap_or_default();
     assert!(problems.is_empty(), "SARIF validator: {problems:#?}");
+}
+
+/// A verdict has no SARIF form: asking for one is refused by the parser (exit
+/// 2, the valid values named) rather than answered with JSON.
+#[test]
+fn verify_and_check_refuse_sarif_and_name_the_formats() {
+    for cmd in ["verify", "check"] {
+        let o = preflight(&[
+            cmd,
+            "--format",
+            "sarif",
+            "--database-url",
+            "sqlite::memory:",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("'sarif'") && err.contains("human, json"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+/// Enum values are accepted in any case, the same for every flag.
+#[test]
+fn enum_values_are_case_insensitive() {
+    let o = preflight(&["lint", "--format", "JSON", INCIDENT_LIVE]);
+    assert_eq!(o.status.code(), Some(1));
+    json(&o);
+    let o = preflight(&["lint", "--color", "Never", INCIDENT_LIVE]);
+    assert!(!stdout(&o).contains('\x1b'));
+    // The flags parse; the run then stops at the missing certificate.
+    let args = [
+        "webhook",
+        "--no-kube",
+        "--check-config",
+        "--failure-mode",
+        "Ignore",
+    ];
+    let o = preflight(&[&args[..], &["--mode", "enforce"]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("needs --tls-cert"), "{err}");
+    let o = preflight(&[&args[..], &["--mode", "block"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`block` is not a mode"), "{err}");
 }

@@ -3,7 +3,7 @@ use super::exit;
 use super::verify::VerifyArgs;
 use crate::config::{Config, FailOn};
 use crate::lint::Linter;
-use crate::report::{ColorChoice, OutputFormat, human, json};
+use crate::report::{ColorChoice, VerdictFormat, human, json};
 use crate::verify;
 use serde_json::json;
 use std::io::IsTerminal;
@@ -66,7 +66,7 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
     let verify_code = super::verify::exit_code(&v, args.verify.fail_on);
 
     match args.verify.format {
-        OutputFormat::Json | OutputFormat::Sarif => {
+        VerdictFormat::Json => {
             let out = json!({
                 "schema_version": crate::report::SCHEMA_VERSION,
                 "lint": json::lint(&report, false, false),
@@ -75,7 +75,7 @@ pub fn run(args: CheckArgs, color: ColorChoice) -> u8 {
             });
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
-        OutputFormat::Human => {
+        VerdictFormat::Human => {
             let style = human::Style {
                 color: color.enabled(std::io::stdout().is_terminal()),
             };

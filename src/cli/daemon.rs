@@ -14,7 +14,7 @@ pub struct DaemonArgs {
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     /// Log level (`RUST_LOG` overrides).
     #[arg(long, default_value = "info")]

@@ -12,10 +12,10 @@ pub struct LintArgs {
     #[arg(default_value = ".")]
     paths: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
     /// Lowest severity that makes the exit code 1 [default: error, or `lint.fail_on` in the config].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     fail_on: Option<FailOn>,
     /// Also show suppressed findings (they are always counted).
     #[arg(long)]

@@ -46,7 +46,7 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// When to colour human output (respects NO_COLOR).
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
 }
 
@@ -90,7 +90,7 @@ struct ManArgs {
 #[derive(Debug, clap::Args)]
 struct CompletionsArgs {
     /// The shell to complete for.
-    #[arg(value_enum)]
+    #[arg(value_enum, ignore_case = true)]
     shell: clap_complete::Shell,
 }
 

@@ -43,7 +43,7 @@ pub struct OperatorArgs {
     #[command(flatten)]
     webhook: super::webhook::WebhookFlags,
     /// Log format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
     /// Log level (`RUST_LOG` overrides).
     #[arg(long, default_value = "info")]

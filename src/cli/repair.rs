@@ -32,7 +32,7 @@ pub struct RepairCmdArgs {
     no_prove: bool,
     /// `human`, `json`, or `shell` (a script: commands as they are, SQL and
     /// manual steps as comments).
-    #[arg(long, value_enum, default_value_t = RepairFormat::Human)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = RepairFormat::Human)]
     format: RepairFormat,
 }
 

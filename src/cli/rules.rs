@@ -7,7 +7,7 @@ pub struct RulesArgs {
     /// Show one rule in full.
     rule: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = RulesFormat::Human)]
     format: RulesFormat,
 }
 

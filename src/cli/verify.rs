@@ -7,7 +7,7 @@ use crate::diagnosis::Verdict;
 use crate::expected::ExpectedSpec;
 use crate::repair::Launcher;
 use crate::repair::prove::ProveOptions;
-use crate::report::{ColorChoice, OutputFormat, human::Style};
+use crate::report::{ColorChoice, VerdictFormat, human::Style};
 use crate::verify::{self, Verification, VerifyOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,11 +29,11 @@ pub struct VerifyArgs {
     /// The revision a single SQL expectation corresponds to.
     #[arg(long)]
     pub expected_revision: Option<String>,
-    /// Output format (`sarif` is for lint findings; verify prints human or JSON).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Output format: human or JSON (SARIF is for `lint`'s findings in files).
+    #[arg(long, value_enum, ignore_case = true, default_value_t = VerdictFormat::Human)]
+    pub format: VerdictFormat,
     /// Lowest verdict severity that makes the exit code 1 (`pending` is a warning).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// Also list informational differences (extra objects, default spellings).
     #[arg(long)]
@@ -199,15 +199,15 @@ pub fn run(args: VerifyArgs, color: ColorChoice) -> u8 {
     exit_code(&v, args.fail_on)
 }
 
-pub fn print(v: &Verification, format: OutputFormat, color: ColorChoice, show_info: bool) {
+pub fn print(v: &Verification, format: VerdictFormat, color: ColorChoice, show_info: bool) {
     match format {
-        OutputFormat::Json | OutputFormat::Sarif => {
+        VerdictFormat::Json => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&crate::report::verify::json(v)).unwrap_or_default()
             );
         }
-        OutputFormat::Human => {
+        VerdictFormat::Human => {
             let style = Style {
                 color: color.enabled(std::io::stdout().is_terminal()),
             };

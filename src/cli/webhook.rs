@@ -15,7 +15,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
-    Mode::parse(s).ok_or_else(|| format!("`{s}` is not a mode: write Enforce, Warn or Audit"))
+    Mode::parse_any_case(s)
+        .ok_or_else(|| format!("`{s}` is not a mode: write Enforce, Warn or Audit"))
 }
 
 /// The admission webhook's settings.
@@ -34,7 +35,7 @@ pub struct WebhookFlags {
     #[arg(long, default_value = "Enforce", value_parser = parse_mode)]
     pub mode: Mode,
     /// Objects preflight cannot decode: admitted (ignore) or denied (fail).
-    #[arg(long, value_enum, default_value_t = FailureMode::Ignore)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailureMode::Ignore)]
     pub failure_mode: FailureMode,
     /// A user whose `preflight.dev/override` annotations count (repeatable). With no
     /// --override-user and no --override-group, anyone's do.
@@ -96,7 +97,7 @@ pub struct WebhookArgs {
     /// Lint configuration (rule settings, allowlist).
     #[arg(long)]
     config: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
     #[arg(long, default_value = "info")]
     log_level: String,

@@ -16,6 +16,14 @@ pub enum OutputFormat {
     Sarif,
 }
 
+/// `--format` of `verify` and `check`: a verdict is not a list of findings in
+/// files, so SARIF is not offered (the parser refuses it instead of printing JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerdictFormat {
+    Human,
+    Json,
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {

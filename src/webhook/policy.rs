@@ -38,6 +38,15 @@ impl Mode {
         }
     }
 
+    /// A mode as a person types it on the command line: `enforce` or `Enforce`.
+    /// (The CRD field and the namespace label take the exact spelling, as the
+    /// API server's enum validation does.)
+    pub fn parse_any_case(s: &str) -> Option<Mode> {
+        [Mode::Enforce, Mode::Warn, Mode::Audit]
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Enforce => "Enforce",
@@ -166,5 +175,8 @@ mod tests {
         assert_eq!(Mode::Warn.max(Mode::Enforce), Mode::Enforce);
         assert_eq!(Mode::Warn.max(Mode::Audit), Mode::Warn);
         assert_eq!(Mode::parse("enforce"), None, "modes are case-sensitive");
+        assert_eq!(Mode::parse_any_case("enforce"), Some(Mode::Enforce));
+        assert_eq!(Mode::parse_any_case("AUDIT"), Some(Mode::Audit));
+        assert_eq!(Mode::parse_any_case("block"), None);
     }
 }

@@ -9,6 +9,17 @@ use sqlx::{AssertSqlSafe, Connection};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// A tool a test needs is not there. Under CI (`PREFLIGHT_REQUIRE_TOOLS`) the
+/// test fails saying what is missing and how to get it; elsewhere the part that
+/// needs it is skipped with the same note.
+pub fn missing(what: &str) {
+    assert!(
+        std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
+        "{what}"
+    );
+    eprintln!("skipping: {what}");
+}
+
 pub fn env_url(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!("{var} is not set: run the tests with scripts/test.sh, which starts or finds the database servers")
@@ -198,13 +209,7 @@ pub fn python() -> Option<PathBuf> {
     match std::env::var_os("PREFLIGHT_TEST_PYTHON") {
         Some(p) => Some(PathBuf::from(p)),
         None => {
-            assert!(
-                std::env::var_os("PREFLIGHT_REQUIRE_TOOLS").is_none(),
-                "PREFLIGHT_TEST_PYTHON is not set (run scripts/test.sh)"
-            );
-            eprintln!(
-                "skipping the real-tool part: PREFLIGHT_TEST_PYTHON not set (scripts/test.sh sets it)"
-            );
+            missing("PREFLIGHT_TEST_PYTHON is not set (run scripts/test.sh)");
             None
         }
     }

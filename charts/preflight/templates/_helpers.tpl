@@ -48,7 +48,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 The rules of everything preflight reads and writes inside the namespaces it
-watches: in its ClusterRole, or in a Role of operator.watchNamespace.
+watches: in its ClusterRole, or in a Role of each of operator.watchNamespaces.
 */}}
 {{- define "preflight.namespacedRules" }}
   # The guards: watched by the controller and the webhook; status written by the leader.
@@ -76,11 +76,10 @@ watches: in its ClusterRole, or in a Role of operator.watchNamespace.
 {{- end }}
 
 {{/*
-The namespaces a namespaced install watches (operator.watchNamespaces, plus
-operator.watchNamespace), comma-joined; empty for the whole cluster.
+The namespaces a namespaced install watches (operator.watchNamespaces),
+comma-joined; empty for the whole cluster.
 */}}
 {{- define "preflight.watchNamespaces" -}}
 {{- $ns := .Values.operator.watchNamespaces | default list -}}
-{{- with .Values.operator.watchNamespace }}{{ $ns = append $ns . }}{{ end -}}
 {{- $ns | uniq | join "," -}}
 {{- end }}
