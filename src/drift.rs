@@ -730,6 +730,8 @@ fn constraint_label(kind: &ConstraintKind) -> String {
     }
 }
 
+// Long on purpose: one match over the constraint kinds (primary key, unique, foreign key,
+// check) and how each may legitimately be spelt differently by an engine before it counts as drift.
 fn missing_or_changed_constraint(
     q: &QName,
     ec: &Constraint,

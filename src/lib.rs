@@ -1,9 +1,13 @@
 //! preflight: stops database-migration disasters before and after a deploy.
 //!
-//! See `ARCHITECTURE.md` for how the modules fit together. Each module is one
-//! concept of the design: spec sources (`source`), release steps
-//! (`release_step`), command analysis (`command`), rules (`rules`), the lint
-//! engine (`lint`) and the output formats (`report`).
+//! Each module is one concept of the design, in layers (ARCHITECTURE.md,
+//! "Layers"; `tests/layers.rs` keeps them): foundations (`schema`, `db`,
+//! `introspect`, `command`, `yaml`, …), the types a migration tool is made of
+//! (`definitions`), one file per tool (`tools`), the engines (`rules`, `lint`,
+//! `source`, `ledger`, `expected`, `replay`, `drift`, `diagnosis`, `repair`,
+//! `verify`), and the front ends (`report`, `metrics`, `crd`, `daemon`,
+//! `operator`, `webhook`, `cli`). Modules that tests, benches and the binary
+//! do not use are crate-private.
 
 pub mod cli;
 pub mod command;

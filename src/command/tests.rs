@@ -99,6 +99,7 @@ fn env_and_assignments_are_collected() {
     );
 }
 
+// Long on purpose: a table of launcher spellings and what they unwrap to.
 #[test]
 fn launchers_are_unwrapped() {
     let cases: &[(&str, &str, &[&str])] = &[

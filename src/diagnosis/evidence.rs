@@ -237,6 +237,8 @@ fn plain(key: &str) -> bool {
 }
 
 /// The changes of one revision, given the schema before it.
+// Long on purpose: one match arm per kind of schema change a revision can make, each stating what
+// in the live schema shows it applied or not.
 pub fn effects(changes: &crate::expected::changes::Changes, before: &Schema) -> Vec<Effect> {
     let mut out = Vec::new();
     for (q, change) in &changes.tables {

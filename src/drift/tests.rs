@@ -164,6 +164,7 @@ const ALL: &[Mutation] = &[
     Mutation::ChangeSequence,
 ];
 
+// Long on purpose: one arm per mutation kind of the property test, a table of cases.
 /// Applies the mutation to the live side (table `t<k>`, `k >= 1`) and says
 /// which item the diff must report.
 fn mutate(live: &mut Schema, m: Mutation, k: usize) -> (Change, ObjectKind) {

@@ -12,6 +12,8 @@ pub struct Statement {
     pub line: u32,
 }
 
+// Long on purpose: a single-pass state machine over the characters (quotes, comments,
+// dollar quotes, DELIMITER, BEGIN … END bodies); its states share the cursor and the current statement.
 pub fn split(sql: &str, engine: Engine) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut current = String::new();

@@ -9,6 +9,8 @@ use crate::schema::{
 };
 use std::collections::BTreeMap;
 
+// Long on purpose: one query per information_schema table (tables, columns, keys, indexes,
+// checks, views), each followed by its reading into the schema; the blocks share the half-built schema.
 pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryError> {
     let mut schema = Schema::new(Engine::Mysql);
     let q = |name: &str| QName::new("", name);

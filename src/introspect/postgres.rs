@@ -212,6 +212,8 @@ async fn read_tables(conn: &mut PgConnection, scope: &Scope) -> Result<Found, Qu
     })
 }
 
+// Long on purpose: the catalog queries for relations, columns, defaults and identity/serial
+// ownership read into one map keyed by OID; each query's rows fill what the previous ones started.
 async fn read_relations(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -504,6 +506,8 @@ pub async fn introspect(
     Ok((assemble(relations, keys, &ref_names), returned))
 }
 
+// Long on purpose: turns the catalog rows into the schema: tables, then keys and indexes that
+// refer to them, then the names of references outside; a straight sequence over one set of maps.
 fn assemble(relations: Relations, keys: Keys, outside: &HashMap<(i64, i16), String>) -> Schema {
     let Relations {
         tables,

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 
 const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
 
+// Long on purpose: one pass over SQLite's catalog pragmas (tables, columns, keys, indexes, views) in the order
+// they depend on each other; each block is a query and its reading, and splitting them would only pass the
+// half-built schema around.
 pub async fn introspect(conn: &mut Connection) -> Result<Schema, super::QueryError> {
     let mut schema = Schema::new(Engine::Sqlite);
     let q = |name: &str| QName::new("", name);

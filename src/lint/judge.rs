@@ -33,6 +33,8 @@ pub struct StepJudgement {
     pub launchers: Vec<(crate::definitions::Tool, crate::repair::Launcher)>,
 }
 
+// Long on purpose: the release step's judgement reads top to bottom as the policy does
+// (command analysis, tools, ordering, launchers); each part adds findings to the same judgement.
 pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
     let Some(cmd) = &step.command else {
         return StepJudgement {

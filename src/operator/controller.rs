@@ -138,6 +138,8 @@ fn duration(s: &str) -> Option<Duration> {
 
 /// Reconciles one guard, in a span that names it: every log line of the
 /// check (its failure, the verification's own) carries the guard's key.
+// Long on purpose: a guard's whole reconcile (read spec, resolve Secrets, verify, status,
+// Events, metrics, requeue) in the order the controller does it, so its failure paths can be read together.
 #[tracing::instrument(
     name = "reconcile",
     skip_all,

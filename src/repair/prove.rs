@@ -91,6 +91,8 @@ async fn attempt(plan: &Plan, facts: &Facts<'_>, opts: &ProveOptions) -> Result<
     result
 }
 
+// Long on purpose: the proof's steps on the shadow (copy the ledger, run the plan, replay
+// the expectation, compare) share the shadow connection and each returns early with why it is not proven.
 async fn on_shadow(
     plan: &Plan,
     facts: &Facts<'_>,

@@ -233,6 +233,8 @@ impl ToolSession {
     }
 }
 
+// Long on purpose: the replay's sequence (list the targets, apply each, introspect, record
+// what failed) with its error handling in one place, so the shadow's lifetime is visible at a glance.
 async fn run(
     def: &ReplayDef,
     opts: &ReplayOptions,

@@ -107,6 +107,8 @@ fn verdict_style(style: Style, v: Verdict) -> String {
     }
 }
 
+// Long on purpose: the verdict's human report, section by section in the order a person reads it
+// (verdict, ledger, missing objects, evidence, repair); each section is short and only prints.
 pub fn human(v: &Verification, style: Style, show_info: bool) -> String {
     let mut s = String::new();
     let _ = writeln!(

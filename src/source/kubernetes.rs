@@ -41,6 +41,8 @@ struct Ctx<'a> {
     templated: &'a Templated<'a>,
 }
 
+// Long on purpose: one match over the workload kinds Kubernetes has (Pod, Job, CronJob,
+// Deployment-likes, List, Argo CD/Helm hooks), each arm a few lines of where its pod template lives.
 fn visit(obj: &Node, ctx: &Ctx<'_>, depth: usize, out: &mut Extracted) {
     let Some(kind) = obj.get("kind").and_then(Node::as_str) else {
         return;

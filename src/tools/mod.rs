@@ -4,33 +4,12 @@
 //! cleanly (tested), how its ledger is recognised, queried and read, and how
 //! its CLI is driven one revision at a time for replayed expectations.
 //!
-//! Adding a tool: write `tools/<tool>.rs` with a `pub static TOOL: ToolDef`,
-//! add `mod <tool>;` and `&<tool>::TOOL` to [`ALL`] below. Nothing else
-//! matches on tools; the rule catalogue, the ledger detection, the replay
-//! command and the tests iterate over [`ALL`].
+//! Adding a tool: write `tools/<tool>.rs` with a `pub static TOOL: ToolDef`
+//! and add its name to `registry!` below. Nothing else matches on tools; the
+//! rule catalogue, the ledger detection, the replay command and the tests
+//! iterate over [`ALL`].
 
-pub(crate) mod alembic;
-pub(crate) mod atlas;
-pub(crate) mod dbmate;
-pub(crate) mod diesel;
-pub(crate) mod django;
-pub(crate) mod ecto;
-pub(crate) mod efcore;
-pub(crate) mod flask_migrate;
-pub(crate) mod flyway;
-pub(crate) mod golang_migrate;
-pub(crate) mod goose;
-pub(crate) mod knex;
-pub(crate) mod laravel;
-pub(crate) mod liquibase;
-pub(crate) mod node_pg_migrate;
 pub(crate) mod prelude;
-pub(crate) mod prisma;
-pub(crate) mod rails;
-pub(crate) mod sequelize;
-pub(crate) mod sqitch;
-pub(crate) mod sqlx;
-pub(crate) mod typeorm;
 pub(crate) mod util;
 
 use crate::definitions::{Tool, ToolDef};
@@ -95,30 +74,40 @@ impl crate::command::ToolPrograms for Registry {
     }
 }
 
-/// Every migration tool, in the order classifiers are tried.
-pub static ALL: &[&ToolDef] = &[
-    &alembic::TOOL,
-    &flask_migrate::TOOL,
-    &django::TOOL,
-    &rails::TOOL,
-    &prisma::TOOL,
-    &flyway::TOOL,
-    &liquibase::TOOL,
-    &golang_migrate::TOOL,
-    &sqlx::TOOL,
-    &dbmate::TOOL,
-    &goose::TOOL,
-    &knex::TOOL,
-    &sequelize::TOOL,
-    &typeorm::TOOL,
-    &node_pg_migrate::TOOL,
-    &efcore::TOOL,
-    &laravel::TOOL,
-    &ecto::TOOL,
-    &diesel::TOOL,
-    &sqitch::TOOL,
-    &atlas::TOOL,
-];
+/// The registry: one line per tool, in the order their classifiers are tried.
+/// Each name is both the tool's file (`tools/<name>.rs`, declared as a module
+/// here) and its entry in [`ALL`], so a tool is registered in one place.
+macro_rules! registry {
+    ($($tool:ident),* $(,)?) => {
+        $(pub(crate) mod $tool;)*
+        /// Every tool, in classifier order.
+        pub static ALL: &[&ToolDef] = &[$(&$tool::TOOL),*];
+    };
+}
+
+registry! {
+    alembic,
+    flask_migrate,
+    django,
+    rails,
+    prisma,
+    flyway,
+    liquibase,
+    golang_migrate,
+    sqlx,
+    dbmate,
+    goose,
+    knex,
+    sequelize,
+    typeorm,
+    node_pg_migrate,
+    efcore,
+    laravel,
+    ecto,
+    diesel,
+    sqitch,
+    atlas,
+}
 
 /// Every tool.
 pub fn all() -> impl Iterator<Item = Tool> {
