@@ -255,7 +255,7 @@ impl Ctx<'_> {
         (proven, applied)
     }
 
-    fn replay(&self, out: &Path) -> String {
+    fn replay(&self, out: &Path, flags: &[&str]) -> String {
         let shadow = match self.kind {
             Kind::Postgres => common::pg_server(),
             Kind::Mysql => common::mysql_server(),
@@ -272,7 +272,10 @@ impl Ctx<'_> {
             self.dir.display().to_string(),
             "-o".into(),
             out.display().to_string(),
+            // Every run replays: the cache has its own test.
+            "--no-cache".into(),
         ];
+        argv.extend(flags.iter().map(|f| f.to_string()));
         if let Some(c) = self.case.config {
             argv.extend(["--config".to_string(), c.to_string()]);
         }
@@ -286,6 +289,16 @@ impl Ctx<'_> {
         )
     }
 }
+
+/// The tools that have a replay driver.
+const DRIVEN: &[&str] = &[
+    "alembic",
+    "django",
+    "knex",
+    "sequelize",
+    "typeorm",
+    "node-pg-migrate",
+];
 
 async fn check(case: &Case) {
     let Some(tools) = tools() else { return };
@@ -303,7 +316,29 @@ async fn check(case: &Case) {
 
         // Replay → one revision per migration, in the tool's order.
         let snapshot = tmp.path().join("replayed.json");
-        let log = ctx.replay(&snapshot);
+        let log = ctx.replay(&snapshot, &[]);
+        // Tools with a replay driver replay in one process of their runtime,
+        // and the CLI path (their fallback) gives the very same expectations.
+        if DRIVEN.contains(&case.tool) {
+            assert!(
+                log.contains("driver, one process"),
+                "{}\n{log}",
+                at("the driver ran")
+            );
+            if kind == case.engines[0] {
+                let by_cli = tmp.path().join("by-cli.json");
+                let cli_log = ctx.replay(&by_cli, &["--no-driver"]);
+                assert!(cli_log.contains("CLI, once per revision"), "{cli_log}");
+                assert_eq!(
+                    std::fs::read_to_string(&by_cli).expect("by cli"),
+                    std::fs::read_to_string(&snapshot).expect("by driver"),
+                    "{}",
+                    at("the CLI and the driver replay alike")
+                );
+            }
+        } else {
+            assert!(log.contains("CLI, once per revision"), "{log}");
+        }
         let file: Value =
             serde_json::from_str(&std::fs::read_to_string(&snapshot).expect("snapshot"))
                 .expect("json");
@@ -959,4 +994,63 @@ async fn golang_migrate_dirty_plan_is_proven_and_applied() {
     ]);
     assert_eq!(after["verdict"], "in_sync", "{}", after["reason"]);
     eprintln!("golang-migrate dirty: plan proven 1/1, applied successfully 1/1");
+}
+
+/// An unchanged project is not replayed again: the second `snapshot
+/// --replay` comes from the cache, byte for byte; an edited migration, or
+/// `--no-cache`, replays.
+#[test]
+fn an_unchanged_project_comes_from_the_replay_cache() {
+    let Some(t) = tools() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let project = tmp.path().join("project");
+    let migrations = project.join("migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    let fixture = common::repo().join("tests/fixtures/tools/golang-migrate/migrations");
+    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
+        std::fs::copy(e.path(), migrations.join(e.file_name())).expect("copy");
+    }
+    let cache = tmp.path().join("cache");
+    let replay = |out: &str, extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args([
+                "snapshot",
+                "--replay",
+                "golang-migrate",
+                "--shadow-url",
+                "sqlite:",
+            ])
+            .arg("--project")
+            .arg(&project)
+            .arg("-o")
+            .arg(tmp.path().join(out))
+            .args(extra)
+            .arg("--")
+            .args([bin(&t, "bin/migrate").as_str(), "-path", "migrations"])
+            .env("PREFLIGHT_CACHE_DIR", &cache)
+            .output()
+            .expect("run preflight");
+        let log = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "{log}");
+        let snapshot = std::fs::read_to_string(tmp.path().join(out)).expect("snapshot");
+        (log, snapshot)
+    };
+    let (log, first) = replay("a.json", &[]);
+    assert!(log.contains("4 revisions replayed"), "{log}");
+    let (log, second) = replay("b.json", &[]);
+    assert!(log.contains("4 revisions from the replay cache"), "{log}");
+    assert_eq!(first, second);
+    let (log, _) = replay("c.json", &["--no-cache"]);
+    assert!(log.contains("replayed"), "--no-cache replays: {log}");
+    std::fs::write(
+        migrations.join("000004_create_reviews.up.sql"),
+        "CREATE TABLE reviews (id integer PRIMARY KEY, stars integer);\n",
+    )
+    .expect("edit");
+    let (log, edited) = replay("d.json", &[]);
+    assert!(
+        log.contains("4 revisions replayed"),
+        "an edited history replays: {log}"
+    );
+    assert_ne!(edited, first);
 }

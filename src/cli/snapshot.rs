@@ -49,6 +49,15 @@ pub struct SnapshotArgs {
     /// Longest one step of the tool may take.
     #[arg(long, default_value = "10m", value_parser = parse_duration)]
     step_timeout: Duration,
+    /// Run the tool's CLI once per revision instead of its replay driver (one
+    /// process of the tool's runtime for the whole replay; tools without a
+    /// driver always run their CLI).
+    #[arg(long)]
+    no_driver: bool,
+    /// Replay even when the project is unchanged since a cached replay (the
+    /// cache: `$PREFLIGHT_CACHE_DIR`, else `~/.cache/preflight`).
+    #[arg(long)]
+    no_cache: bool,
     /// The command that runs the tool (`poetry run python manage.py`, `bin/rails`).
     #[arg(last = true, value_name = "LAUNCHER")]
     launcher: Vec<String>,
@@ -101,6 +110,7 @@ fn from_replay(args: &SnapshotArgs, tool: &str) -> Result<(), String> {
         shadow_url: Some(shadow_url),
         connect: args.db.connect_options(),
         step_timeout: args.step_timeout,
+        use_driver: !args.no_driver,
         progress: Some(Box::new(|s| {
             eprintln!(
                 "  {:<40} tool {:>7.2} s   preflight {:>4} ms",
@@ -115,6 +125,28 @@ fn from_replay(args: &SnapshotArgs, tool: &str) -> Result<(), String> {
         tool.name(),
         opts.project.dir.display()
     );
+    let cache = (!args.no_cache)
+        .then(replay::cache::default_dir)
+        .flatten()
+        .and_then(|dir| match replay::cache::key(&opts) {
+            Ok(key) => Some((dir, key)),
+            Err(e) => {
+                eprintln!("not using the replay cache: reading the project: {e}");
+                None
+            }
+        });
+    if let Some((dir, key)) = &cache
+        && let Some(file) =
+            replay::cache::lookup(dir, key).and_then(|bytes| SnapshotFile::parse(&bytes).ok())
+    {
+        file.write(&args.output).map_err(|e| e.to_string())?;
+        eprintln!(
+            "wrote {}: {} revisions from the replay cache (the project is unchanged; --no-cache replays again)",
+            args.output.display(),
+            file.revisions.len()
+        );
+        return Ok(());
+    }
     let rt = runtime()?;
     let replayed = rt
         .block_on(replay::replay(&opts))
@@ -122,8 +154,23 @@ fn from_replay(args: &SnapshotArgs, tool: &str) -> Result<(), String> {
     let n = replayed.steps.len();
     let file = SnapshotFile::from_expected(&replayed.expected);
     file.write(&args.output).map_err(|e| e.to_string())?;
+    if let Some((dir, key)) = &cache {
+        let stored = crate::expected::snapshot::gzip(file.to_json().as_bytes())
+            .and_then(|bytes| replay::cache::store(dir, key, &bytes));
+        if let Err(e) = stored {
+            eprintln!(
+                "could not store the replay in the cache {}: {e}",
+                dir.display()
+            );
+        }
+    }
+    let how = match &replayed.driver {
+        Some(v) if v.is_empty() => format!("through the {} driver, one process", tool.id()),
+        Some(v) => format!("through the {} {v} driver, one process", tool.id()),
+        None => format!("with the {} CLI, once per revision", tool.id()),
+    };
     eprintln!(
-        "wrote {}: {n} revision{} replayed in {:.2} s (the tool {:.2} s, preflight {} ms, {} ms per step)",
+        "wrote {}: {n} revision{} replayed {how} in {:.2} s (the tool {:.2} s, preflight {} ms, {} ms per step)",
         args.output.display(),
         if n == 1 { "" } else { "s" },
         (replayed.tool_time() + replayed.own_time()).as_secs_f64(),

@@ -69,6 +69,10 @@ pub struct RepairArgs {
     /// Longest one step of the tool may take during the proof.
     #[arg(long, default_value = "10m", value_parser = super::db_args::parse_duration)]
     pub step_timeout: Duration,
+    /// Run the tool's CLI once per step instead of its replay driver (one
+    /// process of the tool's runtime for the whole proof).
+    #[arg(long)]
+    pub no_driver: bool,
 }
 
 impl RepairArgs {
@@ -118,6 +122,7 @@ impl RepairArgs {
             shadow_url: shadow_url.cloned(),
             connect: db.connect_options(),
             step_timeout: self.step_timeout,
+            use_driver: !self.no_driver,
         })
     }
 }

@@ -13,7 +13,9 @@ mod tool;
 
 pub use ledger::{Entries, Ledger, LedgerDef, LedgerTable, Row};
 pub use repair::{Accept, Dirty, RepairDef, RowKey, ShadowCli, Unrecord};
-pub use replay::{Connect, Lister, Project, Replay, ReplayDef, Step, Target, ToolDb, with_config};
+pub use replay::{
+    Connect, Driver, Lister, Project, Replay, ReplayDef, Runtime, Step, Target, ToolDb, with_config,
+};
 pub use rule::{Action, Classified, Hit, Owner, Rule, RuleGroup, RuleKind, Severity};
 pub use sql_folder::{Layout, SqlFolder};
 pub use tool::{Cli, Tool, ToolDef};

@@ -22,6 +22,58 @@ pub struct ReplayDef {
     pub step: Step,
     /// How the shadow database reaches the tool: environment and arguments.
     pub connect: fn(&ToolDb, &Project) -> Connect,
+    /// A driver that applies every revision in one process of the tool's
+    /// runtime; without one (or when it cannot start) the CLI runs per step.
+    pub driver: Option<&'static Driver>,
+}
+
+/// A replay driver: a small program in the tool's own runtime that loads the
+/// project once and applies revisions through the tool's API on preflight's
+/// word (`src/tools/drivers/PROTOCOL.md`), so a replay pays the runtime's
+/// start and the project's import once instead of once per revision.
+pub struct Driver {
+    pub runtime: Runtime,
+    /// The file it is written to (in a private directory) and its source,
+    /// embedded in the binary.
+    pub file: &'static str,
+    pub source: &'static str,
+    /// Files written next to it (the protocol plumbing its runtime's drivers
+    /// share).
+    pub support: &'static [(&'static str, &'static str)],
+    /// Its arguments after the file (usually the tool's configuration).
+    pub args: fn(&Project) -> Vec<String>,
+}
+
+/// The runtime a driver runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    Python,
+    Node,
+}
+
+impl Runtime {
+    /// The program that runs it when the launcher names none.
+    pub fn default_program(self) -> &'static str {
+        match self {
+            Runtime::Python => "python3",
+            Runtime::Node => "node",
+        }
+    }
+
+    /// Whether a launcher's program is this runtime (`/venv/bin/python3.11`,
+    /// `node`).
+    pub fn is_program(self, program: &str) -> bool {
+        let name = std::path::Path::new(program)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(program);
+        match self {
+            Runtime::Python => name
+                .strip_prefix("python")
+                .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.')),
+            Runtime::Node => name == "node" || name == "nodejs",
+        }
+    }
 }
 
 pub enum Step {

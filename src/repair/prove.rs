@@ -32,6 +32,8 @@ pub struct ProveOptions {
     pub shadow_url: Option<DatabaseUrl>,
     pub connect: ConnectOptions,
     pub step_timeout: Duration,
+    /// Run the tool through its replay driver when it has one.
+    pub use_driver: bool,
 }
 
 /// What the plan is proven against: the verification's facts.
@@ -82,6 +84,7 @@ async fn attempt(plan: &Plan, facts: &Facts<'_>, opts: &ProveOptions) -> Result<
         connect: opts.connect.clone(),
         step_timeout: opts.step_timeout,
         progress: None,
+        use_driver: opts.use_driver,
     };
     let mut shadow = Shadow::create_for_tool(engine, opts.shadow_url.as_ref(), &opts.connect)
         .await
@@ -91,8 +94,6 @@ async fn attempt(plan: &Plan, facts: &Facts<'_>, opts: &ProveOptions) -> Result<
     result
 }
 
-// Long on purpose: the proof's steps on the shadow (copy the ledger, run the plan, replay
-// the expectation, compare) share the shadow connection and each returns early with why it is not proven.
 async fn on_shadow(
     plan: &Plan,
     facts: &Facts<'_>,
@@ -100,15 +101,37 @@ async fn on_shadow(
     shadow: &mut Shadow,
     only: &BTreeSet<String>,
 ) -> Result<Proof, Proof> {
+    let mut session = ToolSession::new(ropts, shadow)
+        .await
+        .map_err(|e| Proof::not_proven(crate::text::error_chain(&e)))?;
+    let result = with_session(plan, facts, ropts, shadow, &mut session, only).await;
+    session.close().await;
+    result
+}
+
+// Long on purpose: the proof's steps on the shadow (rebuild, copy the ledger, run the plan,
+// replay the expectation, compare) share the shadow and each returns early with why it is not proven.
+/// The proof with the tool's session (and its driver process, when it has
+/// one) kept from the rebuild of the shadow to the plan's last step.
+async fn with_session(
+    plan: &Plan,
+    facts: &Facts<'_>,
+    ropts: &ReplayOptions,
+    shadow: &mut Shadow,
+    session: &mut ToolSession,
+    only: &BTreeSet<String>,
+) -> Result<Proof, Proof> {
     let tool = facts.ledger.tool;
     let mut log = Vec::new();
-    let built = replay::replay_to(ropts, shadow, only).await.map_err(|e| {
-        Proof::not_proven(format!(
-            "{} could not bring a shadow database to the revisions the target has: {}",
-            tool.name(),
-            crate::text::error_chain(&e)
-        ))
-    })?;
+    let built = replay::replay_to(ropts, shadow, session, only)
+        .await
+        .map_err(|e| {
+            Proof::not_proven(format!(
+                "{} could not bring a shadow database to the revisions the target has: {}",
+                tool.name(),
+                crate::text::error_chain(&e)
+            ))
+        })?;
     log.push(format!(
         "shadow brought to {} by {} ({} revisions)",
         built.expected.head_id().unwrap_or("nothing applied"),
@@ -128,9 +151,6 @@ async fn on_shadow(
         facts.ledger.table,
         facts.ledger.version()
     ));
-    let session = ToolSession::new(ropts, shadow)
-        .await
-        .map_err(|e| Proof::not_proven(crate::text::error_chain(&e)))?;
     for (n, step) in plan.steps.iter().enumerate() {
         let failed = |reason: String, log: &[String]| Proof {
             status: ProofStatus::Failed,
@@ -140,17 +160,20 @@ async fn on_shadow(
         };
         match &step.action {
             StepAction::Command { args } => {
-                let args = match tool.repair().shadow_cli {
+                let cli_args = match tool.repair().shadow_cli {
                     Some(map) => map(&ropts.project, args),
                     None => args.clone(),
                 };
                 let during = format!("step {} of the repair plan", n + 1);
-                let out = session.run(&args, &during).await.map_err(|e| {
-                    failed(
-                        format!("`{}`: {}", step.text, crate::text::error_chain(&e)),
-                        &log,
-                    )
-                })?;
+                let out = session
+                    .run_command(args, &cli_args, &during)
+                    .await
+                    .map_err(|e| {
+                        failed(
+                            format!("`{}`: {}", step.text, crate::text::error_chain(&e)),
+                            &log,
+                        )
+                    })?;
                 log.push(format!("$ {}  ({})", step.text, out.status_text()));
                 if !out.success() {
                     return Err(failed(

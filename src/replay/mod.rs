@@ -10,6 +10,8 @@
 //! migrates up to a named revision, given the list of revisions in order
 //! (`manage.py migrate <app> <name>` over `showmigrations --plan`).
 
+pub mod cache;
+mod driver;
 mod runner;
 
 use crate::db::{ConnectOptions, DatabaseUrl};
@@ -104,6 +106,9 @@ pub struct ReplayOptions {
     pub step_timeout: Duration,
     /// Called after each step with its revision and timings.
     pub progress: Option<Progress>,
+    /// Apply revisions through the tool's driver, one process of its runtime
+    /// for the whole replay, when it has one (else its CLI, once per step).
+    pub use_driver: bool,
 }
 
 /// Reports each step as it is done.
@@ -123,6 +128,9 @@ pub struct StepReport {
 pub struct Replayed {
     pub expected: Expected,
     pub steps: Vec<StepReport>,
+    /// The tool's driver applied the revisions (its reported version), not
+    /// its CLI once per step.
+    pub driver: Option<String>,
 }
 
 impl Replayed {
@@ -149,7 +157,14 @@ pub async fn replay(opts: &ReplayOptions) -> Result<Replayed, ReplayError> {
     };
     let mut shadow =
         Shadow::create_for_tool(opts.engine, opts.shadow_url.as_ref(), &opts.connect).await?;
-    let result = run(def, opts, &mut shadow, None).await;
+    let result = match ToolSession::new(opts, &mut shadow).await {
+        Ok(mut session) => {
+            let r = run(def, opts, &mut shadow, &mut session, None).await;
+            session.close().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
     shadow.drop().await;
     result
 }
@@ -166,14 +181,16 @@ pub fn steps_of(tool: Tool) -> Result<&'static ReplayDef, ReplayError> {
 }
 
 /// Brings a shadow database to exactly these revisions with the project's
-/// tool, stepping in the tool's order (a repair plan's proof starts there).
+/// tool, stepping in the tool's order (a repair plan's proof starts there);
+/// the session then runs the plan's commands with the same tool process.
 pub async fn replay_to(
     opts: &ReplayOptions,
     shadow: &mut Shadow,
+    session: &mut ToolSession,
     only: &BTreeSet<String>,
 ) -> Result<Replayed, ReplayError> {
     let def = steps_of(opts.tool)?;
-    run(def, opts, shadow, Some(only)).await
+    run(def, opts, shadow, session, Some(only)).await
 }
 
 /// The project's tool pointed at a shadow database: runs single commands
@@ -185,6 +202,12 @@ pub struct ToolSession {
     timeout: Duration,
     secret: String,
     fallback: String,
+    tool: Tool,
+    project: Project,
+    /// The tool's driver process, once started.
+    driver: Option<driver::DriverProcess>,
+    /// Whether to try the driver, and whether it was tried already.
+    want_driver: bool,
 }
 
 impl ToolSession {
@@ -213,7 +236,116 @@ impl ToolSession {
             timeout: opts.step_timeout,
             secret: db.url.expose().to_string(),
             fallback: crate::db::spelling::conventional(&db.url),
+            tool: opts.tool,
+            project: opts.project.clone(),
+            driver: None,
+            want_driver: opts.use_driver,
         })
+    }
+
+    /// The tool's driver, started on first use when the tool has one and the
+    /// launcher lets it run: the launcher's own runtime (`.venv/bin/python`,
+    /// `node`), or the runtime's usual program under the tool's default
+    /// launcher. A launcher of the user's own (`poetry run …`, `bin/rails`)
+    /// keeps the CLI; so does a driver that cannot start (logged).
+    async fn driver(&mut self) -> Option<&mut driver::DriverProcess> {
+        if self.want_driver {
+            self.want_driver = false;
+            self.driver = self.start_driver().await;
+        }
+        self.driver.as_mut()
+    }
+
+    async fn start_driver(&self) -> Option<driver::DriverProcess> {
+        let def = steps_of(self.tool).ok()?;
+        let d = def.driver?;
+        // The session's launcher is the tool's default when none was given.
+        let how = driver::Launch::of(
+            d,
+            &self.launcher,
+            def.launcher,
+            self.tool.def().cli.programs,
+        )?;
+        match driver::DriverProcess::start(d, &how, &self.project, &self.runner(), self.tool.id())
+            .await
+        {
+            Ok(p) => {
+                tracing::debug!(tool = self.tool.id(), version = ?p.version, "replay driver started");
+                Some(p)
+            }
+            Err(e) => {
+                tracing::info!(
+                    tool = self.tool.id(),
+                    error = %crate::text::error_chain(&e),
+                    "the replay driver did not start; running the tool's CLI per step"
+                );
+                None
+            }
+        }
+    }
+
+    /// Ends the driver process, if one runs.
+    pub async fn close(&mut self) {
+        if let Some(d) = self.driver.take() {
+            d.quit().await;
+        }
+    }
+
+    /// Runs one of a repair plan's commands: in the driver's process when it
+    /// runs that command, else with the CLI (`cli_args` are the runner's
+    /// arguments for it).
+    pub async fn run_command(
+        &mut self,
+        args: &[String],
+        cli_args: &[String],
+        during: &str,
+    ) -> Result<Output, ReplayError> {
+        if let Some(d) = self.driver().await
+            && let Some(out) = d.cli(args, during).await?
+        {
+            return Ok(out);
+        }
+        self.runner().run(cli_args, during).await
+    }
+
+    /// The revisions to step to, in the tool's order.
+    async fn list(&mut self, list: &Lister) -> Result<Vec<Target>, ReplayError> {
+        if !matches!(list, Lister::Files { .. })
+            && let Some(d) = self.driver().await
+        {
+            return d.list().await;
+        }
+        let project = self.project.clone();
+        list_targets(list, &project, &self.runner()).await
+    }
+
+    /// Applies one step: the next pending migration, or up to `target`.
+    /// Returns what the tool did and how the step is named in messages.
+    async fn step(
+        &mut self,
+        step: &Step,
+        target: Option<&Target>,
+        during: &str,
+    ) -> Result<(Output, String), ReplayError> {
+        if let Some(d) = self.driver().await {
+            let shown = match target {
+                Some(t) => format!("{} to {}", d.shown, t.name),
+                None => format!("{} next", d.shown),
+            };
+            let out = match target {
+                Some(t) => d.to(t, during).await?,
+                None => d.next(during).await?,
+            };
+            return Ok((out, shown));
+        }
+        let args = match (step, target) {
+            (Step::Next { args, .. }, _) => args(&self.project),
+            (Step::To { args, .. }, Some(t)) => args(&self.project, t),
+            (Step::To { .. }, None) => Vec::new(),
+        };
+        let runner = self.runner();
+        let out = runner.run(&args, during).await?;
+        Ok((out, runner.display(&args)))
     }
 
     fn runner(&self) -> runner::Runner<'_> {
@@ -226,11 +358,6 @@ impl ToolSession {
             fallback_url: &self.fallback,
         }
     }
-
-    /// Runs one command; the output is redacted.
-    pub async fn run(&self, args: &[String], during: &str) -> Result<Output, ReplayError> {
-        self.runner().run(args, during).await
-    }
 }
 
 // Long on purpose: the replay's sequence (list the targets, apply each, introspect, record
@@ -239,13 +366,11 @@ async fn run(
     def: &ReplayDef,
     opts: &ReplayOptions,
     shadow: &mut Shadow,
+    session: &mut ToolSession,
     only: Option<&BTreeSet<String>>,
 ) -> Result<Replayed, ReplayError> {
-    let session = ToolSession::new(opts, shadow).await?;
-    let runner = session.runner();
-
     let targets = match &def.step {
-        Step::To { list, .. } => Some(list_targets(list, &opts.project, &runner).await?),
+        Step::To { list, .. } => Some(session.list(list).await?),
         Step::Next { .. } => None,
     };
 
@@ -260,10 +385,10 @@ async fn run(
         if only.is_some_and(|o| o.iter().all(|id| recorded.contains(id))) {
             break;
         }
-        let (args, target) = match (&def.step, &targets) {
-            (Step::Next { args, .. }, _) => (args(&opts.project), None),
-            (Step::To { args, .. }, Some(ts)) => match ts.get(index) {
-                Some(t) => (args(&opts.project, t), Some(t)),
+        let target = match (&def.step, &targets) {
+            (Step::Next { .. }, _) => None,
+            (Step::To { .. }, Some(ts)) => match ts.get(index) {
+                Some(t) => Some(t),
                 None => break,
             },
             (Step::To { .. }, None) => break,
@@ -279,7 +404,7 @@ async fn run(
         {
             continue;
         }
-        let out = runner.run(&args, &during).await?;
+        let (out, command) = session.step(&def.step, target, &during).await?;
         let tool_time = out.elapsed;
         let own_started = Instant::now();
         let (schema, ledger) = read(shadow, opts.tool, &during).await?;
@@ -294,7 +419,7 @@ async fn run(
             .collect();
         if ledger.is_none() && out.success() && target.is_none() && revisions.is_empty() {
             return Err(ReplayError::NoLedger {
-                command: runner.display(&args),
+                command: command.clone(),
                 tool: opts.tool.name(),
                 output: out.tail(),
             });
@@ -305,7 +430,7 @@ async fn run(
                 (Step::Next { done, .. }, _) if out.success() || out.says_any(done) => break,
                 (Step::Next { .. }, _) => {
                     return Err(ReplayError::StepFailed {
-                        command: runner.display(&args),
+                        command: command.clone(),
                         during,
                         status: out.status_text(),
                         output: out.tail(),
@@ -314,13 +439,13 @@ async fn run(
                 (Step::To { .. }, Some(t)) => {
                     return Err(if out.success() {
                         ReplayError::NotRecorded {
-                            command: runner.display(&args),
+                            command: command.clone(),
                             target: t.id.clone(),
                             output: out.tail(),
                         }
                     } else {
                         ReplayError::StepFailed {
-                            command: runner.display(&args),
+                            command: command.clone(),
                             during,
                             status: out.status_text(),
                             output: out.tail(),
@@ -333,7 +458,7 @@ async fn run(
         if !out.success() {
             // The tool recorded something and still failed: a migration broke half-way.
             return Err(ReplayError::StepFailed {
-                command: runner.display(&args),
+                command: command.clone(),
                 during,
                 status: out.status_text(),
                 output: out.tail(),
@@ -341,8 +466,7 @@ async fn run(
         }
         if let Some(extra) = only.and_then(|o| new.iter().find(|e| !o.contains(*e))) {
             return Err(ReplayError::List(format!(
-                "`{}` also applied {extra}, which the database does not have: the tool cannot rebuild the database's state on a shadow",
-                runner.display(&args)
+                "`{command}` also applied {extra}, which the database does not have: the tool cannot rebuild the database's state on a shadow"
             )));
         }
         let id = match target {
@@ -382,7 +506,15 @@ async fn run(
     expected.ledger_table = ledger_table;
     expected.set_engine(Some(opts.engine));
     expected.reindex();
-    Ok(Replayed { expected, steps })
+    let driver = session
+        .driver
+        .as_ref()
+        .map(|d| d.version.clone().unwrap_or_default());
+    Ok(Replayed {
+        expected,
+        steps,
+        driver,
+    })
 }
 
 /// The ledger's entries after a step. Alembic records only heads: the

@@ -129,24 +129,30 @@ impl Runner<'_> {
         }
     }
 
-    pub async fn run(&self, args: &[String], during: &str) -> Result<Output, ReplayError> {
-        let argv = self.argv(args);
-        let Some((program, rest)) = argv.split_first() else {
-            return Err(ReplayError::List("no command to run the tool".into()));
-        };
+    /// `program` in the project's directory with the shadow's address: the
+    /// tool inherits the environment, but no variable that could point it at
+    /// a real database (the shadow's address replaces them).
+    pub fn command(&self, program: &str) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(program);
-        // The tool inherits the environment, but no variable that could point
-        // it at a real database: the shadow's address replaces them.
         for (name, _) in std::env::vars_os() {
             let n = name.to_string_lossy();
             if CONNECTION_VARIABLES.contains(&n.as_ref()) || n.starts_with("ConnectionStrings__") {
                 cmd.env_remove(&name);
             }
         }
-        cmd.env("DATABASE_URL", self.fallback_url);
-        cmd.args(rest)
+        cmd.env("DATABASE_URL", self.fallback_url)
             .current_dir(self.dir)
-            .envs(self.connect.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.connect.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    pub async fn run(&self, args: &[String], during: &str) -> Result<Output, ReplayError> {
+        let argv = self.argv(args);
+        let Some((program, rest)) = argv.split_first() else {
+            return Err(ReplayError::List("no command to run the tool".into()));
+        };
+        let mut cmd = self.command(program);
+        cmd.args(rest)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -225,7 +225,18 @@ pub static TOOL: ToolDef = ToolDef {
                 ..Connect::default()
             }
         },
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/alembic.py`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Python,
+    file: "alembic.py",
+    source: include_str!("drivers/alembic.py"),
+    support: &[],
+    args: |p| vec![config(p)],
 };
 
 /// One row per head; nothing else is recorded.

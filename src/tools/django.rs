@@ -215,7 +215,18 @@ pub static TOOL: ToolDef = ToolDef {
             },
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::four_slash_sqlite(&db.url)),
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/django.py`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Python,
+    file: "django.py",
+    source: include_str!("drivers/django.py"),
+    support: &[],
+    args: |_| Vec::new(),
 };
 
 /// Entries are `app.name`; the current version is each app's last migration.

@@ -122,5 +122,6 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["Migrations already up"],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
+        driver: None,
     }),
 };

@@ -158,6 +158,7 @@ pub static TOOL: ToolDef = ToolDef {
             args: Vec::new(),
             trailing: vec!["--connection".into(), spelling::ado_net(&db.url)],
         },
+        driver: None,
     }),
 };
 

@@ -286,6 +286,7 @@ pub static TOOL: ToolDef = ToolDef {
                 ..Connect::default()
             }
         },
+        driver: None,
     }),
 };
 

@@ -152,6 +152,7 @@ pub static TOOL: ToolDef = ToolDef {
             args: vec!["-database".into(), spelling::golang_migrate(&db.url)],
             ..Connect::default()
         },
+        driver: None,
     }),
 };
 

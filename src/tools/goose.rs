@@ -183,6 +183,7 @@ pub static TOOL: ToolDef = ToolDef {
                 ..Connect::default()
             }
         },
+        driver: None,
     }),
 };
 

@@ -107,5 +107,16 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["Already up to date"],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/knex.js`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Node,
+    file: "knex.cjs",
+    source: include_str!("drivers/knex.js"),
+    support: util::NODE_DRIVER_SUPPORT,
+    args: |p| with_config(p, "--knexfile", &[]),
 };

@@ -179,5 +179,6 @@ pub static TOOL: ToolDef = ToolDef {
                 ..Connect::default()
             }
         },
+        driver: None,
     }),
 };

@@ -249,6 +249,7 @@ pub static TOOL: ToolDef = ToolDef {
                 ..Connect::default()
             }
         },
+        driver: None,
     }),
 };
 

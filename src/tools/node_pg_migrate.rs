@@ -150,5 +150,16 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["No migrations to run"],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/node_pg_migrate.js`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Node,
+    file: "node_pg_migrate.cjs",
+    source: include_str!("drivers/node_pg_migrate.js"),
+    support: util::NODE_DRIVER_SUPPORT,
+    args: |_| Vec::new(),
 };

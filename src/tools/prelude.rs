@@ -11,8 +11,8 @@ pub(crate) use crate::definitions::ledger::{
 pub(crate) use crate::definitions::replay::with_config;
 pub(crate) use crate::definitions::sql_folder::{self, Layout, SqlFolder};
 pub(crate) use crate::definitions::{
-    Accept, Action, Classified, Cli, Connect, Dirty, Entries, Ledger, LedgerDef, Lister, Owner,
-    Project, RepairDef, Replay, ReplayDef, RowKey, Rule, RuleKind, Severity, Step, Target, Tool,
-    ToolDef, Unrecord,
+    Accept, Action, Classified, Cli, Connect, Dirty, Driver, Entries, Ledger, LedgerDef, Lister,
+    Owner, Project, RepairDef, Replay, ReplayDef, RowKey, Rule, RuleKind, Runtime, Severity, Step,
+    Target, Tool, ToolDef, Unrecord,
 };
 pub(crate) use crate::tools::util;

@@ -224,6 +224,7 @@ pub static TOOL: ToolDef = ToolDef {
             args: |_, t| vec!["db:migrate".into(), format!("VERSION={}", t.id)],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::rails(&db.url)),
+        driver: None,
     }),
 };
 

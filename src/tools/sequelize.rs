@@ -118,7 +118,18 @@ pub static TOOL: ToolDef = ToolDef {
             args: |_, t| vec!["db:migrate".into(), "--to".into(), t.name.clone()],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/sequelize.js`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Node,
+    file: "sequelize.cjs",
+    source: include_str!("drivers/sequelize.js"),
+    support: util::NODE_DRIVER_SUPPORT,
+    args: |_| Vec::new(),
 };
 
 /// `db:migrate:status` lines: `up 20240101000001-create-authors.js`, `down …`.

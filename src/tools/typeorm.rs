@@ -159,7 +159,23 @@ pub static TOOL: ToolDef = ToolDef {
             done: &["No migrations are pending"],
         },
         connect: |db, _| Connect::env("DATABASE_URL", spelling::conventional(&db.url)),
+        driver: Some(&DRIVER),
     }),
+};
+
+/// The replay driver: the project loaded once, every revision applied in
+/// one process (`drivers/typeorm.js`).
+static DRIVER: Driver = Driver {
+    runtime: Runtime::Node,
+    file: "typeorm.cjs",
+    source: include_str!("drivers/typeorm.js"),
+    support: util::NODE_DRIVER_SUPPORT,
+    args: |p| {
+        vec![p.config.as_ref().map_or_else(
+            || "data-source.js".to_string(),
+            |c| c.display().to_string(),
+        )]
+    },
 };
 
 /// Applies exactly one pending migration through TypeORM's own

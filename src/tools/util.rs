@@ -24,3 +24,10 @@ pub fn falsy(v: &str) -> bool {
         "0" | "false" | "no" | "off" | "n"
     )
 }
+
+/// What every Node replay driver needs next to it: the protocol plumbing
+/// they share (`drivers/node_protocol.cjs`).
+pub(crate) const NODE_DRIVER_SUPPORT: &[(&str, &str)] = &[(
+    "node_protocol.cjs",
+    include_str!("drivers/node_protocol.cjs"),
+)];
