@@ -162,4 +162,8 @@ if [ -z "${PREFLIGHT_SARIF_VALIDATOR:-}" ] && command -v npm >/dev/null; then
   [ -x "$validator" ] && export PREFLIGHT_SARIF_VALIDATOR="$PWD/$validator"
 fi
 
+# Replays the tests do not ask to be cached go to a throwaway cache, never the
+# user's ~/.cache.
+export PREFLIGHT_CACHE_DIR="${PREFLIGHT_CACHE_DIR:-$tmp/cache}"
+
 cargo test --locked "$@"

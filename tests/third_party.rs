@@ -117,6 +117,8 @@ fn replay(
         project.display().to_string(),
         "-o".into(),
         out.display().to_string(),
+        // Each test replays; the cache is tested in tests/replay_tools.rs.
+        "--no-cache".into(),
     ];
     if let Some(c) = config {
         argv.extend(["--config".into(), c.display().to_string()]);
