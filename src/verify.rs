@@ -4,7 +4,7 @@
 
 use crate::db::cache::ConnectionCache;
 use crate::db::{self, ConnectOptions, DatabaseUrl, DbError};
-use crate::definitions::Ledger;
+use crate::definitions::{Ledger, Tool};
 use crate::diagnosis::{self, Diagnosis, PartlyApplied, Verdict};
 use crate::expected::{self, Expected, ExpectedSpec, LoadContext, SourceKind};
 use crate::introspect::{self, IntrospectOptions, QueryError};
@@ -98,6 +98,32 @@ pub struct LiveState {
     pub other_ledgers: Vec<String>,
     /// Why a ledger that exists could not be read (no privilege on it).
     pub ledger_unreadable: Option<String>,
+    /// The other ledgers, read, so that the one of the tool the expectations
+    /// come from can be chosen once they are loaded.
+    others: Vec<Ledger>,
+}
+
+impl LiveState {
+    /// The expectations come from `tool`: its ledger is the one whose claims
+    /// are checked, whatever else the database holds (an `alembic_version`
+    /// left behind by a project's earlier tool); the others stay notes.
+    pub fn prefer(&mut self, tool: Tool) {
+        if self.ledger.as_ref().is_some_and(|l| l.tool == tool) {
+            return;
+        }
+        let Some(i) = self.others.iter().position(|l| l.tool == tool) else {
+            return;
+        };
+        let chosen = self.others.remove(i);
+        if let Some(previous) = self.ledger.replace(chosen) {
+            self.others.insert(0, previous);
+        }
+        self.other_ledgers = self
+            .others
+            .iter()
+            .map(|l| format!("{} ({})", l.tool.id(), l.table))
+            .collect();
+    }
 }
 
 /// Why the live database could not be read.
@@ -158,9 +184,15 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
         let mut ledger = None;
         let mut ledger_unreadable = None;
         let mut other_ledgers = Vec::new();
+        let mut others = Vec::new();
         for (i, (tool, table)) in found.iter().enumerate() {
             if i > 0 {
                 other_ledgers.push(format!("{} ({table})", tool.id()));
+                // Read too (a database rarely holds two): the expectations
+                // may name this tool. One that cannot be read stays a note.
+                if let Ok(l) = ledger::read(&mut conn, *tool, table, &schema).await {
+                    others.push(l);
+                }
                 continue;
             }
             match ledger::read(&mut conn, *tool, table, &schema).await {
@@ -175,7 +207,7 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
                 Err(source) => return Err(LiveError::Ledger { url: url.redacted(), source }),
             }
         }
-        Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable })
+        Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable, others })
     }
     .await;
     // Only a connection whose transaction ended cleanly is reused.
@@ -208,10 +240,13 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         Ok(e) => e,
         Err(e) => return Verification::error(url, format!("expected schema: {e}"), started),
     };
-    let live = match live {
+    let mut live = match live {
         Ok(l) => l,
         Err(e) => return Verification::error(url, crate::text::error_chain(&e), started),
     };
+    if let Some(tool) = expected.tool {
+        live.prefer(tool);
+    }
     let Diagnosis {
         verdict,
         mut reason,

@@ -161,6 +161,41 @@ async fn golang_migrate_on_mariadb_replayed_into_a_shadow() {
     assert_eq!((code, v["verdict"].as_str()), (0, Some("in_sync")), "{v}");
 }
 
+/// A project that moved from Alembic to golang-migrate still has its old
+/// `alembic_version` (its first SQL migration may even create it). The
+/// expectations are golang-migrate's, so golang-migrate's ledger is the one
+/// checked; the other is a note, never the verdict.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ledger_is_the_one_of_the_tool_the_expectations_come_from() {
+    let dir = fixture("golang_migrate_mysql");
+    let dirs = dir.to_str().unwrap_or_default();
+    let shadow = common::mysql_server();
+    let db = TempDb::new(Kind::Mysql).await;
+    let (_, files) = migrations::list(&dir).expect("list");
+    // Created first, so a plain walk of the catalog meets it first.
+    db.exec("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)")
+        .await;
+    db.exec("INSERT INTO alembic_version VALUES ('4f2e1c0a9b7d')")
+        .await;
+    db.exec("CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null)").await;
+    for f in &files {
+        db.exec(&f.up_sql).await;
+    }
+    db.exec(&format!(
+        "INSERT INTO schema_migrations VALUES ({}, false)",
+        files.len()
+    ))
+    .await;
+    let (code, v) = verify(&db, dirs, &shadow);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("in_sync")), "{v}");
+    assert_eq!(v["ledger"]["tool"], "golang-migrate", "{v}");
+    let reason = v["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("other ledgers present: alembic (alembic_version)"),
+        "{reason}"
+    );
+}
+
 /// Aliases, spellings, column order and engine-generated names are not drift.
 #[tokio::test(flavor = "multi_thread")]
 async fn equivalent_spellings_are_not_drift() {
