@@ -660,17 +660,23 @@ async fn gated_rollouts(c: &Cluster, python: &Path) {
     let mut overridden = image("2");
     overridden["metadata"] =
         json!({"annotations": {"preflight.dev/override": "hotfix INC-42, DBA on call"}});
-    let bob = refusal(
-        send_as(
-            &admin,
-            Some("bob"),
-            http::Method::PATCH,
-            WEB,
-            Some(&overridden),
-            MERGE,
-        )
-        .await,
-    );
+    // The authorizer learns of a new RoleBinding from its watch a moment
+    // later: until then RBAC, not the webhook, refuses bob.
+    let bob = eventually("bob's RoleBinding to take effect", 30, async || {
+        let said = refusal(
+            send_as(
+                &admin,
+                Some("bob"),
+                http::Method::PATCH,
+                WEB,
+                Some(&overridden),
+                MERGE,
+            )
+            .await,
+        );
+        (!said.contains("cannot patch resource")).then_some(said)
+    })
+    .await;
     assert!(bob.contains("bob may not override"), "{bob}");
     send_as(
         &admin,
