@@ -1054,3 +1054,71 @@ fn an_unchanged_project_comes_from_the_replay_cache() {
     );
     assert_ne!(edited, first);
 }
+
+/// A migration that extends the tool's own ledger table (`ALTER TABLE
+/// schema_migrations ADD COLUMN …`): the real golang-migrate creates its
+/// table before the first file, so preflight's own replay of the folder must
+/// too, and the honest database is in sync, not an error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sql_folder_may_alter_its_tools_ledger() {
+    let Some(t) = tools() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let files = [
+        (
+            "000001_users",
+            "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+        ),
+        (
+            "000002_ledger_note",
+            "ALTER TABLE schema_migrations ADD COLUMN note text;",
+        ),
+        (
+            "000003_orders",
+            "CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id));",
+        ),
+    ];
+    for (name, up) in files {
+        std::fs::write(dir.join(format!("{name}.up.sql")), up).expect("write");
+        std::fs::write(dir.join(format!("{name}.down.sql")), "SELECT 1;").expect("write");
+    }
+    for kind in [Kind::Postgres, Kind::Sqlite] {
+        let db = TempDb::new(kind).await;
+        let out = Command::new(bin(&t, "bin/migrate"))
+            .args([
+                "-path",
+                "migrations",
+                "-database",
+                &spelling::golang_migrate(&db.url()),
+                "up",
+            ])
+            .current_dir(tmp.path())
+            .output()
+            .expect("run migrate");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let shadow = match kind {
+            Kind::Postgres => common::pg_server(),
+            _ => "sqlite:".into(),
+        };
+        let expected = format!("migrations:{}", dir.display());
+        let (code, v) = common::preflight_json(&[
+            "verify",
+            "--database-url",
+            &db.url,
+            "--expected",
+            &expected,
+            "--shadow-url",
+            &shadow,
+        ]);
+        assert_eq!(
+            (code, v["verdict"].as_str()),
+            (0, Some("in_sync")),
+            "{kind:?}: {v}"
+        );
+    }
+}

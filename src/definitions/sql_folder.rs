@@ -2,6 +2,8 @@
 //! preflight can replay the folder itself (`--expected migrations:DIR`)
 //! and name the tool whose ledger it fills.
 
+use crate::schema::Engine;
+
 /// A tool's folder of SQL migrations.
 pub struct SqlFolder {
     pub layout: Layout,
@@ -13,6 +15,9 @@ pub struct SqlFolder {
     pub id: fn(&str) -> String,
     /// The checksum the tool records for a migration's text.
     pub checksum: Option<fn(&str) -> String>,
+    /// The ledger table as the tool creates it before the first file (a
+    /// migration may alter it: `ALTER TABLE schema_migrations ADD …`).
+    pub ledger_ddl: fn(Engine) -> &'static str,
 }
 
 /// What a migration looks like in the folder.

@@ -175,25 +175,49 @@ pub async fn load(
 ) -> Result<Expected, ExpectedError> {
     let (tool, migrations) = list(dir)?;
     let mut shadow = Shadow::create(engine, shadow_url, target, opts).await?;
-    let result = replay(&mut shadow, &migrations).await;
+    let result = replay(&mut shadow, tool, engine, &migrations).await;
     shadow.drop().await;
     let mut e = Expected::from_schemas(SourceKind::Migrations, dir.display().to_string(), result?);
     e.tool = Some(tool);
     Ok(e)
 }
 
+/// Applies the files in order as the tool would: its ledger table exists
+/// before the first one (a migration may alter it), and is not part of what
+/// the migrations create.
 async fn replay(
     shadow: &mut Shadow,
+    tool: Tool,
+    engine: Engine,
     migrations: &[Migration],
 ) -> Result<Vec<(Option<String>, Schema, Option<String>)>, ExpectedError> {
+    let ledger = tool.ledger().map(|l| l.table);
+    if let (Some(folder), Some(first)) = (&tool.def().sql_folder, migrations.first()) {
+        let ddl = (folder.ledger_ddl)(engine);
+        shadow::apply(&mut shadow.conn, ddl, &first.path)
+            .await
+            .map_err(|e| ExpectedError {
+                message: format!(
+                    "creating {}'s ledger table first, {}",
+                    tool.name(),
+                    e.message
+                ),
+                ..e
+            })?;
+    }
     let mut revisions = Vec::with_capacity(migrations.len());
     for m in migrations {
         shadow::apply(&mut shadow.conn, &m.up_sql, &m.path).await?;
-        let schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
+        let mut schema = introspect::introspect(&mut shadow.conn, &IntrospectOptions::default())
             .await
             .map_err(|e| {
                 ExpectedError::new(&m.path, format!("introspecting the shadow database: {e}"))
             })?;
+        if let Some(table) = ledger {
+            schema
+                .tables
+                .retain(|q, _| !q.name.eq_ignore_ascii_case(table));
+        }
         revisions.push((Some(m.id.clone()), schema, m.checksum.clone()));
     }
     Ok(revisions)

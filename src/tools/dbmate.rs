@@ -101,6 +101,7 @@ pub static TOOL: ToolDef = ToolDef {
         up: |text| sql_folder::section(text, &["-- migrate:up"], &["-- migrate:down"]),
         id: sql_folder::same_id,
         checksum: None,
+        ledger_ddl: |_| "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) PRIMARY KEY);",
     }),
     ledger: Some(LedgerDef {
         table: "schema_migrations",

@@ -118,6 +118,11 @@ pub static TOOL: ToolDef = ToolDef {
         up: sql_folder::whole,
         id: sql_folder::numeric_id,
         checksum: None,
+        ledger_ddl: |engine| match engine {
+            // golang-migrate's database drivers (postgres, mysql, sqlite3).
+            Engine::Sqlite => "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64, dirty bool);\nCREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);",
+            _ => "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);",
+        },
     }),
     ledger: Some(LedgerDef {
         table: "schema_migrations",

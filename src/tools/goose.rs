@@ -152,6 +152,12 @@ pub static TOOL: ToolDef = ToolDef {
         },
         id: sql_folder::numeric_id,
         checksum: None,
+        ledger_ddl: |engine| match engine {
+            // goose's dialects (postgres, mysql, sqlite3).
+            Engine::Postgres => "CREATE TABLE IF NOT EXISTS goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL DEFAULT now(), PRIMARY KEY (id));",
+            Engine::Mysql => "CREATE TABLE IF NOT EXISTS goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL DEFAULT now(), PRIMARY KEY (id));",
+            Engine::Sqlite => "CREATE TABLE IF NOT EXISTS goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL, is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')));",
+        },
     }),
     ledger: Some(LedgerDef {
         table: "goose_db_version",

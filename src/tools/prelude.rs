@@ -15,4 +15,5 @@ pub(crate) use crate::definitions::{
     Owner, Project, RepairDef, Replay, ReplayDef, RowKey, Rule, RuleKind, Runtime, Severity, Step,
     Target, Tool, ToolDef, Unrecord,
 };
+pub(crate) use crate::schema::Engine;
 pub(crate) use crate::tools::util;

@@ -114,6 +114,10 @@ pub static TOOL: ToolDef = ToolDef {
         up: sql_folder::whole,
         id: sql_folder::numeric_id,
         checksum: Some(|sql| sql_folder::hex(&sha2::Sha384::digest(sql.as_bytes()))),
+        ledger_ddl: |engine| match engine {
+            Engine::Postgres => "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL);",
+            _ => "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL);",
+        },
     }),
     ledger: Some(LedgerDef {
         table: "_sqlx_migrations",
