@@ -31,3 +31,10 @@ pub(crate) const NODE_DRIVER_SUPPORT: &[(&str, &str)] = &[(
     "node_protocol.cjs",
     include_str!("drivers/node_protocol.cjs"),
 )];
+
+/// What every Python replay driver needs next to it: the protocol plumbing
+/// they share (`drivers/python_protocol.py`).
+pub(crate) const PYTHON_DRIVER_SUPPORT: &[(&str, &str)] = &[(
+    "python_protocol.py",
+    include_str!("drivers/python_protocol.py"),
+)];

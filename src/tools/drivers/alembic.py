@@ -45,42 +45,13 @@ if sys.path and os.path.realpath(sys.path[0] or ".") == _here:
     sys.path[0] = ""
 
 
-def private_stdio():
-    """The protocol's own stdin/stdout; the process's fd 1 becomes stderr and
-    fd 0 /dev/null, so nothing the tool, the project or a child process
-    prints or reads can touch the protocol."""
-    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
-    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
-    os.dup2(2, 1)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    sys.stdin = open(os.devnull)
-    return requests, replies
-
-
-REQUESTS, REPLIES = private_stdio()
-
-
-def reply(obj):
-    text = json.dumps(obj)
-    REPLIES.write(text + "\n")
-    REPLIES.flush()
-
-
-def clean(text):
-    """Text safe for JSON readers that refuse lone surrogates."""
-    return str(text).encode("utf-8", "replace").decode("utf-8")
-
-
-def describe(exc):
-    """`module.Type: message`, the way a traceback's last line names it."""
-    kind = type(exc)
-    name = kind.__qualname__
-    if kind.__module__ not in ("builtins", "__main__"):
-        name = kind.__module__ + "." + name
-    message = str(exc)
-    return clean(name + ": " + message if message else name)
+# The shared protocol plumbing (python_protocol.py, written next to this
+# file), loaded by path before anything else so that nothing the tool prints
+# reaches the protocol.
+_spec = importlib.util.spec_from_file_location("preflight_python_protocol", os.path.join(_here, "python_protocol.py"))
+protocol = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(protocol)
+reply, clean, describe = protocol.reply, protocol.clean, protocol.describe
 
 
 try:
@@ -353,57 +324,13 @@ def handle(req):
     return {"ok": False, "unsupported": True, "error": "unknown request %r" % (op,)}
 
 
-def serve():
-    for line in REQUESTS:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            if req.get("op") == "quit":
-                return
-            answer = handle(req)
-        except KeyboardInterrupt:
-            raise
-        except Exception as e:
-            traceback.print_exc()
-            answer = {"ok": False, "error": describe(e)}
-        reply(answer)
-
-
-def leave(status):
-    """Exit once the connections are closed, without the interpreter's
-    teardown: an application's atexit hooks and non-daemon threads (telemetry
-    flushes) and freeing a large heap can take seconds."""
-    import logging
-
-    try:
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(status)
-
-
 def main():
-    try:
+    def load():
         # Loading the project: the configuration and every revision file.
         revisions()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BaseException as e:
-        traceback.print_exc()
-        reply({"ok": False, "error": describe(e)})
-        sys.exit(1)
-    reply({"ok": True, "ready": True, "tool": "alembic", "version": alembic.__version__})
-    try:
-        serve()
-    except KeyboardInterrupt:
-        STATEMENTS.finish()
-        leave(130)
-    except BrokenPipeError:  # preflight went away
-        leave(1)
-    leave(0)
+        return {"tool": "alembic", "version": alembic.__version__}
+
+    protocol.main(load, handle, STATEMENTS.finish)
 
 
 if __name__ == "__main__":
