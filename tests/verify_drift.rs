@@ -273,3 +273,59 @@ async fn every_kind_and_change_is_reported_on_every_engine() {
         eprintln!("{kind:?}: {checked} kinds of change reported as themselves");
     }
 }
+
+/// Index keys Alembic revisions write as `sa.text("b ASC")` are the column
+/// ascending, as the engine stores it: the statically read revisions and the
+/// database the real Alembic migrated agree (no `manual_change`).
+#[tokio::test(flavor = "multi_thread")]
+async fn text_index_keys_read_statically_are_not_drift() {
+    let Some(python) = common::python() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("migrations/versions")).expect("mkdir");
+    let fixture = common::repo().join("tests/fixtures/tools/alembic");
+    std::fs::copy(fixture.join("migrations/env.py"), dir.join("migrations/env.py")).expect("env.py");
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/migrations\n",
+    )
+    .expect("ini");
+    std::fs::write(
+        dir.join("migrations/versions/r1.py"),
+        r#"import sqlalchemy as sa
+from alembic import op
+revision = "r1"
+down_revision = None
+def upgrade():
+    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("b", sa.String(20)), sa.Column("e", sa.String(50)))
+    op.create_index("t_b_idx", "t", [sa.text("b ASC")])
+    op.create_index("t_e_idx", "t", [sa.text("lower(e) DESC")])
+"#,
+    )
+    .expect("revision");
+    // env.py configures logging from the ini file only when it has sections.
+    let env = std::fs::read_to_string(dir.join("migrations/env.py")).expect("env");
+    std::fs::write(
+        dir.join("migrations/env.py"),
+        env.replace("    fileConfig(config.config_file_name)", "    pass"),
+    )
+    .expect("env");
+    let db = TempDb::new(Kind::Postgres).await;
+    let out = std::process::Command::new(&python)
+        .args(["-m", "alembic", "-c"])
+        .arg(dir.join("alembic.ini"))
+        .args(["upgrade", "head"])
+        .env("DATABASE_URL", db.sqlalchemy_url())
+        .output()
+        .expect("alembic");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ini = dir.join("alembic.ini");
+    let (code, v) = common::preflight_json(&[
+        "verify",
+        "--database-url",
+        &db.url,
+        "--expected",
+        ini.to_str().expect("utf-8"),
+    ]);
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("in_sync")), "{v}");
+}

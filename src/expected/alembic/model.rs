@@ -299,11 +299,9 @@ impl Model {
             Some(Expr::List(items)) => items
                 .iter()
                 .filter_map(|i| match i {
-                    Expr::Call(c) if c.method() == "text" => c
-                        .args
-                        .first()
-                        .and_then(Expr::as_str)
-                        .map(|s| format!("({s})")),
+                    Expr::Call(c) if c.method() == "text" => {
+                        c.args.first().and_then(Expr::as_str).map(text_key)
+                    }
                     other => self.string(Some(other), module),
                 })
                 .collect(),
@@ -1079,6 +1077,39 @@ enum NewConstraint {
     Unique,
     PrimaryKey,
     Check,
+}
+
+
+/// An index key given as `sa.text(…)`: an expression is parenthesised as
+/// CREATE INDEX needs it, but its ordering stays outside (`sa.text("b ASC")`
+/// is the column `b` ascending, not the expression `(b ASC)`).
+fn text_key(text: &str) -> String {
+    let mut rest = text.trim();
+    let mut suffix = Vec::new();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let Some(word) = ["nulls first", "nulls last", "desc", "asc"]
+            .into_iter()
+            .find(|w| lower.ends_with(&format!(" {w}")))
+        else {
+            break;
+        };
+        suffix.insert(0, &rest[rest.len() - word.len()..]);
+        rest = rest[..rest.len() - word.len()].trim_end();
+    }
+    let plain = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'"');
+    let key = if plain {
+        rest.to_string()
+    } else {
+        format!("({rest})")
+    };
+    std::iter::once(key)
+        .chain(suffix.into_iter().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

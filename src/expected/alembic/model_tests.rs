@@ -164,6 +164,24 @@ def upgrade():
         ],
     ),
     (
+        "text keys keep their ordering outside the expression",
+        &[
+            CREATE_USERS,
+            r#"
+def upgrade():
+    op.create_index("ix_users_name", "users", [sa.text("name ASC")])
+    op.create_index("ix_users_lower", "users", [sa.text("lower(email) DESC")])
+"#,
+        ],
+        Some(Engine::Postgres),
+        &[
+            "table users (id not null, email not null, name)",
+            "index ix_users_name on users (name ASC)",
+            "index ix_users_lower on users ((lower(email)) DESC)",
+            "primary key on users (id)",
+        ],
+    ),
+    (
         "a foreign key and a check constraint, then a drop by name",
         &[
             CREATE_USERS,
