@@ -287,7 +287,35 @@ impl Judge<'_> {
         );
         d.drift = drift::diff(expected.head(), self.live, self.opts);
         d.compared_with = self.id(self.head());
+        // The ledger's entry is unknown, but the schema may still be exactly
+        // one revision's: say which (the latest, where several are alike).
+        if let Some(i) = self.last_revision_matching_live() {
+            d.matched_revision = self.id(i);
+            d.reason.push_str(&format!(
+                "; the schema is exactly {}'s",
+                self.id(i).unwrap_or_default()
+            ));
+        }
         d
+    }
+
+    /// The latest revision whose schema the live one has, with no
+    /// significant difference.
+    fn last_revision_matching_live(&self) -> Option<usize> {
+        let mut schema = Schema {
+            engine: self.expected.engine(),
+            ..Schema::default()
+        };
+        let mut last = None;
+        for (i, r) in self.expected.revisions.iter().enumerate() {
+            r.changes.apply(&mut schema);
+            let mut at = schema.clone();
+            at.sort();
+            if significant(&drift::diff(&at, self.live, self.opts)) == 0 {
+                last = Some(i);
+            }
+        }
+        last
     }
 
     /// The ledger marks a migration as failed.

@@ -226,6 +226,22 @@ fn ordered_names_before_a_head_only_snapshot_are_pending_not_unknown() {
     assert_eq!(d.verdict, Verdict::UnknownRevision, "{}", d.reason);
 }
 
+/// An entry no expectation knows (another version of the code migrated the
+/// database): the verdict stays unknown_revision, but a schema that is
+/// exactly one revision's says which; one that is none says none.
+#[test]
+fn an_unknown_entry_still_names_the_revision_the_schema_is() {
+    let e = incident();
+    let d = diagnose(&e, Some(&alembic(&["ffff"])), &e.schema_at(2));
+    assert_eq!(d.verdict, Verdict::UnknownRevision, "{}", d.reason);
+    assert_eq!(d.matched_revision.as_deref(), Some("003"), "{}", d.reason);
+    assert!(d.reason.contains("exactly 003's"), "{}", d.reason);
+    let odd = schema(&[("users", &["id"]), ("elsewhere", &["id"])]);
+    let d = diagnose(&e, Some(&alembic(&["ffff"])), &odd);
+    assert_eq!(d.verdict, Verdict::UnknownRevision);
+    assert_eq!(d.matched_revision, None, "{}", d.reason);
+}
+
 #[test]
 fn alembic_branches_are_read_as_a_graph() {
     // base → a1 (branch a); base → b1 (branch b); two heads.
