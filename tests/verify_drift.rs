@@ -279,12 +279,18 @@ async fn every_kind_and_change_is_reported_on_every_engine() {
 /// database the real Alembic migrated agree (no `manual_change`).
 #[tokio::test(flavor = "multi_thread")]
 async fn text_index_keys_read_statically_are_not_drift() {
-    let Some(python) = common::python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path();
     std::fs::create_dir_all(dir.join("migrations/versions")).expect("mkdir");
     let fixture = common::repo().join("tests/fixtures/tools/alembic");
-    std::fs::copy(fixture.join("migrations/env.py"), dir.join("migrations/env.py")).expect("env.py");
+    std::fs::copy(
+        fixture.join("migrations/env.py"),
+        dir.join("migrations/env.py"),
+    )
+    .expect("env.py");
     std::fs::write(
         dir.join("alembic.ini"),
         "[alembic]\nscript_location = %(here)s/migrations\n",
@@ -318,7 +324,11 @@ def upgrade():
         .env("DATABASE_URL", db.sqlalchemy_url())
         .output()
         .expect("alembic");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ini = dir.join("alembic.ini");
     let (code, v) = common::preflight_json(&[
         "verify",

@@ -1079,7 +1079,6 @@ enum NewConstraint {
     Check,
 }
 
-
 /// An index key given as `sa.text(…)`: an expression is parenthesised as
 /// CREATE INDEX needs it, but its ordering stays outside (`sa.text("b ASC")`
 /// is the column `b` ascending, not the expression `(b ASC)`).
