@@ -474,6 +474,14 @@ pub fn gather(expected: &Expected, claimed: &[bool], live: &Schema) -> Vec<Revis
                 }
                 continue;
             }
+            // What the recorded revisions already explain says nothing of an
+            // unrecorded one: a constraint it creates that an earlier one
+            // already put in place (a name reused, unique_together made a
+            // named UniqueConstraint, an engine's positional name) is there
+            // in the honest state too.
+            if !is_claimed && !e.is_drop() && e.seen(&state, partial) == Seen::Present {
+                continue;
+            }
             match e.seen(live, partial) {
                 // A drop that is "done" proves little: the object may never
                 // have been created (its revision skipped too). Only changes

@@ -336,3 +336,34 @@ fn an_empty_ledger_is_pending_unless_the_schema_is_there() {
     let d = diagnose(&e, Some(&empty), &e.schema_at(3));
     assert_eq!(d.verdict, Verdict::ManualChange, "{}", d.reason);
 }
+
+/// Django replacing `unique_together` (an auto-named constraint) by a named
+/// `UniqueConstraint` on the same columns, in a migration not yet run: the
+/// honest database at the earlier migration has a unique constraint on those
+/// columns — what the earlier migration made, not half of the later one.
+#[test]
+fn what_the_recorded_revisions_explain_is_no_evidence_of_a_later_one() {
+    let unique = |name: &str| Constraint {
+        name: name.into(),
+        kind: ConstraintKind::Unique {
+            columns: vec!["a".into(), "b".into()],
+        },
+    };
+    let with = |c: Constraint| {
+        let mut s = schema(&[("t", &["id", "a", "b"])]);
+        if let Some(t) = s.tables.get_mut(&QName::new("public", "t")) {
+            t.constraints.push(c);
+        }
+        s
+    };
+    let e = expected(&[
+        ("shop.0001_initial", with(unique("t_a_b_8f2c_uniq"))),
+        ("shop.0002_named_unique", with(unique("t_ab_key"))),
+    ]);
+    let live = e.schema_at(0);
+    let l = ledger("django", &["shop.0001_initial"], &["shop.0001_initial"]);
+    let d = diagnose(&e, Some(&l), &live);
+    assert_eq!(d.verdict, Verdict::Pending, "{}", d.reason);
+    assert_eq!(d.pending, ["shop.0002_named_unique"]);
+    assert!(d.partly_applied.is_none(), "{}", d.reason);
+}
