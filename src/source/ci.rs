@@ -118,6 +118,48 @@ pub fn deploy_command(script: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// Words of a variable or secret name that hold a database's address
+/// (`DATABASE_URL`, `PROD_DB_URL`, `POSTGRES_DSN`, `DB_CONNECTION_STRING`).
+fn names_a_database(name: &str) -> bool {
+    let t = tokens(name);
+    let has = |w: &str| t.iter().any(|x| x == w);
+    let address = has("url") || has("uri") || has("dsn") || has("connection") || has("conn");
+    let database = has("database")
+        || has("db")
+        || has("postgres")
+        || has("postgresql")
+        || has("pg")
+        || has("mysql")
+        || has("mariadb");
+    (database && address) || (has("dsn") && t.len() == 1)
+}
+
+/// The secret or variable holding a database's address that a text (an
+/// `env:` value, a script) reads: `${{ secrets.DATABASE_URL }}`,
+/// `${{ vars.PROD_DB_URL }}`, or an environment variable of that kind set
+/// from any secret.
+pub fn database_secret(name: &str, value: &str) -> Option<String> {
+    let mut rest = value;
+    while let Some(i) = rest.find("${{") {
+        let expr = &rest[i + 3..];
+        let end = expr.find("}}").unwrap_or(expr.len());
+        for word in
+            expr[..end].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        {
+            let found = word
+                .strip_prefix("secrets.")
+                .or_else(|| word.strip_prefix("vars."));
+            if let Some(secret) = found
+                && (names_a_database(secret) || (!name.is_empty() && names_a_database(name)))
+            {
+                return Some(secret.to_string());
+            }
+        }
+        rest = &expr[end..];
+    }
+    None
+}
+
 /// The name of an `environment:` (a string, or a mapping with `name`).
 pub fn environment_name(env: &Node) -> Option<String> {
     env.as_str()
@@ -157,6 +199,35 @@ mod tests {
         assert!(says_deploy("Release"));
         assert!(!says_deploy("product-tests"), "`product` is not `prod`");
         assert!(says_not_deploy("unit-tests"));
+    }
+
+    #[test]
+    fn secrets_holding_a_database_address_are_recognised() {
+        let db = |name: &str, value: &str| database_secret(name, value);
+        assert_eq!(
+            db("DATABASE_URL", "${{ secrets.DATABASE_URL }}").as_deref(),
+            Some("DATABASE_URL")
+        );
+        assert_eq!(
+            db("URL", "${{ secrets.PROD_DB_URL }}").as_deref(),
+            Some("PROD_DB_URL")
+        );
+        assert_eq!(
+            db("DATABASE_URL", "${{ secrets.NEON }}").as_deref(),
+            Some("NEON"),
+            "named by the variable"
+        );
+        assert_eq!(
+            db("", "psql ${{ vars.POSTGRES_DSN }} -c 'select 1'").as_deref(),
+            Some("POSTGRES_DSN")
+        );
+        assert_eq!(db("TOKEN", "${{ secrets.GITHUB_TOKEN }}"), None);
+        assert_eq!(
+            db("DATABASE_URL", "postgres://postgres@localhost/test"),
+            None,
+            "a literal: the job's own"
+        );
+        assert_eq!(db("DB_PASSWORD", "${{ secrets.DB_PASSWORD }}"), None);
     }
 
     #[test]

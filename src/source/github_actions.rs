@@ -75,7 +75,7 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
             continue;
         }
         let steps = read::list_field(job, "steps", &format!("job `{id}`"), &mut out.problems);
-        let Some(reason) = deploys(id, job, steps, &workflow) else {
+        let Some(reason) = deploys(id, job, steps, &workflow, root.get("env")) else {
             out.skipped.push(Problem {
                 message: format!(
                     "job `{id}` does not deploy (no `environment`, no deploy step, nothing in its name): not linted"
@@ -179,8 +179,42 @@ fn uses(step: &Node) -> String {
         .to_ascii_lowercase()
 }
 
+/// The secret holding a database's address that a job reads (its env, the
+/// workflow's, a step's env, `with:` or script), when the job has no service
+/// containers of its own (a test job's database is one of those).
+fn reaches_a_database(job: &Node, steps: &[Node], workflow_env: Option<&Node>) -> Option<String> {
+    if job.get("services").is_some() {
+        return None;
+    }
+    let in_map = |m: Option<&Node>| {
+        m.and_then(Node::as_map).and_then(|entries| {
+            entries.iter().find_map(|(k, v)| {
+                ci::database_secret(k.as_str().unwrap_or(""), v.as_str().unwrap_or(""))
+            })
+        })
+    };
+    in_map(workflow_env)
+        .or_else(|| in_map(job.get("env")))
+        .or_else(|| {
+            steps.iter().find_map(|step| {
+                in_map(step.get("env"))
+                    .or_else(|| in_map(step.get("with")))
+                    .or_else(|| {
+                        let run = step.get("run").and_then(Node::as_str)?;
+                        ci::database_secret("", run)
+                    })
+            })
+        })
+}
+
 /// Why a job counts as a deploy, or `None` when it does not.
-fn deploys(id: &str, job: &Node, steps: &[Node], workflow: &str) -> Option<String> {
+fn deploys(
+    id: &str,
+    job: &Node,
+    steps: &[Node],
+    workflow: &str,
+    workflow_env: Option<&Node>,
+) -> Option<String> {
     if let Some(env) = job.get("environment").and_then(ci::environment_name) {
         return Some(format!("deploys to `{env}`"));
     }
@@ -200,6 +234,11 @@ fn deploys(id: &str, job: &Node, steps: &[Node], workflow: &str) -> Option<Strin
         {
             return Some(format!("runs `{cmd}`"));
         }
+    }
+    // Whatever it is called: a job that reaches a real database is a
+    // release step for that database.
+    if let Some(secret) = reaches_a_database(job, steps, workflow_env) {
+        return Some(format!("reaches the database in `{secret}`"));
     }
     if ci::says_deploy(workflow) && !ci::says_not_deploy(id) && !ci::says_not_deploy(name) {
         return Some("in a deploy workflow".into());
@@ -280,6 +319,42 @@ jobs:
         let f = r.active().next().unwrap();
         assert_eq!(f.phase, Some(crate::release_step::Phase::CiDeploy));
         assert!(f.object.contains("deploys to `production`"), "{}", f.object);
+    }
+
+    /// A job that migrates the database in its secrets is a release step
+    /// whatever it is called; a test job with its own service container is not.
+    #[test]
+    fn a_job_that_reaches_a_real_database_is_linted() {
+        let wf = "\
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+jobs:
+  db:
+    runs-on: ubuntu-latest
+    env:
+      DATABASE_URL: ${{ secrets.DATABASE_URL }}
+    steps:
+      - run: npx prisma migrate reset --force
+  test:
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:16
+    env:
+      DATABASE_URL: postgres://postgres@localhost/test
+    steps:
+      - run: npx prisma migrate reset --force
+";
+        let r = lint(WF, wf);
+        assert_eq!(found(&r), ["11:14 prisma/reset"]);
+        let f = r.active().next().unwrap();
+        assert!(
+            f.object.contains("reaches the database in `DATABASE_URL`"),
+            "{}",
+            f.object
+        );
     }
 
     #[test]
