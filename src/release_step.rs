@@ -133,6 +133,9 @@ pub struct ReleaseStep {
     pub directives: Vec<(String, usize)>,
     /// The app this step belongs to, as an index into the document's apps.
     pub app: Option<usize>,
+    /// The spec lets the pipeline go on when the step fails (GitHub Actions'
+    /// `continue-on-error`, GitLab's `allow_failure`): why, for the message.
+    pub failure_ignored: Option<String>,
 }
 
 /// An application in a spec, for checks across its steps.

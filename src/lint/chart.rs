@@ -224,6 +224,7 @@ fn line_by_line(doc: &str, display: &str) -> Extracted {
             env: Vec::new(),
             directives: Vec::new(),
             app: None,
+            failure_ignored: None,
         });
     }
     out

@@ -142,7 +142,7 @@ pub fn judge_step(step: &ReleaseStep) -> StepJudgement {
             });
         }
         if class.action == Action::Apply
-            && let Some(how) = masked(&invs, i)
+            && let Some(how) = masked(&invs, i).or_else(|| step.failure_ignored.clone())
         {
             let rule = &release::MASKED_FAILURE;
             let severity = if step.phase == Phase::Startup {

@@ -13,7 +13,9 @@ pub static MASKED_FAILURE: Rule = Rule {
     explanation: "A release step only stops a deploy when it exits non-zero. `migrate || true`, \
 `migrate || echo failed`, `migrate; exit 0`, `migrate; gunicorn app` (without `set -e`), \
 `migrate | tee log` (without `pipefail`) and `migrate &` all exit with the status of something else, so \
-a failed migration lets the new version roll out against the old schema. Nothing is recorded, so the \
+a failed migration lets the new version roll out against the old schema. A CI step with \
+`continue-on-error: true` (GitHub Actions) or a job with `allow_failure: true` (GitLab) does the same \
+one level up: the pipeline goes on to deploy. Nothing is recorded, so the \
 ledger stays honest, but the application breaks exactly as if the migration had been stamped.\n\n\
 Severity: an error in steps that gate a deploy (pre-deploy jobs and hooks, init containers); a warning \
 where the migration runs at process start, because the process keeps running on a schema it expects \

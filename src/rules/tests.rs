@@ -24,6 +24,7 @@ fn step(phase: Phase, command: CommandText, env: &[(&str, &str)]) -> ReleaseStep
             .collect(),
         directives: Vec::new(),
         app: None,
+        failure_ignored: None,
     }
 }
 

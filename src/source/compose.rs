@@ -98,6 +98,7 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
             env: environment(service.get("environment")),
             directives: Vec::new(),
             app: None,
+            failure_ignored: None,
         });
     }
     out

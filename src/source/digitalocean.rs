@@ -182,6 +182,7 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
             env,
             directives: Vec::new(),
             app: Some(app_index),
+            failure_ignored: None,
         });
     }
 
@@ -213,6 +214,7 @@ fn extract_app(spec: &Node, doc: &str, out: &mut Extracted) {
                 env,
                 directives: Vec::new(),
                 app: Some(app_index),
+                failure_ignored: None,
             });
         }
     }

@@ -108,5 +108,6 @@ pub(super) fn push(
         env: Vec::new(),
         directives: Vec::new(),
         app: None,
+        failure_ignored: None,
     });
 }

@@ -116,7 +116,7 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
                     });
                     continue;
                 };
-                out.steps.push(step_of(
+                let mut release_step = step_of(
                     object,
                     object_key,
                     CommandText::Script {
@@ -125,7 +125,9 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
                         pipefail,
                     },
                     step_env,
-                ));
+                );
+                release_step.failure_ignored = continue_on_error(step, job);
+                out.steps.push(release_step);
             } else if uses(step).starts_with("appleboy/ssh-action")
                 && let Some(with) = step.get("with")
                 && let Some(word) =
@@ -169,6 +171,24 @@ fn step_of(
         env,
         directives: Vec::new(),
         app: None,
+        failure_ignored: None,
+    }
+}
+
+/// `continue-on-error: true` on the step or its job: the workflow goes on
+/// (to its deploy steps) when the step fails. An expression may be true.
+fn continue_on_error(step: &Node, job: &Node) -> Option<String> {
+    let set = |n: &Node| {
+        n.get("continue-on-error")
+            .and_then(Node::as_str)
+            .is_some_and(|v| v != "false")
+    };
+    if set(step) {
+        Some("the step has `continue-on-error`, so the job goes on when it fails".into())
+    } else if set(job) {
+        Some("its job has `continue-on-error`, so the workflow goes on when it fails".into())
+    } else {
+        None
     }
 }
 
@@ -368,6 +388,16 @@ jobs:
         // `|| true` always does.
         let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - run: alembic upgrade head || true\n";
         assert_eq!(found(&lint(WF, wf)), ["6:14 release/masked-failure"]);
+        // So does `continue-on-error` on the step or its job.
+        let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - run: alembic upgrade head\n        continue-on-error: true\n      - run: flyctl deploy\n";
+        let r = lint(WF, wf);
+        assert_eq!(found(&r), ["6:14 release/masked-failure"]);
+        let f = r.active().next().unwrap();
+        assert!(f.message.contains("continue-on-error"), "{}", f.message);
+        let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    continue-on-error: true\n    steps:\n      - run: alembic upgrade head\n";
+        assert_eq!(found(&lint(WF, wf)), ["7:14 release/masked-failure"]);
+        let wf = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n      - run: alembic upgrade head\n        continue-on-error: false\n";
+        assert_eq!(found(&lint(WF, wf)), Vec::<String>::new());
     }
 
     #[test]

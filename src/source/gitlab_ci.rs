@@ -100,6 +100,14 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
         };
         let mut env = global_vars.clone();
         env.extend(ci::variables(pipeline.lookup(job, "variables", 0)));
+        // `allow_failure: true`: the pipeline goes on to deploy when the job
+        // fails (`exit_codes:` allows only those codes, not any failure).
+        let failure_ignored = pipeline
+            .lookup(job, "allow_failure", 0)
+            .filter(|n| n.as_str() == Some("true"))
+            .map(|_| {
+                "the job has `allow_failure`, so the pipeline goes on when it fails".to_string()
+            });
         for script_key in SCRIPT_KEYS {
             let node = pipeline.lookup(job, script_key, 0).or_else(|| {
                 (*script_key != "script")
@@ -132,6 +140,11 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
                     env: env.clone(),
                     directives: Vec::new(),
                     app: None,
+                    // `after_script` runs whatever happened; its failures
+                    // are ignored anyway, so it is not that job's status.
+                    failure_ignored: failure_ignored
+                        .clone()
+                        .filter(|_| *script_key != "after_script"),
                 });
             }
         }
@@ -295,6 +308,17 @@ deploy-eu:
         assert_eq!(found(&lint(CI, ci)), Vec::<String>::new());
         let ci = "deploy:\n  stage: deploy\n  script: |\n    set +e\n    alembic upgrade head\n    echo ok\n";
         assert_eq!(found(&lint(CI, ci)), ["5:5 release/masked-failure"]);
+        // `allow_failure`: the pipeline goes on to deploy when the job fails.
+        let ci = "migrate:\n  stage: deploy\n  allow_failure: true\n  script:\n    - alembic upgrade head\n";
+        assert_eq!(found(&lint(CI, ci)), ["5:7 release/masked-failure"]);
+        let ci = "migrate:\n  stage: deploy\n  allow_failure:\n    exit_codes: [3]\n  script:\n    - alembic upgrade head\n";
+        assert_eq!(
+            found(&lint(CI, ci)),
+            Vec::<String>::new(),
+            "only exit code 3 may fail"
+        );
+        let ci = "migrate:\n  stage: deploy\n  allow_failure: false\n  script:\n    - alembic upgrade head\n";
+        assert_eq!(found(&lint(CI, ci)), Vec::<String>::new());
     }
 
     #[test]

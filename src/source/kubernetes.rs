@@ -206,6 +206,7 @@ fn step(
         env,
         directives: directives.to_vec(),
         app: None,
+        failure_ignored: None,
     }
 }
 

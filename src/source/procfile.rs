@@ -48,6 +48,7 @@ pub fn extract(text: &str) -> Extracted {
             env: Vec::new(),
             directives: Vec::new(),
             app: None,
+            failure_ignored: None,
         });
     }
     out

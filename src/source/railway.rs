@@ -63,6 +63,7 @@ fn step(phase: Phase, object: &str, word: crate::command::Word) -> ReleaseStep {
         env: Vec::new(),
         directives: Vec::new(),
         app: None,
+        failure_ignored: None,
     }
 }
 

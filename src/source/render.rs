@@ -68,6 +68,7 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
                     env: env.clone(),
                     directives: Vec::new(),
                     app: Some(0),
+                    failure_ignored: None,
                 });
             }
         }
