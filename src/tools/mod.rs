@@ -32,8 +32,8 @@ pub fn node_package_program(package: &str) -> Option<&'static str> {
 }
 
 /// Migration tools preflight has no file for yet, whose program names still
-/// say that a package manager runs a tool (`yarn drizzle-kit …`).
-const OTHER_PROGRAMS: &[&str] = &["db-migrate", "drizzle-kit"];
+/// say that a package manager runs a tool (`yarn db-migrate …`).
+const OTHER_PROGRAMS: &[&str] = &["db-migrate"];
 
 /// A migration tool's program, as package managers run it.
 pub fn is_tool_program(name: &str) -> bool {
@@ -91,6 +91,7 @@ registry! {
     django,
     rails,
     prisma,
+    drizzle,
     flyway,
     liquibase,
     golang_migrate,

@@ -252,6 +252,7 @@ fn readers_interpret_the_rows_their_tool_writes() {
         "node-pg-migrate",
         "efcore",
         "laravel",
+        "drizzle",
     ] {
         let l = read(id, &[&[Some("a")], &[Some("b")]]);
         assert_eq!(l.current, ["b"], "{id}");
