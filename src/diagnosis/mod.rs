@@ -503,12 +503,32 @@ impl Judge<'_> {
             // reading does not know), so whether they ran cannot be told.
             let first = f.not_applied[0];
             let seen = |i: usize| !f.evidence[i].present.is_empty();
-            let matched = (0..first)
-                .rev()
-                .find(|&i| claims.wholly[i] && seen(i))
-                .or_else(|| claims.matched_before(first));
+            // A tool with a position per app (Django) matches within the apps
+            // that have a skipped migration: another app's migration says
+            // nothing of where those stand.
+            let skipped_apps: Vec<String> = f
+                .not_applied
+                .iter()
+                .filter_map(|&i| self.id(i))
+                .map(|id| app_of(&id).to_string())
+                .collect();
+            let same_line = |i: usize| match (self.per_app(), self.id(i)) {
+                (true, Some(a)) => skipped_apps.iter().any(|app| app == app_of(&a)),
+                _ => true,
+            };
+            let matched_in = |line: &dyn Fn(usize) -> bool| {
+                (0..first)
+                    .rev()
+                    .find(|&i| line(i) && claims.wholly[i] && seen(i))
+                    .or_else(|| claims.matched_before(first).filter(|&i| line(i)))
+            };
+            // Where the skipped apps have no migration before (their first
+            // one was skipped), the last one of any app says where the
+            // database stands.
+            let matched = matched_in(&same_line).or_else(|| matched_in(&|_| true));
+            let same_line = |i: usize| matched.is_none_or(&same_line) && same_line(i);
             let unproven: Vec<String> = (matched.map_or(0, |m| m + 1)..first)
-                .filter(|&i| claims.wholly[i])
+                .filter(|&i| same_line(i) && claims.wholly[i])
                 .filter_map(|i| self.id(i))
                 .collect();
             d.matched_revision = matched.and_then(|i| self.id(i));
@@ -559,6 +579,14 @@ impl Judge<'_> {
         }
         d.drift = f.drift;
         d
+    }
+
+    /// The tool keeps a position per app (Django's `app.name` entries).
+    fn per_app(&self) -> bool {
+        matches!(
+            self.l.tool.repair().unrecord,
+            crate::definitions::Unrecord::PerApp
+        )
     }
 
     /// An unrecorded migration that failed half-way.
@@ -999,4 +1027,9 @@ fn summarize(items: &[DriftItem]) -> String {
         n if n <= 3 => sig.join("; "),
         n => format!("{}; and {} more", sig[..3].join("; "), n - 3),
     }
+}
+
+/// The app of a per-app entry (`shop.0003_orders` → `shop`).
+fn app_of(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(app, _)| app)
 }

@@ -367,3 +367,36 @@ fn what_the_recorded_revisions_explain_is_no_evidence_of_a_later_one() {
     assert_eq!(d.pending, ["shop.0002_named_unique"]);
     assert!(d.partly_applied.is_none(), "{}", d.reason);
 }
+
+/// Django keeps a position per app: faked migrations of `shop` are matched
+/// within `shop`, not by whichever other app's migration came last.
+#[test]
+fn a_per_app_ledger_is_matched_within_the_app() {
+    let e = expected(&[
+        ("shop.0001_initial", schema(&[("shop_item", &["id"])])),
+        (
+            "auth.0001_initial",
+            schema(&[("shop_item", &["id"]), ("auth_user", &["id"])]),
+        ),
+        (
+            "shop.0002_orders",
+            schema(&[
+                ("shop_item", &["id"]),
+                ("auth_user", &["id"]),
+                ("shop_order", &["id"]),
+            ]),
+        ),
+    ]);
+    let live = e.schema_at(1);
+    let all = ["shop.0001_initial", "auth.0001_initial", "shop.0002_orders"];
+    let l = ledger("django", &all, &["auth.0001_initial", "shop.0002_orders"]);
+    let d = diagnose(&e, Some(&l), &live);
+    assert_eq!(d.verdict, Verdict::LedgerAhead, "{}", d.reason);
+    assert_eq!(d.recorded_not_applied, ["shop.0002_orders"]);
+    assert_eq!(
+        d.matched_revision.as_deref(),
+        Some("shop.0001_initial"),
+        "{}",
+        d.reason
+    );
+}
