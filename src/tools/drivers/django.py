@@ -94,7 +94,7 @@ if sys.path and os.path.realpath(sys.path[0] or ".") == _here:
 _spec = importlib.util.spec_from_file_location("preflight_python_protocol", os.path.join(_here, "python_protocol.py"))
 protocol = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(protocol)
-reply, clean, describe = protocol.reply, protocol.clean, protocol.describe
+reply, clean, describe, Tee = protocol.reply, protocol.clean, protocol.describe, protocol.Tee
 
 
 class Unsupported(Exception):
@@ -144,28 +144,6 @@ def rendered(context, sql, params):
 
 
 STATEMENTS = Statements()
-
-
-class Tee:
-    """A stdout that keeps what is written and passes it on to stderr."""
-
-    encoding = "utf-8"
-
-    def __init__(self):
-        self.parts = []
-
-    def write(self, s):
-        self.parts.append(s)
-        return sys.stderr.write(s)
-
-    def flush(self):
-        sys.stderr.flush()
-
-    def isatty(self):
-        return False
-
-    def text(self):
-        return clean("".join(self.parts))
 
 
 def load_project(manage_py):

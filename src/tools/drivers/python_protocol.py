@@ -47,6 +47,28 @@ def describe(exc):
     return clean(name + ": " + message if message else name)
 
 
+class Tee:
+    """A stdout that keeps what is written and passes it on to stderr."""
+
+    encoding = "utf-8"
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+        return sys.stderr.write(s)
+
+    def flush(self):
+        sys.stderr.flush()
+
+    def isatty(self):
+        return False
+
+    def text(self):
+        return clean("".join(self.parts))
+
+
 def serve(handle):
     """One reply per request line until `quit` or the end of stdin."""
     for line in REQUESTS:
