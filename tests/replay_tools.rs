@@ -905,6 +905,15 @@ async fn liquibase() {
     .await;
 }
 
+/// The golang-migrate fixture's migration files, copied into `dir`.
+fn copy_golang_migrate_fixture(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let fixture = common::repo().join("tests/fixtures/tools/golang-migrate/migrations");
+    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+}
+
 /// A migration that fails under the real golang-migrate leaves its ledger
 /// dirty. Once the file is fixed, the plan — `force` the last good version,
 /// then `up` — is proven on a shadow and, run with the real tool, brings the
@@ -914,11 +923,7 @@ async fn golang_migrate_dirty_plan_is_proven_and_applied() {
     let Some(t) = tools() else { return };
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("migrations");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let fixture = common::repo().join("tests/fixtures/tools/golang-migrate/migrations");
-    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
-        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
-    }
+    copy_golang_migrate_fixture(&dir);
     let up5 = dir.join("000005_add_tags.up.sql");
     std::fs::write(
         &up5,
@@ -1005,11 +1010,7 @@ fn an_unchanged_project_comes_from_the_replay_cache() {
     let tmp = tempfile::tempdir().expect("tmp");
     let project = tmp.path().join("project");
     let migrations = project.join("migrations");
-    std::fs::create_dir_all(&migrations).expect("mkdir");
-    let fixture = common::repo().join("tests/fixtures/tools/golang-migrate/migrations");
-    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
-        std::fs::copy(e.path(), migrations.join(e.file_name())).expect("copy");
-    }
+    copy_golang_migrate_fixture(&migrations);
     let cache = tmp.path().join("cache");
     let replay = |out: &str, extra: &[&str]| {
         let o = Command::new(env!("CARGO_BIN_EXE_preflight"))
