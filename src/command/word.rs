@@ -65,6 +65,26 @@ impl Word {
         start..end.max(start)
     }
 
+    /// This word with a byte range of its text replaced (a CI expression by
+    /// one of its values); the replacement maps to where the range began in
+    /// the source, the rest keeps its own places.
+    pub fn with_replaced(&self, range: Range<usize>, replacement: &str) -> Word {
+        let mut b = Word::builder(self.span.start);
+        b.quoted = self.quoted;
+        b.dynamic = self.dynamic;
+        for (i, c) in self.text[..range.start].char_indices() {
+            b.push(c, self.source_offset(i));
+        }
+        let at = self.source_offset(range.start);
+        for c in replacement.chars() {
+            b.push(c, at);
+        }
+        for (i, c) in self.text[range.end..].char_indices() {
+            b.push(c, self.source_offset(range.end + i));
+        }
+        b.finish(self.span.end)
+    }
+
     /// Rewrites this word's spans through `f`, which maps a byte range of the
     /// current source to a byte range of an outer source. Breakpoints are mapped
     /// one by one, so a word stays exact across nested quoting levels.
@@ -134,5 +154,16 @@ mod tests {
         assert_eq!(w.source_offset(2), 5);
         assert_eq!(w.source_offset(4), 8);
         assert_eq!(&src[w.source_range(4..7)], "bic");
+    }
+
+    #[test]
+    fn a_replaced_range_points_at_what_it_replaced() {
+        let src = "flyway ${{ inputs.command }} -x";
+        let w = Word::literal(src, 10);
+        let r = w.with_replaced(7..28, "clean");
+        assert_eq!(r.text, "flyway clean -x");
+        assert_eq!(r.source_offset(7), 17, "the value sits at the expression");
+        assert_eq!(r.source_offset(13), 39, "what follows keeps its place");
+        assert_eq!(r.source_offset(0), 10);
     }
 }

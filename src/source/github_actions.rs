@@ -9,7 +9,7 @@
 //! with `shell: bash`), so a failing command stops the job.
 
 use super::{ci, read};
-use crate::command::CommandText;
+use crate::command::{CommandText, Word};
 use crate::release_step::{EnvVar, Extracted, Phase, Problem, ReleaseStep};
 use crate::yaml::Node;
 
@@ -116,18 +116,28 @@ pub fn extract(root: &Node, doc: &str) -> Extracted {
                     });
                     continue;
                 };
-                let mut release_step = step_of(
-                    object,
-                    object_key,
-                    CommandText::Script {
-                        text: word,
-                        errexit,
-                        pipefail,
-                    },
-                    step_env,
-                );
-                release_step.failure_ignored = continue_on_error(step, job);
-                out.steps.push(release_step);
+                // A command chosen by a `workflow_dispatch` input runs each of
+                // its options on some day: each is judged.
+                for (word, chosen) in with_each_choice(&word, root) {
+                    let object = match chosen {
+                        Some((input, value)) => {
+                            format!("{object}, with input `{input}` = `{value}`")
+                        }
+                        None => object.clone(),
+                    };
+                    let mut release_step = step_of(
+                        object,
+                        object_key.clone(),
+                        CommandText::Script {
+                            text: word,
+                            errexit,
+                            pipefail,
+                        },
+                        step_env.clone(),
+                    );
+                    release_step.failure_ignored = continue_on_error(step, job);
+                    out.steps.push(release_step);
+                }
             } else if uses(step).starts_with("appleboy/ssh-action")
                 && let Some(with) = step.get("with")
                 && let Some(word) =
@@ -173,6 +183,53 @@ fn step_of(
         app: None,
         failure_ignored: None,
     }
+}
+
+/// The script once per option of the first `workflow_dispatch` choice
+/// input it reads (`${{ inputs.command }}`, `${{ github.event.inputs.command }}`),
+/// the expression replaced by the option; else the script as it is.
+fn with_each_choice(word: &Word, root: &Node) -> Vec<(Word, Option<(String, String)>)> {
+    let inputs = root
+        .path(&["on", "workflow_dispatch", "inputs"])
+        .and_then(Node::as_map);
+    let found = inputs.and_then(|inputs| {
+        inputs.iter().find_map(|(name, input)| {
+            let name = name.as_str()?;
+            let options: Vec<String> = input
+                .get("options")
+                .and_then(Node::as_seq)?
+                .iter()
+                .filter_map(|o| o.as_str().map(str::to_owned))
+                .collect();
+            let range = input_expression(&word.text, name)?;
+            Some((name.to_string(), options, range))
+        })
+    });
+    match found {
+        Some((name, options, range)) if !options.is_empty() => options
+            .into_iter()
+            .map(|o| {
+                let w = word.with_replaced(range.clone(), &o);
+                (w, Some((name.clone(), o)))
+            })
+            .collect(),
+        _ => vec![(word.clone(), None)],
+    }
+}
+
+/// Where `text` reads input `name` in a `${{ … }}` expression.
+fn input_expression(text: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("${{") {
+        let start = from + i;
+        let end = start + text[start..].find("}}")? + 2;
+        let inner = text[start + 3..end - 2].trim();
+        if inner == format!("inputs.{name}") || inner == format!("github.event.inputs.{name}") {
+            return Some(start..end);
+        }
+        from = end;
+    }
+    None
 }
 
 /// `continue-on-error: true` on the step or its job: the workflow goes on
@@ -375,6 +432,41 @@ jobs:
             "{}",
             f.object
         );
+    }
+
+    /// `flyway ${{ inputs.command }}` with `clean` among the choices runs
+    /// `flyway clean` the day someone picks it: each option is judged, at
+    /// the command in the workflow.
+    #[test]
+    fn every_option_of_a_dispatch_input_is_judged() {
+        let wf = "\
+on:
+  workflow_dispatch:
+    inputs:
+      command:
+        type: choice
+        options: [info, migrate, clean]
+jobs:
+  flyway:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: flyway -url=$URL ${{ github.event.inputs.command }}
+";
+        let r = lint(WF, wf);
+        assert_eq!(found(&r), ["12:14 flyway/clean"]);
+        let f = r.active().next().unwrap();
+        assert!(
+            f.object.contains("with input `command` = `clean`"),
+            "{}",
+            f.object
+        );
+        // Without a choice the script is read once, as written.
+        let plain = wf.replace(
+            "        type: choice\n        options: [info, migrate, clean]\n",
+            "        type: string\n",
+        );
+        assert_eq!(found(&lint(WF, &plain)), Vec::<String>::new());
     }
 
     #[test]
