@@ -94,13 +94,14 @@ impl Verification {
 pub struct LiveState {
     pub schema: Schema,
     pub ledger: Option<Ledger>,
-    /// Other ledger tables found (a database shared by two tools).
-    pub other_ledgers: Vec<String>,
     /// Why a ledger that exists could not be read (no privilege on it).
     pub ledger_unreadable: Option<String>,
-    /// The other ledgers, read, so that the one of the tool the expectations
+    /// The other ledgers (a database shared by two tools, or one a project's
+    /// earlier tool left), read so that the one of the tool the expectations
     /// come from can be chosen once they are loaded.
     others: Vec<Ledger>,
+    /// Other ledger tables that could not be read, as notes.
+    unread_others: Vec<String>,
 }
 
 impl LiveState {
@@ -118,11 +119,15 @@ impl LiveState {
         if let Some(previous) = self.ledger.replace(chosen) {
             self.others.insert(0, previous);
         }
-        self.other_ledgers = self
-            .others
+    }
+
+    /// The other ledger tables found, as `tool (table)`.
+    pub fn other_ledgers(&self) -> Vec<String> {
+        self.others
             .iter()
             .map(|l| format!("{} ({})", l.tool.id(), l.table))
-            .collect();
+            .chain(self.unread_others.iter().cloned())
+            .collect()
     }
 }
 
@@ -183,15 +188,15 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
         let found = ledger::detect(&schema);
         let mut ledger = None;
         let mut ledger_unreadable = None;
-        let mut other_ledgers = Vec::new();
+        let mut unread_others = Vec::new();
         let mut others = Vec::new();
         for (i, (tool, table)) in found.iter().enumerate() {
             if i > 0 {
-                other_ledgers.push(format!("{} ({table})", tool.id()));
                 // Read too (a database rarely holds two): the expectations
                 // may name this tool. One that cannot be read stays a note.
-                if let Ok(l) = ledger::read(&mut conn, *tool, table, &schema).await {
-                    others.push(l);
+                match ledger::read(&mut conn, *tool, table, &schema).await {
+                    Ok(l) => others.push(l),
+                    Err(_) => unread_others.push(format!("{} ({table})", tool.id())),
                 }
                 continue;
             }
@@ -207,7 +212,7 @@ pub async fn read_live(url: &DatabaseUrl, opts: &VerifyOptions) -> Result<LiveSt
                 Err(source) => return Err(LiveError::Ledger { url: url.redacted(), source }),
             }
         }
-        Ok(LiveState { schema, ledger, other_ledgers, ledger_unreadable, others })
+        Ok(LiveState { schema, ledger, ledger_unreadable, others, unread_others })
     }
     .await;
     // Only a connection whose transaction ended cleanly is reused.
@@ -290,10 +295,11 @@ pub async fn verify(url: &DatabaseUrl, spec: &ExpectedSpec, opts: &VerifyOptions
         };
         repair::prove::prove(p, &facts, prove).await;
     }
-    if !live.other_ledgers.is_empty() {
+    let other_ledgers = live.other_ledgers();
+    if !other_ledgers.is_empty() {
         reason.push_str(&format!(
             " (other ledgers present: {})",
-            live.other_ledgers.join(", ")
+            other_ledgers.join(", ")
         ));
     }
     Verification {

@@ -37,9 +37,6 @@ pub struct Driver {
     /// embedded in the binary.
     pub file: &'static str,
     pub source: &'static str,
-    /// Files written next to it (the protocol plumbing its runtime's drivers
-    /// share).
-    pub support: &'static [(&'static str, &'static str)],
     /// Its arguments after the file (usually the tool's configuration).
     pub args: fn(&Project) -> Vec<String>,
 }

@@ -525,10 +525,13 @@ impl Judge<'_> {
             // Where the skipped apps have no migration before (their first
             // one was skipped), the last one of any app says where the
             // database stands.
-            let matched = matched_in(&same_line).or_else(|| matched_in(&|_| true));
-            let same_line = |i: usize| matched.is_none_or(&same_line) && same_line(i);
+            let in_line = matched_in(&same_line);
+            let matched = in_line.or_else(|| matched_in(&|_| true));
+            // Revisions in between are unproven in the skipped apps' line only
+            // (none when the match came from another app).
+            let unproven_line = in_line.is_some() || matched.is_none();
             let unproven: Vec<String> = (matched.map_or(0, |m| m + 1)..first)
-                .filter(|&i| same_line(i) && claims.wholly[i])
+                .filter(|&i| unproven_line && same_line(i) && claims.wholly[i])
                 .filter_map(|i| self.id(i))
                 .collect();
             d.matched_revision = matched.and_then(|i| self.id(i));

@@ -155,8 +155,7 @@ impl DriverProcess {
             .prefix("preflight-driver-")
             .tempdir()
             .map_err(StartError::Write)?;
-        for (name, text) in driver
-            .support
+        for (name, text) in crate::tools::util::driver_support(driver.runtime)
             .iter()
             .chain(std::iter::once(&(driver.file, driver.source)))
         {
@@ -187,7 +186,8 @@ impl DriverProcess {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|source| StartError::Spawn {
-            program: how.runtime.join(" "),
+            // A launcher may carry a password (`env DATABASE_URL=… python`).
+            program: crate::redact::text(&how.runtime.join(" ")).into_owned(),
             source,
         })?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -407,14 +407,12 @@ mod tests {
         runtime: Runtime::Node,
         file: "knex.cjs",
         source: "",
-        support: &[],
         args: |_| Vec::new(),
     };
     const PYTHON: Driver = Driver {
         runtime: Runtime::Python,
         file: "django.py",
         source: "",
-        support: &[],
         args: |_| Vec::new(),
     };
 

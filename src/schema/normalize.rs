@@ -207,6 +207,24 @@ pub fn expression(raw: &str) -> String {
     super::expr::canonical(raw)
 }
 
+/// An index key split into its expression and its ordering as written:
+/// `lower(b) DESC NULLS LAST` → (`lower(b)`, `DESC NULLS LAST`).
+pub fn split_ordering(raw: &str) -> (&str, &str) {
+    let raw = raw.trim();
+    let mut cut = raw.len();
+    loop {
+        let lower = raw[..cut].to_ascii_lowercase();
+        let Some(r) = ["nulls first", "nulls last", "desc", "asc"]
+            .iter()
+            .find_map(|w| strip_word_suffix(&lower, w))
+        else {
+            break;
+        };
+        cut = r;
+    }
+    (raw[..cut].trim_end(), raw[cut..].trim())
+}
+
 /// Canonical form of one index key: its expression, then ` desc` when
 /// descending; `ASC` and the default null ordering are left out
 /// (`sa.text("created_at ASC")` is the plain column).
@@ -215,27 +233,18 @@ pub fn index_key(raw: &str) -> String {
     if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return raw.to_ascii_lowercase();
     }
-    let mut rest = raw;
-    let mut desc = false;
-    let mut nulls: Option<bool> = None; // Some(true): NULLS FIRST
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        if let Some(r) = strip_word_suffix(&lower, "nulls first") {
-            nulls = Some(true);
-            rest = &rest[..r];
-        } else if let Some(r) = strip_word_suffix(&lower, "nulls last") {
-            nulls = Some(false);
-            rest = &rest[..r];
-        } else if let Some(r) = strip_word_suffix(&lower, "desc") {
-            desc = true;
-            rest = &rest[..r];
-        } else if let Some(r) = strip_word_suffix(&lower, "asc") {
-            rest = &rest[..r];
-        } else {
-            break;
-        }
-    }
-    let mut out = expression(rest);
+    let (expr, ordering) = split_ordering(raw);
+    let ordering = ordering.to_ascii_lowercase();
+    let desc = ordering.split_whitespace().any(|w| w == "desc");
+    // Some(true): NULLS FIRST
+    let nulls = if ordering.contains("nulls first") {
+        Some(true)
+    } else if ordering.contains("nulls last") {
+        Some(false)
+    } else {
+        None
+    };
+    let mut out = expression(expr);
     if desc {
         out.push_str(" desc");
     }

@@ -235,7 +235,6 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Python,
     file: "alembic.py",
     source: include_str!("drivers/alembic.py"),
-    support: util::PYTHON_DRIVER_SUPPORT,
     args: |p| vec![config(p)],
 };
 

@@ -225,7 +225,6 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Python,
     file: "django.py",
     source: include_str!("drivers/django.py"),
-    support: util::PYTHON_DRIVER_SUPPORT,
     args: |_| Vec::new(),
 };
 

@@ -117,6 +117,5 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Node,
     file: "knex.cjs",
     source: include_str!("drivers/knex.js"),
-    support: util::NODE_DRIVER_SUPPORT,
     args: |p| with_config(p, "--knexfile", &[]),
 };

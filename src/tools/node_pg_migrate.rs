@@ -160,6 +160,5 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Node,
     file: "node_pg_migrate.cjs",
     source: include_str!("drivers/node_pg_migrate.js"),
-    support: util::NODE_DRIVER_SUPPORT,
     args: |_| Vec::new(),
 };

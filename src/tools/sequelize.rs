@@ -128,7 +128,6 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Node,
     file: "sequelize.cjs",
     source: include_str!("drivers/sequelize.js"),
-    support: util::NODE_DRIVER_SUPPORT,
     args: |_| Vec::new(),
 };
 

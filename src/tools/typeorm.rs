@@ -169,7 +169,6 @@ static DRIVER: Driver = Driver {
     runtime: Runtime::Node,
     file: "typeorm.cjs",
     source: include_str!("drivers/typeorm.js"),
-    support: util::NODE_DRIVER_SUPPORT,
     args: |p| {
         vec![p.config.as_ref().map_or_else(
             || "data-source.js".to_string(),

@@ -25,16 +25,19 @@ pub fn falsy(v: &str) -> bool {
     )
 }
 
-/// What every Node replay driver needs next to it: the protocol plumbing
-/// they share (`drivers/node_protocol.cjs`).
-pub(crate) const NODE_DRIVER_SUPPORT: &[(&str, &str)] = &[(
-    "node_protocol.cjs",
-    include_str!("drivers/node_protocol.cjs"),
-)];
-
-/// What every Python replay driver needs next to it: the protocol plumbing
-/// they share (`drivers/python_protocol.py`).
-pub(crate) const PYTHON_DRIVER_SUPPORT: &[(&str, &str)] = &[(
-    "python_protocol.py",
-    include_str!("drivers/python_protocol.py"),
-)];
+/// What every driver of a runtime needs written next to it: the protocol
+/// plumbing that runtime's drivers share.
+pub(crate) fn driver_support(
+    runtime: crate::definitions::Runtime,
+) -> &'static [(&'static str, &'static str)] {
+    match runtime {
+        crate::definitions::Runtime::Node => &[(
+            "node_protocol.cjs",
+            include_str!("drivers/node_protocol.cjs"),
+        )],
+        crate::definitions::Runtime::Python => &[(
+            "python_protocol.py",
+            include_str!("drivers/python_protocol.py"),
+        )],
+    }
+}

@@ -1083,32 +1083,21 @@ enum NewConstraint {
 /// CREATE INDEX needs it, but its ordering stays outside (`sa.text("b ASC")`
 /// is the column `b` ascending, not the expression `(b ASC)`).
 fn text_key(text: &str) -> String {
-    let mut rest = text.trim();
-    let mut suffix = Vec::new();
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let Some(word) = ["nulls first", "nulls last", "desc", "asc"]
-            .into_iter()
-            .find(|w| lower.ends_with(&format!(" {w}")))
-        else {
-            break;
-        };
-        suffix.insert(0, &rest[rest.len() - word.len()..]);
-        rest = rest[..rest.len() - word.len()].trim_end();
-    }
-    let plain = !rest.is_empty()
-        && rest
+    let (expr, ordering) = crate::schema::normalize::split_ordering(text);
+    let plain = !expr.is_empty()
+        && expr
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'"');
     let key = if plain {
-        rest.to_string()
+        expr.to_string()
     } else {
-        format!("({rest})")
+        format!("({expr})")
     };
-    std::iter::once(key)
-        .chain(suffix.into_iter().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join(" ")
+    if ordering.is_empty() {
+        key
+    } else {
+        format!("{key} {ordering}")
+    }
 }
 
 #[cfg(test)]
