@@ -297,13 +297,17 @@ impl DriverProcess {
     }
 
     fn output(&self, reply: Reply, elapsed: Duration) -> Output {
+        // The tool's own lines first, its error last: an error message keeps
+        // only the last lines, and the stderr tail is read concurrently, so
+        // it may still end before the traceback that led to this reply.
         let mut stderr = String::new();
+        if !reply.ok {
+            stderr.push_str(&self.tail());
+            stderr.push('\n');
+        }
         if let Some(e) = &reply.error {
             stderr.push_str(&self.hide(e));
             stderr.push('\n');
-        }
-        if !reply.ok {
-            stderr.push_str(&self.tail());
         }
         Output {
             status: Some(if reply.ok { 0 } else { 1 }),
